@@ -1,0 +1,161 @@
+import { z } from 'zod';
+
+/**
+ * Every configuration variable Sokoul reads. The launcher, the workerd app and torrent-node each
+ * parse the subset they need with these schemas, once per process (or isolate).
+ * Empty strings count as "not set" so a blank line in `.env` never overrides a default.
+ */
+const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const optionalString = z.preprocess(blankToUndefined, z.string().optional());
+const optionalUrl = (protocols: string[]) =>
+  z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .refine((v) => {
+        try {
+          return protocols.includes(new URL(v).protocol);
+        } catch {
+          return false;
+        }
+      }, `expected a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`)
+      .optional(),
+  );
+const intWithDefault = (def: number, min: number, max: number) =>
+  z.preprocess(blankToUndefined, z.coerce.number().int().min(min).max(max).default(def));
+const boolWithDefault = (def: boolean) =>
+  z.preprocess(
+    blankToUndefined,
+    z
+      .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
+      .default(def ? 'true' : 'false')
+      .transform((v) => v === 'true' || v === '1' || v === 'yes'),
+  );
+const secret = z.preprocess(
+  blankToUndefined,
+  z.string().min(32, 'expected at least 32 characters').optional(),
+);
+
+export const LogLevel = z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
+export type LogLevel = z.infer<typeof LogLevel>;
+
+/** Variables shared by every process. */
+export const SharedConfigSchema = z.object({
+  LOG_LEVEL: z.preprocess(blankToUndefined, LogLevel.default('info')),
+  DATABASE_URL: optionalUrl(['postgres:', 'postgresql:']),
+  NATS_URL: optionalUrl(['nats:', 'tls:']),
+  NATS_WS_URL: optionalUrl(['ws:', 'wss:']),
+  NATS_TOKEN: optionalString,
+  METRICS_TOKEN: optionalString,
+  TMDB_API_KEY: optionalString,
+  TMDB_LANGUAGE: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'expected a language tag like fr-FR')
+      .default('fr-FR'),
+  ),
+  TMDB_API_BASE_URL: z.preprocess(
+    blankToUndefined,
+    z.url({ message: 'expected an http(s) URL' }).default('https://api.themoviedb.org/3'),
+  ),
+  TMDB_IMAGE_BASE_URL: z.preprocess(
+    blankToUndefined,
+    z.url({ message: 'expected an http(s) URL' }).default('https://image.tmdb.org/t/p/'),
+  ),
+  PROWLARR_URL: optionalUrl(['http:', 'https:']),
+  PROWLARR_API_KEY: optionalString,
+  JACKETT_URL: optionalUrl(['http:', 'https:']),
+  JACKETT_API_KEY: optionalString,
+  FLARESOLVERR_URL: optionalUrl(['http:', 'https:']),
+  REAL_DEBRID_API_KEY: optionalString,
+  TELOXIDE_TOKEN: optionalString,
+  LLAMA_ENDPOINT: optionalUrl(['http:', 'https:']),
+  DOWNLOAD_DIR: z.preprocess(blankToUndefined, z.string().default('./downloads')),
+  MAX_CONCURRENT_DL: intWithDefault(3, 1, 64),
+});
+
+/** The workerd app (functions + Durable Objects). Values arrive as text bindings. */
+export const ApiConfigSchema = SharedConfigSchema.extend({
+  DATABASE_URL: z.preprocess(
+    blankToUndefined,
+    z.string({ message: 'is required (the launcher sets it)' }).regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL'),
+  ),
+  NATS_WS_URL: z.preprocess(
+    blankToUndefined,
+    z.string({ message: 'is required (the launcher sets it)' }).regex(/^wss?:\/\//, 'expected a ws:// URL'),
+  ),
+  JWT_SECRET: z.preprocess(blankToUndefined, z.string({ message: 'is required (the launcher generates one)' }).min(32, 'expected at least 32 characters')),
+  INTERNAL_SIGNING_KEY: z.preprocess(blankToUndefined, z.string({ message: 'is required (the launcher generates one)' }).min(32, 'expected at least 32 characters')),
+  API_KEY: z.preprocess(blankToUndefined, z.string().min(16, 'expected at least 16 characters').optional()),
+  UPSTASH_REDIS_REST_URL: optionalUrl(['http:', 'https:']),
+  UPSTASH_REDIS_REST_TOKEN: optionalString,
+  ACCESS_TOKEN_TTL: intWithDefault(900, 30, 86_400),
+  REFRESH_TOKEN_TTL: intWithDefault(30 * 86_400, 3600, 365 * 86_400),
+  LOGIN_RATE_LIMIT: intWithDefault(10, 1, 10_000),
+  LOGIN_RATE_WINDOW: intWithDefault(900, 10, 86_400),
+  MAX_BODY_BYTES: intWithDefault(1_048_576, 1024, 104_857_600),
+  CORS_ORIGINS: optionalString,
+  PUBLIC_URL: optionalUrl(['http:', 'https:']),
+});
+export type ApiConfig = z.infer<typeof ApiConfigSchema>;
+
+/** torrent-node. */
+export const TorrentNodeConfigSchema = SharedConfigSchema.extend({
+  DATABASE_URL: z.preprocess(
+    blankToUndefined,
+    z.string({ message: 'is required (the launcher sets it)' }).regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL'),
+  ),
+  NATS_URL: z.preprocess(
+    blankToUndefined,
+    z.string({ message: 'is required (the launcher sets it)' }).regex(/^(nats|tls):\/\//, 'expected a nats:// URL'),
+  ),
+  TORRENT_NODE_METRICS_HOST: z.preprocess(blankToUndefined, z.string().default('127.0.0.1')),
+  TORRENT_NODE_METRICS_PORT: intWithDefault(9464, 0, 65_535),
+  HEARTBEAT_INTERVAL_MS: intWithDefault(10_000, 100, 600_000),
+  NODE_ID: z.preprocess(blankToUndefined, z.string().default('torrent-node')),
+});
+export type TorrentNodeConfig = z.infer<typeof TorrentNodeConfigSchema>;
+
+/** The launcher (`sokoul start`): everything above plus where and how to run the embedded defaults. */
+export const LauncherConfigSchema = SharedConfigSchema.extend({
+  HOST: z.preprocess(blankToUndefined, z.string().default('127.0.0.1')),
+  PORT: intWithDefault(3000, 0, 65_535),
+  DATA_DIR: z.preprocess(blankToUndefined, z.string().default('./data')),
+  RUN_MIGRATIONS: boolWithDefault(true),
+  REDIS_URL: optionalUrl(['redis:', 'rediss:']),
+  UPSTASH_REDIS_REST_URL: optionalUrl(['http:', 'https:']),
+  UPSTASH_REDIS_REST_TOKEN: optionalString,
+  JWT_SECRET: secret,
+  INTERNAL_SIGNING_KEY: secret,
+  API_KEY: z.preprocess(blankToUndefined, z.string().min(16, 'expected at least 16 characters').optional()),
+  EMBEDDED_POSTGRES_PORT: intWithDefault(54329, 1024, 65_535),
+  EMBEDDED_NATS_PORT: intWithDefault(4322, 1024, 65_535),
+  EMBEDDED_NATS_WS_PORT: intWithDefault(4323, 1024, 65_535),
+  REDIS_GATEWAY_PORT: intWithDefault(8079, 0, 65_535),
+  NATS_SERVER_BIN: optionalString,
+  SHUTDOWN_TIMEOUT_MS: intWithDefault(10_000, 100, 120_000),
+});
+export type LauncherConfig = z.infer<typeof LauncherConfigSchema>;
+
+/** Turns a zod failure into one line per variable, naming it and what is expected. */
+export function describeConfigError(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const name = issue.path.join('.') || '(config)';
+      return `  ${name}: ${issue.message}`;
+    })
+    .join('\n');
+}
+
+export function parseConfig<S extends z.ZodType>(schema: S, source: Record<string, unknown>): z.infer<S> {
+  const result = schema.safeParse(source);
+  if (!result.success) {
+    throw new ConfigError(`Invalid configuration:\n${describeConfigError(result.error)}`);
+  }
+  return result.data;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}

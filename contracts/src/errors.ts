@@ -1,0 +1,34 @@
+import { z } from 'zod';
+
+/** Machine-readable error codes returned in `{ error: { code, message } }`. */
+export const ErrorCode = z.enum([
+  'bad_request',
+  'validation_failed',
+  'invalid_json',
+  'payload_too_large',
+  'unauthorized',
+  'invalid_credentials',
+  'token_expired',
+  'token_reused',
+  'forbidden',
+  'account_disabled',
+  'signup_closed',
+  'invite_required',
+  'not_found',
+  'conflict',
+  'rate_limited',
+  'not_configured',
+  'dependency_unavailable',
+  'internal',
+]);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+
+export const ErrorBody = z.object({
+  error: z.object({
+    code: ErrorCode,
+    message: z.string(),
+    /** Field-level details for validation errors. */
+    issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  }),
+});
+export type ErrorBody = z.infer<typeof ErrorBody>;

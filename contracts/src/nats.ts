@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { TaskType } from './tasks.js';
+
+/** Every NATS subject Sokoul uses, in one place. */
+export const Subjects = {
+  /** JetStream work queue consumed by torrent-node. */
+  taskRun: 'jobs.task',
+  /** Core pub/sub: ask a running task to stop. */
+  taskCancel: 'tasks.cancel',
+  /** Per-user events; the token after the prefix is the user id. */
+  userEvents: (userId: string) => `events.user.${userId}`,
+  userEventsWildcard: 'events.user.*',
+  broadcastEvents: 'events.broadcast',
+  /** Request/reply health probe answered by torrent-node. */
+  torrentHealth: 'torrent.health',
+  torrentHeartbeat: 'torrent.heartbeat',
+} as const;
+
+export const JOBS_STREAM = {
+  name: 'SOKOUL_JOBS',
+  subjects: ['jobs.>', 'search.request', 'download.request'],
+  /** Durable consumer torrent-node pulls from. */
+  consumer: 'torrent-node',
+} as const;
+
+export const TaskRunMessage = z.object({
+  taskId: z.uuid(),
+  userId: z.uuid(),
+  type: TaskType,
+  payload: z.record(z.string(), z.unknown()),
+});
+export type TaskRunMessage = z.infer<typeof TaskRunMessage>;
+
+export const TaskCancelMessage = z.object({ taskId: z.uuid() });
+export type TaskCancelMessage = z.infer<typeof TaskCancelMessage>;
+
+export const TorrentHealthReply = z.object({
+  nodeId: z.string(),
+  status: z.enum(['up', 'degraded']),
+  uptimeSeconds: z.number(),
+  database: z.enum(['up', 'down']),
+  runningTasks: z.number().int(),
+});
+export type TorrentHealthReply = z.infer<typeof TorrentHealthReply>;
+
+export const TorrentHeartbeat = z.object({
+  nodeId: z.string(),
+  ts: z.string(),
+  uptimeSeconds: z.number(),
+  rssBytes: z.number(),
+});
+export type TorrentHeartbeat = z.infer<typeof TorrentHeartbeat>;

@@ -1,0 +1,13 @@
+export { CacheStore } from './cache-store.js';
+export { Database, type SqlBatchResult, type SqlParam, type SqlResult, type SqlRow, type SqlStatement } from './database.js';
+export {
+  cacheStoreStub,
+  databaseStub,
+  type Env,
+  natsBridgeStub,
+  textBindings,
+  userSessionStub,
+} from './env.js';
+export { createLogger, errorMessage, type LogFields, type Logger } from './log.js';
+export { NatsBridge, type NatsRequestResult, type NatsStatus } from './nats-bridge.js';
+export { USER_HEADER, UserSession } from './user-session.js';

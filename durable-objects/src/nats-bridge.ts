@@ -1,0 +1,157 @@
+import { DurableObject } from 'cloudflare:workers';
+import { JOBS_STREAM, parseConfig, SharedConfigSchema, SokoulEvent, Subjects } from '@sokoul/contracts';
+import { connect, JSONCodec, type Msg, type NatsConnection, RetentionPolicy } from 'nats.ws';
+import { type Env, textBindings, userSessionStub } from './env.js';
+import { createLogger, errorMessage, type Logger } from './log.js';
+
+const KEEPALIVE_MS = 30_000;
+const codec = JSONCodec<unknown>();
+
+export interface NatsStatus {
+  connected: boolean;
+  latencyMs: number | null;
+  detail?: string;
+}
+
+/** The reply travels as JSON text: RPC types cannot carry `unknown`. */
+export type NatsRequestResult = { ok: true; json: string } | { ok: false; error: string };
+
+/**
+ * Owns the long-lived nats.ws connection of the workerd app: publishing (events, JetStream jobs),
+ * request/reply, and the event bridge that forwards `events.user.*` and `events.broadcast` to the
+ * UserSession objects of users who have a socket open. Holding an outbound WebSocket keeps this
+ * object awake; an alarm re-checks the connection so a restarted NATS is picked up again.
+ */
+export class NatsBridge extends DurableObject<Env> {
+  #nc: NatsConnection | undefined;
+  #connecting: Promise<NatsConnection> | undefined;
+  #streamReady = false;
+  #users = new Set<string>();
+  #log: Logger;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#log = createLogger(parseConfig(SharedConfigSchema, textBindings(env)).LOG_LEVEL, { component: 'nats-bridge' });
+    ctx.blockConcurrencyWhile(async () => {
+      this.#users = new Set((await ctx.storage.get<string[]>('users')) ?? []);
+    });
+  }
+
+  private async connection(): Promise<NatsConnection> {
+    if (this.#nc && !this.#nc.isClosed()) return this.#nc;
+    this.#connecting ??= this.open().finally(() => {
+      this.#connecting = undefined;
+    });
+    return this.#connecting;
+  }
+
+  private async open(): Promise<NatsConnection> {
+    const servers = this.env.NATS_WS_URL;
+    if (typeof servers !== 'string') throw new Error('NATS_WS_URL is not set');
+    const token = typeof this.env.NATS_TOKEN === 'string' && this.env.NATS_TOKEN ? this.env.NATS_TOKEN : undefined;
+    const nc = await connect({
+      servers,
+      name: 'sokoul-api',
+      reconnect: true,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 1000,
+      timeout: 2000,
+      ...(token ? { token } : {}),
+    });
+    nc.subscribe(Subjects.userEventsWildcard, { callback: (err, msg) => err || this.forward(msg) });
+    nc.subscribe(Subjects.broadcastEvents, { callback: (err, msg) => err || this.forward(msg) });
+    void nc.closed().then((err) => {
+      if (this.#nc === nc) this.#nc = undefined;
+      this.#streamReady = false;
+      this.#log.warn('nats connection closed', err ? { error: errorMessage(err) } : {});
+    });
+    this.#nc = nc;
+    this.#log.info('nats connected', { server: nc.getServer() });
+    await this.ctx.storage.setAlarm(Date.now() + KEEPALIVE_MS);
+    return nc;
+  }
+
+  private forward(msg: Msg): void {
+    let event: SokoulEvent;
+    try {
+      event = SokoulEvent.parse(codec.decode(msg.data));
+    } catch (error) {
+      this.#log.warn('dropping malformed event', { subject: msg.subject, error: errorMessage(error) });
+      return;
+    }
+    const targets =
+      msg.subject === Subjects.broadcastEvents ? [...this.#users] : [msg.subject.slice('events.user.'.length)];
+    for (const userId of targets) {
+      if (!this.#users.has(userId)) continue;
+      this.ctx.waitUntil(
+        userSessionStub(this.env, userId)
+          .deliver(event)
+          .then((keep) => (keep ? undefined : this.unregister(userId)))
+          .catch((error: unknown) => this.#log.warn('event delivery failed', { userId, error: errorMessage(error) })),
+      );
+    }
+  }
+
+  /** Called by a UserSession when its first socket opens. */
+  async register(userId: string): Promise<void> {
+    if (!this.#users.has(userId)) {
+      this.#users.add(userId);
+      await this.ctx.storage.put('users', [...this.#users]);
+    }
+    await this.connection().catch((error: unknown) =>
+      this.#log.warn('nats not reachable yet', { error: errorMessage(error) }),
+    );
+  }
+
+  async unregister(userId: string): Promise<void> {
+    if (this.#users.delete(userId)) await this.ctx.storage.put('users', [...this.#users]);
+  }
+
+  async publish(subject: string, data: unknown): Promise<void> {
+    const nc = await this.connection();
+    nc.publish(subject, codec.encode(data));
+  }
+
+  /** Durable publish to the jobs stream; resolves once JetStream has stored the message. */
+  async enqueue(subject: string, data: unknown, msgID: string): Promise<void> {
+    const nc = await this.connection();
+    if (!this.#streamReady) {
+      const jsm = await nc.jetstreamManager();
+      await jsm.streams.info(JOBS_STREAM.name).catch(() =>
+        jsm.streams.add({
+          name: JOBS_STREAM.name,
+          subjects: [...JOBS_STREAM.subjects],
+          retention: RetentionPolicy.Workqueue,
+        }),
+      );
+      this.#streamReady = true;
+    }
+    await nc.jetstream().publish(subject, codec.encode(data), { msgID });
+  }
+
+  async request(subject: string, data: unknown, timeoutMs: number): Promise<NatsRequestResult> {
+    try {
+      const nc = await this.connection();
+      const reply = await nc.request(subject, codec.encode(data), { timeout: timeoutMs });
+      return { ok: true, json: new TextDecoder().decode(reply.data) };
+    } catch (error) {
+      return { ok: false, error: errorMessage(error) };
+    }
+  }
+
+  async status(): Promise<NatsStatus> {
+    try {
+      const nc = await this.connection();
+      return { connected: true, latencyMs: await nc.rtt() };
+    } catch (error) {
+      return { connected: false, latencyMs: null, detail: errorMessage(error) };
+    }
+  }
+
+  override async alarm(): Promise<void> {
+    await this.connection().catch((error: unknown) =>
+      this.#log.warn('nats reconnect failed', { error: errorMessage(error) }),
+    );
+    await this.ctx.storage.setAlarm(Date.now() + KEEPALIVE_MS);
+  }
+}

@@ -1,0 +1,29 @@
+import { CreateInviteRequest, type UserList, UpdateSettingsRequest, UpdateUserRequest } from '@sokoul/contracts';
+import { Hono } from 'hono';
+import { requireAdmin, requireAuth } from '../auth/principal.js';
+import { readSettings, writeSettings } from '../auth/settings.js';
+import type { AppEnv } from '../context.js';
+import { readId, readJson } from '../http/validation.js';
+import { createInvite, deleteUser, listUsers, updateUser } from './users.js';
+
+export const adminRoutes = new Hono<AppEnv>()
+  .use(requireAuth, requireAdmin)
+  .get('/users', async (c) => c.json({ users: await listUsers(c.var.infra.db) } satisfies UserList))
+  .patch('/users/:id', async (c) => {
+    const id = readId(c, 'id', 'User');
+    const input = await readJson(c, UpdateUserRequest);
+    return c.json(await updateUser(c.var.infra.db, id, input));
+  })
+  .delete('/users/:id', async (c) => {
+    await deleteUser(c.var.infra.db, readId(c, 'id', 'User'));
+    return c.body(null, 204);
+  })
+  .get('/settings', async (c) => c.json(await readSettings(c.var.infra.db)))
+  .patch('/settings', async (c) => {
+    const input = await readJson(c, UpdateSettingsRequest);
+    return c.json(await writeSettings(c.var.infra.db, input));
+  })
+  .post('/invites', async (c) => {
+    const { expiresInHours } = await readJson(c, CreateInviteRequest);
+    return c.json(await createInvite(c.var.infra.db, c.var.principal.userId, expiresInHours), 201);
+  });

@@ -1,0 +1,74 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { Role } from '@sokoul/contracts';
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+
+const ISSUER = 'sokoul';
+const keys = new Map<string, Uint8Array>();
+const keyFor = (secret: string) => {
+  let key = keys.get(secret);
+  if (!key) {
+    key = new TextEncoder().encode(secret);
+    keys.set(secret, key);
+  }
+  return key;
+};
+
+export interface AccessClaims {
+  sub: string;
+  role: Role;
+  /** The user's token_version when issued: bumping it invalidates every outstanding token. */
+  tv: number;
+}
+
+export async function signAccessToken(secret: string, claims: AccessClaims, ttlSeconds: number): Promise<string> {
+  return new SignJWT({ role: claims.role, tv: claims.tv, typ: 'access' })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(claims.sub)
+    .setIssuer(ISSUER)
+    .setIssuedAt()
+    .setExpirationTime(`${ttlSeconds}s`)
+    .sign(keyFor(secret));
+}
+
+export type VerifyResult = { ok: true; claims: AccessClaims } | { ok: false; expired: boolean };
+
+export async function verifyAccessToken(secret: string, token: string): Promise<VerifyResult> {
+  try {
+    const { payload } = await jwtVerify(token, keyFor(secret), { issuer: ISSUER, algorithms: ['HS256'] });
+    if (payload.typ !== 'access' || typeof payload.sub !== 'string' || typeof payload.tv !== 'number') {
+      return { ok: false, expired: false };
+    }
+    const role = payload.role === 'admin' ? 'admin' : 'member';
+    return { ok: true, claims: { sub: payload.sub, role, tv: payload.tv } };
+  } catch (error) {
+    return { ok: false, expired: error instanceof joseErrors.JWTExpired };
+  }
+}
+
+export function randomToken(bytes = 32): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString('base64url');
+}
+
+/** Tokens and keys are high-entropy random values: a fast hash is enough at rest. */
+export async function sha256(value: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(value));
+  return Buffer.from(digest).toString('hex');
+}
+
+export function safeEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/** Refresh tokens are `<row id>.<secret>`; only the secret's hash is stored. */
+export function splitRefreshToken(token: string): { id: string; secret: string } | null {
+  const dot = token.indexOf('.');
+  if (dot <= 0) return null;
+  const id = token.slice(0, dot);
+  const secret = token.slice(dot + 1);
+  if (!/^[0-9a-f-]{36}$/.test(id) || secret.length < 20) return null;
+  return { id, secret };
+}
+
+export const API_KEY_PREFIX = 'sk_';

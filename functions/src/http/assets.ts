@@ -1,0 +1,60 @@
+import type { MiddlewareHandler } from 'hono';
+import type { AppEnv } from '../context.js';
+
+const TYPES: Record<string, string> = {
+  html: 'text/html; charset=utf-8',
+  js: 'text/javascript; charset=utf-8',
+  mjs: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+  json: 'application/json',
+  webmanifest: 'application/manifest+json',
+  svg: 'image/svg+xml',
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  webp: 'image/webp',
+  ico: 'image/x-icon',
+  woff2: 'font/woff2',
+  txt: 'text/plain; charset=utf-8',
+  map: 'application/json',
+};
+
+/** Paths that are never the web app, even when a browser navigates to them. */
+const SERVER_PATHS = ['/health', '/metrics', '/ws'];
+
+async function serveFile(assets: Fetcher, path: string, method: string): Promise<Response | null> {
+  const response = await assets.fetch(new Request(`http://assets${path}`, { method }));
+  // The disk service answers directories with a listing that has no Content-Length.
+  if (!response.ok || !response.headers.has('content-length')) return null;
+  const headers = new Headers(response.headers);
+  const ext = path.slice(path.lastIndexOf('.') + 1).toLowerCase();
+  headers.set('content-type', TYPES[ext] ?? 'application/octet-stream');
+  // Vite fingerprints everything under /assets/; the rest (index.html, sw.js) must revalidate.
+  headers.set('cache-control', path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
+  headers.set('x-content-type-options', 'nosniff');
+  return new Response(method === 'HEAD' ? null : response.body, { status: 200, headers });
+}
+
+/**
+ * The SolidJS app shares the origin with the API: files with an extension are served from the
+ * ASSETS directory; a browser navigation (Accept: text/html) to any other path gets index.html, so
+ * the app's pages and the API can use the same paths (`/library` the page, `/library` the JSON).
+ */
+export const webAssets: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const assets = c.env.ASSETS;
+  const method = c.req.method;
+  if (!assets || (method !== 'GET' && method !== 'HEAD')) return next();
+  const path = new URL(c.req.url).pathname;
+  const last = path.slice(path.lastIndexOf('/') + 1);
+  if (last.includes('.')) {
+    const file = await serveFile(assets, path, method);
+    if (file) return file;
+    return next();
+  }
+  const navigation =
+    c.req.header('sec-fetch-mode') === 'navigate' || (c.req.header('accept') ?? '').includes('text/html');
+  if (navigation && !SERVER_PATHS.some((p) => path === p || path.startsWith(`${p}/`)) && !c.req.header('upgrade')) {
+    const index = await serveFile(assets, '/index.html', method);
+    if (index) return index;
+  }
+  return next();
+};

@@ -1,0 +1,22 @@
+import { Counter, Histogram, Registry } from 'prom-client';
+
+/**
+ * Explicit metrics only: prom-client's default collectors need process.cpuUsage, which workerd lacks.
+ * The registry lives per isolate.
+ */
+export const registry = new Registry();
+
+export const httpRequests = new Counter({
+  name: 'sokoul_http_requests_total',
+  help: 'HTTP requests handled by the API, by method, route and status.',
+  labelNames: ['method', 'route', 'status'] as const,
+  registers: [registry],
+});
+
+export const httpDuration = new Histogram({
+  name: 'sokoul_http_request_duration_seconds',
+  help: 'API request duration in seconds, by method, route and status.',
+  labelNames: ['method', 'route', 'status'] as const,
+  buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  registers: [registry],
+});

@@ -1,0 +1,37 @@
+import { createLogger } from '@sokoul/durable-objects';
+import type { MiddlewareHandler } from 'hono';
+import { routePath } from 'hono/route';
+import { getConfig } from '../config.js';
+import type { AppEnv } from '../context.js';
+import { createInfra } from '../infra/index.js';
+import { httpDuration, httpRequests } from './metrics.js';
+
+/**
+ * First middleware: builds the request's config, infrastructure and logger, then writes one log
+ * line and the metrics for the request. Query strings are left out of logs: they can hold tickets.
+ */
+export const requestContext: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const started = Date.now();
+  const config = getConfig(c.env);
+  const requestId = c.req.header('x-request-id') ?? crypto.randomUUID();
+  c.set('config', config);
+  c.set('infra', createInfra(c.env, config));
+  c.set('log', createLogger(config.LOG_LEVEL, { component: 'api', requestId }));
+  c.header('x-request-id', requestId);
+  await next();
+  const matched = routePath(c, -1);
+  const route = matched === '*' || matched === '/*' ? '(unmatched)' : matched;
+  const status = String(c.res.status);
+  const seconds = (Date.now() - started) / 1000;
+  httpRequests.inc({ method: c.req.method, route, status });
+  httpDuration.observe({ method: c.req.method, route, status }, seconds);
+  const level = c.res.status >= 500 ? 'error' : 'info';
+  c.var.log[level]('request', {
+    method: c.req.method,
+    route,
+    path: new URL(c.req.url).pathname,
+    status: c.res.status,
+    durationMs: Math.round(seconds * 1000),
+    userId: c.var.principal?.userId,
+  });
+};

