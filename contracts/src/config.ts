@@ -90,6 +90,11 @@ export const ApiConfigSchema = SharedConfigSchema.extend({
   API_KEY: z.preprocess(blankToUndefined, z.string().min(16, 'expected at least 16 characters').optional()),
   UPSTASH_REDIS_REST_URL: optionalUrl(['http:', 'https:']),
   UPSTASH_REDIS_REST_TOKEN: optionalString,
+  /** Prefix of every cache key, so several instances can share one Redis. */
+  CACHE_NAMESPACE: z.preprocess(
+    blankToUndefined,
+    z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected letters, digits, dot, dash or underscore').default('sokoul'),
+  ),
   ACCESS_TOKEN_TTL: intWithDefault(900, 30, 86_400),
   REFRESH_TOKEN_TTL: intWithDefault(30 * 86_400, 3600, 365 * 86_400),
   LOGIN_RATE_LIMIT: intWithDefault(10, 1, 10_000),

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Logger } from './log.js';
 
 function newest(path: string): number {
@@ -60,7 +60,8 @@ export async function buildAll(root: string, log: Logger, force = false): Promis
   }
   if (force || stale(join(out.web, 'index.html'), webInputs)) {
     // The web workspace's own Vite (the root one may be another major, pulled in by vitest).
-    const vite = createRequire(join(root, 'web/package.json')).resolve('vite/bin/vite.js');
+    const vitePackage = createRequire(join(root, 'web/package.json')).resolve('vite/package.json');
+    const vite = join(dirname(vitePackage), 'bin/vite.js');
     run(root, log, 'web', [vite, 'build', '--logLevel', 'warn'], join(root, 'web'));
   }
   if (force || stale(out.torrentNode, nodeInputs)) {

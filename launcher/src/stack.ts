@@ -122,8 +122,8 @@ export async function startStack(config: ResolvedConfig, log: Logger, options: S
     if (runApp) {
       const vars: Record<string, string> = {};
       for (const key of Object.keys(ApiConfigSchema.shape)) {
-        const value = (config as unknown as Record<string, unknown>)[key];
-        if (value !== undefined && value !== null) vars[key] = String(value);
+        const value = (config as unknown as Record<string, unknown>)[key] ?? config.ENV[key];
+        if (value !== undefined && value !== null && value !== '') vars[key] = String(value);
       }
       Object.assign(vars, {
         DATABASE_URL: db.url,

@@ -15,29 +15,30 @@ export interface Cache {
   ping(): Promise<void>;
 }
 
-export function createRedisCache(url: string, token: string): Cache {
+export function createRedisCache(url: string, token: string, namespace: string): Cache {
   // Per request: the client is only a fetch wrapper, and auto-pipelining would batch across requests.
   const redis = new Redis({ url, token, automaticDeserialization: false, enableAutoPipelining: false });
+  const k = (key: string) => `${namespace}:${key}`;
   return {
     kind: 'redis',
-    get: (key) => redis.get<string>(key),
+    get: (key) => redis.get<string>(k(key)),
     set: async (key, value, ttlSeconds) => {
-      await redis.set(key, value, { ex: ttlSeconds });
+      await redis.set(k(key), value, { ex: ttlSeconds });
     },
     delete: async (key) => {
-      await redis.del(key);
+      await redis.del(k(key));
     },
-    take: (key) => redis.getdel<string>(key),
+    take: (key) => redis.getdel<string>(k(key)),
     increment: async (key, windowSeconds) => {
       const [count, , ttl] = await redis
         .multi()
-        .incr(key)
-        .expire(key, windowSeconds, 'NX')
-        .ttl(key)
+        .incr(k(key))
+        .expire(k(key), windowSeconds, 'NX')
+        .ttl(k(key))
         .exec<[number, number, number]>();
       return { count, ttlSeconds: Math.max(1, ttl) };
     },
-    ttl: async (key) => Math.max(0, await redis.ttl(key)),
+    ttl: async (key) => Math.max(0, await redis.ttl(k(key))),
     ping: async () => {
       await redis.ping();
     },

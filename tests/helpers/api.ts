@@ -1,0 +1,138 @@
+import { type TokenPair, WS_BEARER_PREFIX, WS_PROTOCOL } from '@sokoul/contracts';
+import { inject } from 'vitest';
+
+export const stack = () => inject('stack');
+
+export interface ApiResponse<T = unknown> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/** JSON request against the shared stack (or `base`). */
+export async function api<T = unknown>(
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string>; base?: string } = {},
+): Promise<ApiResponse<T>> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  if (options.body !== undefined || options.rawBody !== undefined) headers['content-type'] ??= 'application/json';
+  const response = await fetch(`${options.base ?? stack().url}${path}`, {
+    method,
+    headers,
+    body: options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
+  });
+  const text = await response.text();
+  let body: unknown = text;
+  if ((response.headers.get('content-type') ?? '').includes('json') && text) body = JSON.parse(text);
+  return { status: response.status, headers: response.headers, body: body as T };
+}
+
+let counter = 0;
+export const uniqueEmail = (label = 'user') => `${label}-${Date.now()}-${process.pid}-${++counter}@example.test`;
+export const PASSWORD = 'correct horse battery staple';
+
+/** The shared stack's admin: the first account, created on first use. */
+export async function adminSession(base?: string): Promise<TokenPair> {
+  const email = 'admin@example.test';
+  const login = await api<TokenPair>('POST', '/auth/login', { body: { email, password: PASSWORD }, base });
+  if (login.status === 200) return login.body;
+  const signup = await api<TokenPair>('POST', '/auth/signup', { body: { email, password: PASSWORD }, base });
+  if (signup.status !== 201) throw new Error(`admin signup failed: ${signup.status} ${JSON.stringify(signup.body)}`);
+  return signup.body;
+}
+
+/** A new member account, admitted through an invite from the admin. */
+export async function memberSession(label = 'member', base?: string): Promise<TokenPair> {
+  const admin = await adminSession(base);
+  const invite = await api<{ code: string }>('POST', '/admin/invites', { token: admin.accessToken, body: {}, base });
+  const signup = await api<TokenPair>('POST', '/auth/signup', {
+    body: { email: uniqueEmail(label), password: PASSWORD, inviteCode: invite.body.code },
+    base,
+  });
+  if (signup.status !== 201) throw new Error(`member signup failed: ${signup.status} ${JSON.stringify(signup.body)}`);
+  return signup.body;
+}
+
+/** A WebSocket client that records every message it receives. */
+export class WsClient {
+  readonly messages: Record<string, unknown>[] = [];
+  private waiters: { predicate: (m: Record<string, unknown>) => boolean; resolve: (m: Record<string, unknown>) => void }[] = [];
+  closed: { code: number; reason: string } | null = null;
+
+  private constructor(readonly socket: WebSocket) {
+    socket.addEventListener('message', (event) => {
+      const message = JSON.parse(String(event.data)) as Record<string, unknown>;
+      this.messages.push(message);
+      this.waiters = this.waiters.filter((w) => {
+        if (!w.predicate(message)) return true;
+        w.resolve(message);
+        return false;
+      });
+    });
+    socket.addEventListener('close', (event) => {
+      this.closed = { code: event.code, reason: event.reason };
+    });
+  }
+
+  static async connect(opts: { token?: string; ticket?: string; protocols?: string[]; base?: string }): Promise<WsClient> {
+    const url = new URL('/ws', opts.base ?? stack().url);
+    url.protocol = 'ws:';
+    if (opts.ticket) url.searchParams.set('ticket', opts.ticket);
+    const protocols = opts.protocols ?? [WS_PROTOCOL, ...(opts.token ? [`${WS_BEARER_PREFIX}${opts.token}`] : [])];
+    const socket = new WebSocket(url, protocols);
+    await new Promise<void>((resolve, reject) => {
+      socket.addEventListener('open', () => resolve(), { once: true });
+      socket.addEventListener('error', () => reject(new Error('websocket failed to open')), { once: true });
+    });
+    const client = new WsClient(socket);
+    await client.next((m) => m.type === 'hello');
+    return client;
+  }
+
+  /** Resolves with the first message (already received or upcoming) matching `predicate`. */
+  next(predicate: (m: Record<string, unknown>) => boolean, timeoutMs = 10_000): Promise<Record<string, unknown>> {
+    const seen = this.messages.find(predicate);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('timed out waiting for a websocket message')), timeoutMs);
+      this.waiters.push({
+        predicate,
+        resolve: (m) => {
+          clearTimeout(timer);
+          resolve(m);
+        },
+      });
+    });
+  }
+
+  send(value: unknown): void {
+    this.socket.send(typeof value === 'string' ? value : JSON.stringify(value));
+  }
+
+  close(): void {
+    this.socket.close(1000);
+  }
+}
+
+export const taskEvents = (client: WsClient, taskId: string) =>
+  client.messages.filter(
+    (m) =>
+      m.type === 'event' &&
+      (m.event as { type: string; data: { task?: { id: string } } }).data.task?.id === taskId,
+  );
+
+/** Retries an assertion until it passes or the time is up (for effects that settle asynchronously). */
+export async function eventually(assertion: () => Promise<void>, timeoutMs = 5000, intervalMs = 100): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await assertion();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+  }
+}

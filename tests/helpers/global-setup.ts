@@ -1,0 +1,23 @@
+import type { TestProject } from 'vitest/node';
+import { createTestDatabase, dropTestDatabase, launchStack, MACHINE_REDIS, type StackInfo } from './stack.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    stack: StackInfo;
+  }
+}
+
+/**
+ * The shared stack every API test talks to: the machine's PostgreSQL (a fresh database), the
+ * machine's Redis through the launcher's Upstash-compatible gateway, a nats-server of our own
+ * (the machine's has no WebSocket listener, which workerd needs), bare workerd and torrent-node.
+ */
+export default async function setup(project: TestProject) {
+  const databaseUrl = await createTestDatabase('sokoul_test');
+  const { stack, info } = await launchStack({ DATABASE_URL: databaseUrl, REDIS_URL: MACHINE_REDIS, LOGIN_RATE_LIMIT: '5', LOGIN_RATE_WINDOW: '10' });
+  project.provide('stack', info);
+  return async () => {
+    await stack.stop();
+    await dropTestDatabase(databaseUrl);
+  };
+}

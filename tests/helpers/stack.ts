@@ -1,0 +1,101 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import postgres from 'postgres';
+import { loadConfig } from '../../launcher/src/config.js';
+import { createLogger } from '../../launcher/src/log.js';
+import { type Stack, startStack } from '../../launcher/src/stack.js';
+import { freePort } from './ports.js';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const MACHINE_PG = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const MACHINE_REDIS = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const JWT_SECRET = 'test-jwt-secret-0123456789abcdef0123456789abcdef';
+export const API_KEY = 'static-api-key-for-tests-0123456789';
+export const METRICS_TOKEN = 'metrics-token-for-tests';
+
+export interface StackInfo {
+  url: string;
+  databaseUrl: string;
+  natsUrl: string;
+  natsWsUrl: string;
+  dataDir: string;
+  metricsPort: number;
+}
+
+/** A fresh database on the machine's PostgreSQL for one test run. */
+export async function createTestDatabase(prefix: string): Promise<string> {
+  const name = `${prefix}_${Date.now()}_${process.pid}`;
+  const admin = postgres(MACHINE_PG, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(MACHINE_PG);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export async function dropTestDatabase(databaseUrl: string): Promise<void> {
+  const name = new URL(databaseUrl).pathname.slice(1);
+  const admin = postgres(MACHINE_PG, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
+
+/**
+ * Starts Sokoul through the launcher on free ports with its own data directory. `overrides` are
+ * configuration variables; an unset DATABASE_URL means the embedded PostgreSQL.
+ */
+export async function launchStack(overrides: Record<string, string | undefined>): Promise<{ stack: Stack; info: StackInfo }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sokoul-test-'));
+  const metricsPort = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+    DATA_DIR: dataDir,
+    DOWNLOAD_DIR: join(dataDir, 'downloads'),
+    PORT: String(await freePort()),
+    EMBEDDED_NATS_PORT: String(await freePort()),
+    EMBEDDED_NATS_WS_PORT: String(await freePort()),
+    EMBEDDED_POSTGRES_PORT: String(await freePort()),
+    REDIS_GATEWAY_PORT: '0',
+    TORRENT_NODE_METRICS_PORT: String(metricsPort),
+    HEARTBEAT_INTERVAL_MS: '1000',
+    JWT_SECRET,
+    API_KEY,
+    METRICS_TOKEN,
+    SHUTDOWN_TIMEOUT_MS: '5000',
+    // The machine's Redis outlives test runs: each stack gets its own key space.
+    CACHE_NAMESPACE: `test-${Date.now()}-${process.pid}`,
+    ...overrides,
+  };
+  for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key];
+  // The launcher's children read process.env: run them with exactly this environment.
+  const saved = { ...process.env };
+  for (const key of Object.keys(process.env)) delete process.env[key];
+  Object.assign(process.env, env);
+  try {
+    const config = loadConfig(ROOT, env);
+    const stack = await startStack(config, createLogger(env.LOG_LEVEL ?? 'warn', 'launcher'));
+    return {
+      stack,
+      info: {
+        url: stack.url,
+        databaseUrl: stack.databaseUrl,
+        natsUrl: stack.natsUrl,
+        natsWsUrl: stack.natsWsUrl,
+        dataDir,
+        metricsPort,
+      },
+    };
+  } finally {
+    for (const key of Object.keys(process.env)) delete process.env[key];
+    Object.assign(process.env, saved);
+  }
+}
