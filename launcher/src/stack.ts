@@ -166,6 +166,8 @@ export async function startStack(config: ResolvedConfig, log: Logger, options: S
         'all dependencies',
         async () => (await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) })).status === 200,
         15_000,
+        () => false,
+        100,
       ).catch((error: unknown) => log.warn({ error: String(error) }, 'started, but /health is not 200 yet'));
     }
     return {

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import postgres from 'postgres';
@@ -53,6 +53,8 @@ export async function dropTestDatabase(databaseUrl: string): Promise<void> {
  */
 export async function launchStack(overrides: Record<string, string | undefined>): Promise<{ stack: Stack; info: StackInfo }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sokoul-test-'));
+  // The embedded PostgreSQL runs as the postgres user when tests run as root: it must reach its dir.
+  chmodSync(dataDir, 0o755);
   const metricsPort = await freePort();
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,

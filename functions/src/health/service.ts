@@ -69,6 +69,7 @@ let memo: { at: number; report: HealthReport } | undefined;
 export async function health(infra: Infra): Promise<HealthReport> {
   if (memo && Date.now() - memo.at < MEMO_MS) return memo.report;
   const report = await check(infra);
-  memo = { at: Date.now(), report };
+  // A degraded report is not reused: recovery should show on the next probe.
+  memo = report.status === 'ok' ? { at: Date.now(), report } : undefined;
   return report;
 }

@@ -25,7 +25,8 @@ export const requestContext: MiddlewareHandler<AppEnv> = async (c, next) => {
   const seconds = (Date.now() - started) / 1000;
   httpRequests.inc({ method: c.req.method, route, status });
   httpDuration.observe({ method: c.req.method, route, status }, seconds);
-  const level = c.res.status >= 500 ? 'error' : 'info';
+  // A degraded /health is a state, reported by the health body itself, not a server error.
+  const level = c.res.status >= 500 ? (route === '/health' ? 'warn' : 'error') : 'info';
   c.var.log[level]('request', {
     method: c.req.method,
     route,

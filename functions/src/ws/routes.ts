@@ -35,5 +35,7 @@ export const wsRoutes = new Hono<AppEnv>().get('/', async (c) => {
   }
   const headers = new Headers(c.req.raw.headers);
   headers.set(USER_HEADER, userId);
-  return userSessionStub(c.env, userId).fetch(new Request(c.req.raw.url, { headers }));
+  const upgraded = await userSessionStub(c.env, userId).fetch(new Request(c.req.raw.url, { headers }));
+  // A response from another object has immutable headers; later middleware adds its own.
+  return new Response(upgraded.body, { status: upgraded.status, headers: upgraded.headers, webSocket: upgraded.webSocket });
 });
