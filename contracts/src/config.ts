@@ -21,8 +21,13 @@ const optionalUrl = (protocols: string[]) =>
       }, `expected a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`)
       .optional(),
   );
-const intWithDefault = (def: number, min: number, max: number) =>
-  z.preprocess(blankToUndefined, z.coerce.number().int().min(min).max(max).default(def));
+const intWithDefault = (def: number, min: number, max: number) => {
+  const message = `expected a whole number from ${min} to ${max}`;
+  return z.preprocess(
+    blankToUndefined,
+    z.coerce.number({ error: message }).int({ error: message }).min(min, { error: message }).max(max, { error: message }).default(def),
+  );
+};
 const boolWithDefault = (def: boolean) =>
   z.preprocess(
     blankToUndefined,
