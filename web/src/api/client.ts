@@ -1,0 +1,90 @@
+import type { ErrorBody, TokenPair } from '@sokoul/contracts';
+
+/** An API error with the server's code and message, shown to the user as is. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const REFRESH_KEY = 'sokoul.refreshToken';
+
+let accessToken: string | null = null;
+let refreshing: Promise<TokenPair | null> | null = null;
+let onSessionEnded: () => void = () => {};
+
+export const tokens = {
+  access: () => accessToken,
+  hasRefresh: () => localStorage.getItem(REFRESH_KEY) !== null,
+  store(pair: TokenPair) {
+    accessToken = pair.accessToken;
+    localStorage.setItem(REFRESH_KEY, pair.refreshToken);
+  },
+  clear() {
+    accessToken = null;
+    localStorage.removeItem(REFRESH_KEY);
+  },
+  refreshToken: () => localStorage.getItem(REFRESH_KEY),
+  onEnded(callback: () => void) {
+    onSessionEnded = callback;
+  },
+};
+
+async function send(method: string, path: string, body: unknown, token: string | null): Promise<Response> {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (token) headers.authorization = `Bearer ${token}`;
+  return fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+}
+
+async function parse<T>(response: Response): Promise<T> {
+  if (response.status === 204) return undefined as T;
+  const data: unknown = await response.json().catch(() => null);
+  if (!response.ok) {
+    const error = (data as ErrorBody | null)?.error;
+    throw new ApiError(response.status, error?.code ?? 'internal', error?.message ?? response.statusText);
+  }
+  return data as T;
+}
+
+/** One refresh at a time: concurrent 401s share it, and the rotated token replaces the old one. */
+export function refreshSession(): Promise<TokenPair | null> {
+  refreshing ??= (async () => {
+    const refreshToken = tokens.refreshToken();
+    if (!refreshToken) return null;
+    const response = await send('POST', '/auth/refresh', { refreshToken }, null);
+    if (!response.ok) {
+      tokens.clear();
+      return null;
+    }
+    const pair = (await response.json()) as TokenPair;
+    tokens.store(pair);
+    return pair;
+  })().finally(() => {
+    refreshing = null;
+  });
+  return refreshing;
+}
+
+/** JSON request; an expired access token is refreshed once and the request retried. */
+export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  let response = await send(method, path, body, accessToken);
+  if (response.status === 401 && tokens.hasRefresh()) {
+    const pair = await refreshSession();
+    if (!pair) {
+      onSessionEnded();
+      throw new ApiError(401, 'unauthorized', 'Session expired');
+    }
+    response = await send(method, path, body, pair.accessToken);
+  }
+  return parse<T>(response);
+}
+
+/** Requests that must not trigger a refresh (sign-in forms). */
+export async function publicRequest<T>(method: string, path: string, body?: unknown): Promise<T> {
+  return parse<T>(await send(method, path, body, null));
+}

@@ -1,0 +1,54 @@
+import { A, useNavigate } from '@solidjs/router';
+import { createSignal, For, type ParentProps } from 'solid-js';
+import { type MessageKey, t } from '../i18n.js';
+import { session } from '../stores/session.js';
+import { ConnectionIndicator } from './ConnectionIndicator.js';
+import { LanguageSwitcher } from './LanguageSwitcher.js';
+
+const NAV: [string, MessageKey][] = [
+  ['/', 'nav.home'],
+  ['/films', 'nav.films'],
+  ['/series', 'nav.series'],
+  ['/search', 'nav.search'],
+  ['/library', 'nav.library'],
+  ['/downloads', 'nav.downloads'],
+  ['/tasks', 'nav.tasks'],
+  ['/settings', 'nav.settings'],
+];
+
+export function Layout(props: ParentProps) {
+  const navigate = useNavigate();
+  const [open, setOpen] = createSignal(false);
+  const logout = async () => {
+    await session.logout();
+    navigate('/login', { replace: true });
+  };
+  return (
+    <div class="shell">
+      <header class="topbar">
+        <A href="/" class="brand">Sokoul</A>
+        <button type="button" class="menu-button" aria-expanded={open()} aria-controls="main-nav" onClick={() => setOpen(!open())}>
+          {t('nav.menu')}
+        </button>
+        <nav id="main-nav" class="nav" classList={{ open: open() }} aria-label="Navigation">
+          <For each={NAV}>
+            {([href, key]) => (
+              <A href={href} end={href === '/'} activeClass="active" onClick={() => setOpen(false)}>
+                {t(key)}
+              </A>
+            )}
+          </For>
+        </nav>
+        <div class="toolbar">
+          <ConnectionIndicator />
+          <LanguageSwitcher />
+          <span class="user-name">{session.user()?.displayName}</span>
+          <button type="button" data-testid="logout" onClick={() => void logout()}>
+            {t('auth.logout')}
+          </button>
+        </div>
+      </header>
+      <main class="content">{props.children}</main>
+    </div>
+  );
+}

@@ -1,0 +1,11 @@
+import { A } from '@solidjs/router';
+import { t } from '../i18n.js';
+
+export default function NotFound() {
+  return (
+    <section class="page">
+      <h1>{t('notFound.title')}</h1>
+      <A href="/">{t('notFound.back')}</A>
+    </section>
+  );
+}

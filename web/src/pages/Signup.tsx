@@ -1,0 +1,66 @@
+import { A, useNavigate } from '@solidjs/router';
+import { createResource, createSignal, Show } from 'solid-js';
+import { authApi } from '../api/auth.js';
+import { ErrorMessage, Field, messageOf } from '../components/Field.js';
+import { LanguageSwitcher } from '../components/LanguageSwitcher.js';
+import { locale, t } from '../i18n.js';
+import { session } from '../stores/session.js';
+
+export default function Signup() {
+  const navigate = useNavigate();
+  const [settings] = createResource(() => authApi.settings());
+  const [error, setError] = createSignal<string | null>(null);
+  const [busy, setBusy] = createSignal(false);
+  const setup = () => settings()?.needsSetup ?? false;
+  const closed = () => !setup() && settings()?.signupMode === 'closed';
+  const invite = () => !setup() && settings()?.signupMode === 'invite';
+  const submit = async (event: SubmitEvent) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget as HTMLFormElement);
+    const value = (name: string) => String(form.get(name) ?? '').trim() || undefined;
+    setBusy(true);
+    setError(null);
+    try {
+      await session.signup({
+        email: value('email') ?? '',
+        password: String(form.get('password') ?? ''),
+        displayName: value('displayName'),
+        inviteCode: value('inviteCode'),
+        locale: locale(),
+      });
+      navigate('/', { replace: true });
+    } catch (e) {
+      setError(messageOf(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div class="auth-page">
+      <form class="card auth-card" onSubmit={submit}>
+        <div class="auth-head">
+          <h1>{setup() ? t('auth.setupTitle') : t('auth.signupTitle')}</h1>
+          <LanguageSwitcher />
+        </div>
+        <Show when={setup()}>
+          <p class="muted">{t('auth.setupHint')}</p>
+        </Show>
+        <Show when={!closed()} fallback={<p class="notice">{t('auth.closed')}</p>}>
+          <Field id="email" name="email" type="email" label={t('auth.email')} autocomplete="username" required />
+          <Field id="displayName" name="displayName" type="text" label={t('auth.displayName')} maxLength={80} />
+          <Field id="password" name="password" type="password" label={t('auth.password')} autocomplete="new-password" minLength={8} required />
+          <Show when={invite()}>
+            <Field id="inviteCode" name="inviteCode" type="text" label={t('auth.inviteCode')} required />
+          </Show>
+          <ErrorMessage message={error()} />
+          <button type="submit" class="primary" data-testid="signup-submit" disabled={busy() || settings.loading}>
+            {t('auth.signup')}
+          </button>
+        </Show>
+        <p class="muted">
+          {t('auth.haveAccount')} <A href="/login">{t('auth.login')}</A>
+        </p>
+      </form>
+    </div>
+  );
+}

@@ -1,0 +1,113 @@
+import { ServerMessage, type SokoulEvent, WS_BEARER_PREFIX, WS_HEARTBEAT_MS, WS_PING, WS_PROTOCOL } from '@sokoul/contracts';
+import { createSignal } from 'solid-js';
+import { refreshSession, tokens } from '../api/client.js';
+
+export type LiveState = 'connecting' | 'live' | 'offline';
+
+const [state, setState] = createSignal<LiveState>('offline');
+const listeners = new Set<(event: SokoulEvent) => void>();
+const resyncListeners = new Set<() => void>();
+
+let socket: WebSocket | null = null;
+let wanted = false;
+let lastSeq = 0;
+let attempts = 0;
+let heartbeatMs = WS_HEARTBEAT_MS;
+let pingTimer: ReturnType<typeof setInterval> | undefined;
+let watchdog: ReturnType<typeof setTimeout> | undefined;
+let retryTimer: ReturnType<typeof setTimeout> | undefined;
+
+function expired(token: string): boolean {
+  try {
+    const payload = JSON.parse(atob(token.split('.')[1]?.replace(/-/g, '+').replace(/_/g, '/') ?? '')) as { exp?: number };
+    return (payload.exp ?? 0) * 1000 < Date.now() + 5000;
+  } catch {
+    return true;
+  }
+}
+
+/** No message for two heartbeat periods means the connection is dead even if it looks open. */
+function armWatchdog(): void {
+  clearTimeout(watchdog);
+  watchdog = setTimeout(() => socket?.close(4000, 'silent'), heartbeatMs * 2);
+}
+
+function cleanup(): void {
+  clearInterval(pingTimer);
+  clearTimeout(watchdog);
+  socket = null;
+}
+
+async function open(): Promise<void> {
+  if (!wanted || socket) return;
+  setState('connecting');
+  let token = tokens.access();
+  if (!token || expired(token)) token = (await refreshSession())?.accessToken ?? null;
+  if (!token) {
+    setState('offline');
+    return;
+  }
+  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+  const ws = new WebSocket(url, [WS_PROTOCOL, `${WS_BEARER_PREFIX}${token}`]);
+  socket = ws;
+  const resuming = lastSeq > 0;
+  ws.onmessage = (raw) => {
+    armWatchdog();
+    const parsed = ServerMessage.safeParse(JSON.parse(String(raw.data)));
+    if (!parsed.success) return;
+    const message = parsed.data;
+    if (message.type === 'hello') {
+      attempts = 0;
+      heartbeatMs = message.heartbeatMs;
+      setState('live');
+      if (resuming) ws.send(JSON.stringify({ type: 'resume', since: lastSeq }));
+      else lastSeq = message.seq;
+    } else if (message.type === 'event') {
+      if (message.seq <= lastSeq) return;
+      lastSeq = message.seq;
+      for (const listener of listeners) listener(message.event);
+    } else if (message.type === 'resync') {
+      for (const listener of resyncListeners) listener();
+    }
+  };
+  ws.onopen = () => {
+    armWatchdog();
+    pingTimer = setInterval(() => ws.send(WS_PING), 20_000);
+  };
+  ws.onclose = () => {
+    cleanup();
+    if (!wanted) {
+      setState('offline');
+      return;
+    }
+    setState('connecting');
+    // Exponential backoff from 0.5 s to 15 s, with jitter so many tabs do not reconnect in step.
+    const delay = Math.min(15_000, 500 * 2 ** attempts++) * (0.75 + Math.random() * 0.5);
+    retryTimer = setTimeout(() => void open(), delay);
+  };
+}
+
+export const live = {
+  state,
+  connect(): void {
+    wanted = true;
+    void open();
+  },
+  disconnect(): void {
+    wanted = false;
+    clearTimeout(retryTimer);
+    socket?.close(1000, 'signed out');
+    cleanup();
+    lastSeq = 0;
+    setState('offline');
+  },
+  /** Subscribes to live events; returns the unsubscribe function. */
+  subscribe(listener: (event: SokoulEvent) => void): () => void {
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  },
+  onResync(listener: () => void): () => void {
+    resyncListeners.add(listener);
+    return () => resyncListeners.delete(listener);
+  },
+};
