@@ -106,7 +106,6 @@ export const ApiConfigSchema = SharedConfigSchema.extend({
   LOGIN_RATE_WINDOW: intWithDefault(900, 10, 86_400),
   MAX_BODY_BYTES: intWithDefault(1_048_576, 1024, 104_857_600),
   CORS_ORIGINS: optionalString,
-  PUBLIC_URL: optionalUrl(['http:', 'https:']),
 });
 export type ApiConfig = z.infer<typeof ApiConfigSchema>;
 

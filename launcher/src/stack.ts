@@ -65,6 +65,9 @@ export async function startStack(config: ResolvedConfig, log: Logger, options: S
     const runApp = options.only !== 'torrent-node';
     const runNode = options.only !== 'app';
     reapLeftovers(join(config.DATA_DIR, 'run'), log);
+    if (!config.TMDB_API_KEY) {
+      log.warn('TMDB_API_KEY is not set: film and series browsing answers 503 until it is (get a free key at themoviedb.org)');
+    }
     const secrets = loadSecrets(config.DATA_DIR);
     mkdirSync(config.DOWNLOAD_DIR, { recursive: true });
     await buildAll(config.ROOT, log);

@@ -1,0 +1,21 @@
+# torrent-node: tasks, and later BitTorrent, indexers and streaming. Started by the launcher.
+FROM node:22-bookworm-slim AS build
+WORKDIR /sokoul
+COPY package.json package-lock.json ./
+COPY contracts/package.json contracts/
+COPY durable-objects/package.json durable-objects/
+COPY functions/package.json functions/
+COPY torrent-node/package.json torrent-node/
+COPY web/package.json web/
+COPY launcher/package.json launcher/
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN node launcher/bin/sokoul.mjs build --force
+
+FROM node:22-bookworm-slim
+WORKDIR /sokoul
+ENV NODE_ENV=production DOWNLOAD_DIR=/downloads
+COPY --from=build /sokoul /sokoul
+VOLUME /downloads
+EXPOSE 6881 9464
+CMD ["node", "launcher/bin/sokoul.mjs", "start", "--only", "torrent-node"]
