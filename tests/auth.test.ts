@@ -12,7 +12,9 @@ describe('signup and login', () => {
     const settings = await api<{ signupMode: string; needsSetup: boolean }>('GET', '/auth/settings');
     expect(settings.body).toEqual({ signupMode: 'invite', needsSetup: false });
 
-    const noInvite = await api('POST', '/auth/signup', { body: { email: uniqueEmail(), password: PASSWORD } });
+    const noInvite = await api('POST', '/auth/signup', {
+      body: { email: uniqueEmail(), password: PASSWORD },
+    });
     expect(noInvite.status).toBe(403);
     expect(noInvite.body).toMatchObject({ error: { code: 'invite_required' } });
 
@@ -21,7 +23,10 @@ describe('signup and login', () => {
     });
     expect(badInvite.body).toMatchObject({ error: { code: 'invite_required' } });
 
-    const invite = await api<{ code: string }>('POST', '/admin/invites', { token: admin.accessToken, body: {} });
+    const invite = await api<{ code: string }>('POST', '/admin/invites', {
+      token: admin.accessToken,
+      body: {},
+    });
     expect(invite.status).toBe(201);
     const first = await api<TokenPair>('POST', '/auth/signup', {
       body: { email: uniqueEmail(), password: PASSWORD, inviteCode: invite.body.code },
@@ -34,7 +39,9 @@ describe('signup and login', () => {
     expect(reused.body).toMatchObject({ error: { code: 'invite_required' } });
 
     await api('PATCH', '/admin/settings', { token: admin.accessToken, body: { signupMode: 'open' } });
-    const open = await api<TokenPair>('POST', '/auth/signup', { body: { email: uniqueEmail(), password: PASSWORD } });
+    const open = await api<TokenPair>('POST', '/auth/signup', {
+      body: { email: uniqueEmail(), password: PASSWORD },
+    });
     expect(open.status).toBe(201);
     await api('PATCH', '/admin/settings', { token: admin.accessToken, body: { signupMode: 'closed' } });
     const closed = await api('POST', '/auth/signup', { body: { email: uniqueEmail(), password: PASSWORD } });
@@ -48,7 +55,9 @@ describe('signup and login', () => {
     await api('PATCH', '/admin/settings', { token: admin.accessToken, body: { signupMode: 'open' } });
     const email = uniqueEmail('dup');
     expect((await api('POST', '/auth/signup', { body: { email, password: PASSWORD } })).status).toBe(201);
-    const again = await api('POST', '/auth/signup', { body: { email: email.toUpperCase(), password: PASSWORD } });
+    const again = await api('POST', '/auth/signup', {
+      body: { email: email.toUpperCase(), password: PASSWORD },
+    });
     expect(again.status).toBe(409);
     expect(again.body).toMatchObject({ error: { code: 'conflict' } });
     await api('PATCH', '/admin/settings', { token: admin.accessToken, body: { signupMode: 'invite' } });
@@ -56,13 +65,19 @@ describe('signup and login', () => {
 
   it('logs in, answers /auth/me, and refuses a wrong password without saying which part was wrong', async () => {
     const member = await memberSession();
-    const login = await api<TokenPair>('POST', '/auth/login', { body: { email: member.user.email, password: PASSWORD } });
+    const login = await api<TokenPair>('POST', '/auth/login', {
+      body: { email: member.user.email, password: PASSWORD },
+    });
     expect(login.status).toBe(200);
     const me = await api<User>('GET', '/auth/me', { token: login.body.accessToken });
     expect(me.body).toMatchObject({ id: member.user.id, email: member.user.email, role: 'member' });
 
-    const wrong = await api('POST', '/auth/login', { body: { email: member.user.email, password: 'nope-nope-nope' } });
-    const unknown = await api('POST', '/auth/login', { body: { email: uniqueEmail('ghost'), password: PASSWORD } });
+    const wrong = await api('POST', '/auth/login', {
+      body: { email: member.user.email, password: 'nope-nope-nope' },
+    });
+    const unknown = await api('POST', '/auth/login', {
+      body: { email: uniqueEmail('ghost'), password: PASSWORD },
+    });
     expect(wrong.status).toBe(401);
     expect(unknown.status).toBe(401);
     expect(wrong.body).toEqual(unknown.body);
@@ -70,23 +85,27 @@ describe('signup and login', () => {
 
   it('rate-limits failed logins per account with Retry-After', async () => {
     const member = await memberSession('ratelimit');
-    const attempt = () => api('POST', '/auth/login', { body: { email: member.user.email, password: 'wrong-password' } });
+    const attempt = () =>
+      api('POST', '/auth/login', { body: { email: member.user.email, password: 'wrong-password' } });
     for (let i = 0; i < 5; i++) expect((await attempt()).status).toBe(401);
     const blocked = await attempt();
     expect(blocked.status).toBe(429);
     expect(blocked.body).toMatchObject({ error: { code: 'rate_limited' } });
     expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
     // Even the right password waits out the window: the attacker cannot learn it was right.
-    const right = await api('POST', '/auth/login', { body: { email: member.user.email, password: PASSWORD } });
+    const right = await api('POST', '/auth/login', {
+      body: { email: member.user.email, password: PASSWORD },
+    });
     expect(right.status).toBe(429);
   });
-
 });
 
 describe('tokens', () => {
   it('rotates refresh tokens and revokes the whole family when a spent one is reused', async () => {
     const member = await memberSession('rotate');
-    const first = await api<TokenPair>('POST', '/auth/refresh', { body: { refreshToken: member.refreshToken } });
+    const first = await api<TokenPair>('POST', '/auth/refresh', {
+      body: { refreshToken: member.refreshToken },
+    });
     expect(first.status).toBe(200);
     expect(first.body.refreshToken).not.toBe(member.refreshToken);
 
@@ -100,8 +119,12 @@ describe('tokens', () => {
 
   it('logs out: the refresh token stops working', async () => {
     const member = await memberSession('logout');
-    expect((await api('POST', '/auth/logout', { body: { refreshToken: member.refreshToken } })).status).toBe(204);
-    expect((await api('POST', '/auth/refresh', { body: { refreshToken: member.refreshToken } })).status).toBe(401);
+    expect((await api('POST', '/auth/logout', { body: { refreshToken: member.refreshToken } })).status).toBe(
+      204,
+    );
+    expect((await api('POST', '/auth/refresh', { body: { refreshToken: member.refreshToken } })).status).toBe(
+      401,
+    );
   });
 
   it('rejects expired, forged and malformed access tokens', async () => {
@@ -118,7 +141,9 @@ describe('tokens', () => {
     const expired = await api('GET', '/auth/me', { token: await sign(JWT_SECRET, now - 10) });
     expect(expired.status).toBe(401);
     expect(expired.body).toMatchObject({ error: { code: 'token_expired' } });
-    const forged = await api('GET', '/auth/me', { token: await sign('another-secret-another-secret-0000', now + 600) });
+    const forged = await api('GET', '/auth/me', {
+      token: await sign('another-secret-another-secret-0000', now + 600),
+    });
     expect(forged.body).toMatchObject({ error: { code: 'unauthorized' } });
     const valid = await api('GET', '/auth/me', { token: await sign(JWT_SECRET, now + 600) });
     expect(valid.status).toBe(200);
@@ -128,7 +153,9 @@ describe('tokens', () => {
 
   it('changing the password revokes other sessions and outstanding access tokens', async () => {
     const member = await memberSession('password');
-    const other = await api<TokenPair>('POST', '/auth/login', { body: { email: member.user.email, password: PASSWORD } });
+    const other = await api<TokenPair>('POST', '/auth/login', {
+      body: { email: member.user.email, password: PASSWORD },
+    });
     const wrong = await api('POST', '/auth/password', {
       token: member.accessToken,
       body: { currentPassword: 'not-it-at-all', newPassword: 'a brand new password' },
@@ -140,15 +167,24 @@ describe('tokens', () => {
     });
     expect(changed.status).toBe(204);
     expect((await api('GET', '/auth/me', { token: other.body.accessToken })).status).toBe(401);
-    expect((await api('POST', '/auth/refresh', { body: { refreshToken: other.body.refreshToken } })).status).toBe(401);
-    expect((await api('POST', '/auth/login', { body: { email: member.user.email, password: PASSWORD } })).status).toBe(401);
-    const fresh = await api('POST', '/auth/login', { body: { email: member.user.email, password: 'a brand new password' } });
+    expect(
+      (await api('POST', '/auth/refresh', { body: { refreshToken: other.body.refreshToken } })).status,
+    ).toBe(401);
+    expect(
+      (await api('POST', '/auth/login', { body: { email: member.user.email, password: PASSWORD } })).status,
+    ).toBe(401);
+    const fresh = await api('POST', '/auth/login', {
+      body: { email: member.user.email, password: 'a brand new password' },
+    });
     expect(fresh.status).toBe(200);
   });
 
   it('updates the profile', async () => {
     const member = await memberSession('profile');
-    const updated = await api<User>('PATCH', '/auth/me', { token: member.accessToken, body: { displayName: 'Ana', locale: 'en' } });
+    const updated = await api<User>('PATCH', '/auth/me', {
+      token: member.accessToken,
+      body: { displayName: 'Ana', locale: 'en' },
+    });
     expect(updated.body).toMatchObject({ displayName: 'Ana', locale: 'en' });
     expect((await api<User>('GET', '/auth/me', { token: member.accessToken })).body.locale).toBe('en');
   });
@@ -157,7 +193,10 @@ describe('tokens', () => {
 describe('API keys', () => {
   it('creates a key shown once, authenticates with it, lists it without the secret, and revokes it', async () => {
     const member = await memberSession('keys');
-    const created = await api<CreatedApiKey>('POST', '/auth/api-keys', { token: member.accessToken, body: { name: 'script' } });
+    const created = await api<CreatedApiKey>('POST', '/auth/api-keys', {
+      token: member.accessToken,
+      body: { name: 'script' },
+    });
     expect(created.status).toBe(201);
     expect(created.body.key).toMatch(/^sk_/);
 
@@ -175,9 +214,14 @@ describe('API keys', () => {
     const foreign = await api('DELETE', `/auth/api-keys/${created.body.id}`, { token: other.accessToken });
     expect(foreign.status).toBe(404);
 
-    expect((await api('DELETE', `/auth/api-keys/${created.body.id}`, { token: member.accessToken })).status).toBe(204);
+    expect(
+      (await api('DELETE', `/auth/api-keys/${created.body.id}`, { token: member.accessToken })).status,
+    ).toBe(204);
     // Revocation is immediate where it happened and within the 5 s key cache anywhere else.
-    await eventually(async () => expect((await api('GET', '/auth/me', { token: created.body.key })).status).toBe(401), 6000);
+    await eventually(
+      async () => expect((await api('GET', '/auth/me', { token: created.body.key })).status).toBe(401),
+      6000,
+    );
   });
 
   it('accepts the static API_KEY as the instance owner', async () => {
@@ -196,7 +240,10 @@ describe('roles and admin', () => {
       ['GET', '/admin/settings'],
       ['POST', '/admin/invites'],
     ] as const) {
-      const res = await api(method, path, { token: member.accessToken, body: method === 'POST' ? {} : undefined });
+      const res = await api(method, path, {
+        token: member.accessToken,
+        body: method === 'POST' ? {} : undefined,
+      });
       expect(res.status, `${method} ${path}`).toBe(403);
       expect(res.body).toMatchObject({ error: { code: 'forbidden' } });
     }
@@ -208,25 +255,45 @@ describe('roles and admin', () => {
     const list = await api<{ users: User[] }>('GET', '/admin/users', { token: admin.accessToken });
     expect(list.body.users.some((u) => u.id === member.user.id)).toBe(true);
 
-    const promoted = await api<User>('PATCH', `/admin/users/${member.user.id}`, { token: admin.accessToken, body: { role: 'admin' } });
+    const promoted = await api<User>('PATCH', `/admin/users/${member.user.id}`, {
+      token: admin.accessToken,
+      body: { role: 'admin' },
+    });
     expect(promoted.body.role).toBe('admin');
     expect((await api('GET', '/admin/users', { token: member.accessToken })).status).toBe(200);
-    await api('PATCH', `/admin/users/${member.user.id}`, { token: admin.accessToken, body: { role: 'member' } });
+    await api('PATCH', `/admin/users/${member.user.id}`, {
+      token: admin.accessToken,
+      body: { role: 'member' },
+    });
     expect((await api('GET', '/admin/users', { token: member.accessToken })).status).toBe(403);
 
-    const disabled = await api<User>('PATCH', `/admin/users/${member.user.id}`, { token: admin.accessToken, body: { disabled: true } });
+    const disabled = await api<User>('PATCH', `/admin/users/${member.user.id}`, {
+      token: admin.accessToken,
+      body: { disabled: true },
+    });
     expect(disabled.body.disabled).toBe(true);
     expect((await api('GET', '/auth/me', { token: member.accessToken })).status).toBe(401);
-    const login = await api('POST', '/auth/login', { body: { email: member.user.email, password: PASSWORD } });
+    const login = await api('POST', '/auth/login', {
+      body: { email: member.user.email, password: PASSWORD },
+    });
     expect(login.status).toBe(403);
     expect(login.body).toMatchObject({ error: { code: 'account_disabled' } });
 
-    const selfDemote = await api('PATCH', `/admin/users/${admin.user.id}`, { token: admin.accessToken, body: { role: 'member' } });
+    const selfDemote = await api('PATCH', `/admin/users/${admin.user.id}`, {
+      token: admin.accessToken,
+      body: { role: 'member' },
+    });
     expect(selfDemote.status).toBe(409);
-    expect((await api('DELETE', `/admin/users/${admin.user.id}`, { token: admin.accessToken })).status).toBe(409);
+    expect((await api('DELETE', `/admin/users/${admin.user.id}`, { token: admin.accessToken })).status).toBe(
+      409,
+    );
 
-    expect((await api('DELETE', `/admin/users/${member.user.id}`, { token: admin.accessToken })).status).toBe(204);
-    expect((await api('DELETE', `/admin/users/${member.user.id}`, { token: admin.accessToken })).status).toBe(404);
+    expect((await api('DELETE', `/admin/users/${member.user.id}`, { token: admin.accessToken })).status).toBe(
+      204,
+    );
+    expect((await api('DELETE', `/admin/users/${member.user.id}`, { token: admin.accessToken })).status).toBe(
+      404,
+    );
   });
 });
 
@@ -235,12 +302,16 @@ describe('address rate limit', () => {
     // The address limit is 5x the account limit (5): 25 failures over different accounts.
     const statuses: number[] = [];
     for (let i = 0; i < 26; i++) {
-      statuses.push((await api('POST', '/auth/login', { body: { email: uniqueEmail('spray'), password: 'x' } })).status);
+      statuses.push(
+        (await api('POST', '/auth/login', { body: { email: uniqueEmail('spray'), password: 'x' } })).status,
+      );
     }
     expect(statuses.slice(0, 5).every((s) => s === 401)).toBe(true);
     expect(statuses.at(-1)).toBe(429);
     // The test stack's window is 10 s; let it pass so later tests can sign in again.
     await new Promise((r) => setTimeout(r, 10_500));
-    expect((await api('POST', '/auth/login', { body: { email: uniqueEmail('after'), password: 'x' } })).status).toBe(401);
+    expect(
+      (await api('POST', '/auth/login', { body: { email: uniqueEmail('after'), password: 'x' } })).status,
+    ).toBe(401);
   });
 });

@@ -1,6 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApiConfigSchema, LauncherConfigSchema, SharedConfigSchema, TorrentNodeConfigSchema } from '@sokoul/contracts';
+import {
+  ApiConfigSchema,
+  LauncherConfigSchema,
+  SharedConfigSchema,
+  TorrentNodeConfigSchema,
+} from '@sokoul/contracts';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ROOT } from './helpers/stack.js';
@@ -15,7 +20,10 @@ interface Service {
 }
 
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
-const compose = parse(read('docker-compose.yml')) as { services: Record<string, Service>; volumes: Record<string, unknown> };
+const compose = parse(read('docker-compose.yml')) as {
+  services: Record<string, Service>;
+  volumes: Record<string, unknown>;
+};
 const envExample = read('.env.example');
 const documented = new Set([...envExample.matchAll(/^#?\s?([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]));
 const composeText = read('docker-compose.yml');
@@ -24,8 +32,19 @@ describe('docker-compose.yml', () => {
   it('declares the spec services plus Sokoul’s own two', () => {
     expect(Object.keys(compose.services).sort()).toEqual(
       [
-        'postgres', 'redis', 'redis-rest', 'nats', 'flaresolverr', 'gluetun', 'prowlarr', 'jackett',
-        'prometheus', 'grafana', 'loki', 'app', 'torrent-node',
+        'postgres',
+        'redis',
+        'redis-rest',
+        'nats',
+        'flaresolverr',
+        'gluetun',
+        'prowlarr',
+        'jackett',
+        'prometheus',
+        'grafana',
+        'loki',
+        'app',
+        'torrent-node',
       ].sort(),
     );
     expect(compose.services.postgres?.image).toBe('pgvector/pgvector:pg16');
@@ -54,7 +73,13 @@ describe('docker-compose.yml', () => {
 
   it('gives the app what the API config requires, and torrent-node what it requires', () => {
     const app = compose.services.app?.environment ?? {};
-    for (const key of ['DATABASE_URL', 'NATS_WS_URL', 'JWT_SECRET', 'INTERNAL_SIGNING_KEY', 'UPSTASH_REDIS_REST_URL']) {
+    for (const key of [
+      'DATABASE_URL',
+      'NATS_WS_URL',
+      'JWT_SECRET',
+      'INTERNAL_SIGNING_KEY',
+      'UPSTASH_REDIS_REST_URL',
+    ]) {
       expect(app[key], key).toBeTruthy();
       expect(key in ApiConfigSchema.shape).toBe(true);
     }
@@ -62,7 +87,10 @@ describe('docker-compose.yml', () => {
     for (const key of ['DATABASE_URL', 'NATS_URL']) expect(node[key], key).toBeTruthy();
     for (const service of ['app', 'torrent-node']) {
       for (const key of Object.keys(compose.services[service]?.environment ?? {})) {
-        const known = key in LauncherConfigSchema.shape || key in ApiConfigSchema.shape || key in TorrentNodeConfigSchema.shape;
+        const known =
+          key in LauncherConfigSchema.shape ||
+          key in ApiConfigSchema.shape ||
+          key in TorrentNodeConfigSchema.shape;
         expect(known, `${service}: ${key} is not read by Sokoul`).toBe(true);
       }
     }
@@ -71,7 +99,10 @@ describe('docker-compose.yml', () => {
   it('routes the indexers through the VPN and builds Sokoul from Dockerfiles that start the launcher', () => {
     expect(compose.services.prowlarr?.network_mode).toBe('service:gluetun');
     expect(compose.services.jackett?.network_mode).toBe('service:gluetun');
-    for (const [service, only] of [['app', 'app'], ['torrent-node', 'torrent-node']] as const) {
+    for (const [service, only] of [
+      ['app', 'app'],
+      ['torrent-node', 'torrent-node'],
+    ] as const) {
       const dockerfile = compose.services[service]?.build?.dockerfile ?? '';
       expect(existsSync(join(ROOT, dockerfile)), dockerfile).toBe(true);
       expect(read(dockerfile)).toContain(`"launcher/bin/sokoul.mjs", "start", "--only", "${only}"`);
@@ -83,7 +114,9 @@ describe('docker-compose.yml', () => {
     expect(nats).toMatch(/jetstream\s*\{/);
     expect(nats).toMatch(/websocket\s*\{[^}]*port:\s*8080/);
     expect(compose.services.app?.environment?.NATS_WS_URL).toBe('ws://nats:8080');
-    const prometheus = parse(read('docker/prometheus.yml')) as { scrape_configs: { static_configs: { targets: string[] }[] }[] };
+    const prometheus = parse(read('docker/prometheus.yml')) as {
+      scrape_configs: { static_configs: { targets: string[] }[] }[];
+    };
     const targets = prometheus.scrape_configs.flatMap((c) => c.static_configs.flatMap((s) => s.targets));
     expect(targets).toEqual(expect.arrayContaining(['app:3000', 'torrent-node:9464']));
   });
@@ -92,7 +125,9 @@ describe('docker-compose.yml', () => {
 describe('.env.example', () => {
   it('documents every variable Sokoul reads', () => {
     const keys = new Set(
-      [SharedConfigSchema, ApiConfigSchema, TorrentNodeConfigSchema, LauncherConfigSchema].flatMap((schema) => Object.keys(schema.shape)),
+      [SharedConfigSchema, ApiConfigSchema, TorrentNodeConfigSchema, LauncherConfigSchema].flatMap((schema) =>
+        Object.keys(schema.shape),
+      ),
     );
     expect([...keys].filter((key) => !documented.has(key))).toEqual([]);
   });

@@ -24,13 +24,18 @@ describe('bad input gets a clear 4xx JSON error', () => {
   });
 
   it('a body that is not JSON at all', async () => {
-    const res = await api('POST', '/auth/login', { rawBody: 'email=a', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const res = await api('POST', '/auth/login', {
+      rawBody: 'email=a',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(res.status).toBe(415);
     isErrorBody(res.body);
   });
 
   it('oversized bodies', async () => {
-    const res = await api('POST', '/auth/login', { rawBody: JSON.stringify({ email: 'a@b.c', password: 'x'.repeat(2_000_000) }) });
+    const res = await api('POST', '/auth/login', {
+      rawBody: JSON.stringify({ email: 'a@b.c', password: 'x'.repeat(2_000_000) }),
+    });
     expect(res.status).toBe(413);
     expect(res.body).toMatchObject({ error: { code: 'payload_too_large' } });
   });

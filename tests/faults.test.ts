@@ -1,9 +1,9 @@
 import type { HealthReport, TokenPair } from '@sokoul/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findNatsServer, startNatsServer } from '../launcher/src/nats.js';
-import { createLogger } from '../launcher/src/log.js';
-import { spawnManaged } from '../launcher/src/processes.js';
 import { outputs } from '../launcher/src/build.js';
+import { createLogger } from '../launcher/src/log.js';
+import { findNatsServer, startNatsServer } from '../launcher/src/nats.js';
+import { spawnManaged } from '../launcher/src/processes.js';
 import type { Stack } from '../launcher/src/stack.js';
 import { api, eventually, PASSWORD } from './helpers/api.js';
 import { launchStack, ROOT, type StackInfo } from './helpers/stack.js';
@@ -40,8 +40,14 @@ describe('embedded defaults', () => {
     expect(report.status).toBe(200);
     expect(report.body.checks.cache.detail).toBe('durable-object');
     const [first, second] = await Promise.all([
-      api<TokenPair>('POST', '/auth/signup', { base: info.url, body: { email: 'one@example.test', password: PASSWORD } }),
-      api<TokenPair>('POST', '/auth/signup', { base: info.url, body: { email: 'two@example.test', password: PASSWORD } }),
+      api<TokenPair>('POST', '/auth/signup', {
+        base: info.url,
+        body: { email: 'one@example.test', password: PASSWORD },
+      }),
+      api<TokenPair>('POST', '/auth/signup', {
+        base: info.url,
+        body: { email: 'two@example.test', password: PASSWORD },
+      }),
     ]);
     // Concurrent first sign-ups: exactly one becomes admin, the other is refused (invite mode).
     const statuses = [first.status, second.status].sort();
@@ -66,7 +72,13 @@ describe('a dependency that dies degrades the feature, not the process', () => {
       graceMs: 3000,
       log,
       pidDir: `${info.dataDir}/run`,
-      env: { ...process.env, DATABASE_URL: info.databaseUrl, NATS_URL: info.natsUrl, TORRENT_NODE_METRICS_PORT: '0', LOG_LEVEL: 'warn' },
+      env: {
+        ...process.env,
+        DATABASE_URL: info.databaseUrl,
+        NATS_URL: info.natsUrl,
+        TORRENT_NODE_METRICS_PORT: '0',
+        LOG_LEVEL: 'warn',
+      },
     });
     stack.services.push(node);
     await eventually(async () => expect((await health()).status).toBe(200), 15_000);
@@ -74,18 +86,31 @@ describe('a dependency that dies degrades the feature, not the process', () => {
 
   it('reports NATS down and recovers without restarting the API when it comes back', async () => {
     await service('nats').stop(false);
-    stack.services.splice(stack.services.findIndex((s) => s.name === 'nats'), 1);
+    stack.services.splice(
+      stack.services.findIndex((s) => s.name === 'nats'),
+      1,
+    );
     await eventually(async () => {
       const report = await health();
       expect(report.status).toBe(503);
       expect(report.body.failing).toEqual(expect.arrayContaining(['nats']));
     }, 10_000);
-    const me = await api('POST', '/auth/login', { base: info.url, body: { email: 'nobody@example.test', password: 'x' } });
+    const me = await api('POST', '/auth/login', {
+      base: info.url,
+      body: { email: 'nobody@example.test', password: 'x' },
+    });
     expect(me.status).toBe(401);
 
     const bin = findNatsServer();
     if (!bin) throw new Error('nats-server is required for this test');
-    const nats = await startNatsServer({ bin, dataDir: info.dataDir, port: natsPort, wsPort, graceMs: 3000, log });
+    const nats = await startNatsServer({
+      bin,
+      dataDir: info.dataDir,
+      port: natsPort,
+      wsPort,
+      graceMs: 3000,
+      log,
+    });
     stack.services.unshift(nats);
     await eventually(async () => {
       const report = await health();

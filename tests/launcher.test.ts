@@ -1,6 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { ApiConfigSchema, LauncherConfigSchema, parseConfig, TorrentNodeConfigSchema } from '@sokoul/contracts';
+import {
+  ApiConfigSchema,
+  LauncherConfigSchema,
+  parseConfig,
+  TorrentNodeConfigSchema,
+} from '@sokoul/contracts';
 import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
 import { workerdConfig } from '../launcher/src/workerd.js';
@@ -22,18 +27,32 @@ afterAll(async () => {
 describe('configuration', () => {
   it('applies the documented defaults', () => {
     const config = parseConfig(LauncherConfigSchema, {});
-    expect(config).toMatchObject({ PORT: 3000, HOST: '127.0.0.1', LOG_LEVEL: 'info', TMDB_LANGUAGE: 'fr-FR', MAX_CONCURRENT_DL: 3, RUN_MIGRATIONS: true });
+    expect(config).toMatchObject({
+      PORT: 3000,
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      TMDB_LANGUAGE: 'fr-FR',
+      MAX_CONCURRENT_DL: 3,
+      RUN_MIGRATIONS: true,
+    });
     expect(config.TMDB_API_KEY).toBeUndefined();
-    expect(parseConfig(TorrentNodeConfigSchema, { DATABASE_URL: 'postgres://x/y', NATS_URL: 'nats://h:1' }).HEARTBEAT_INTERVAL_MS).toBe(10_000);
+    expect(
+      parseConfig(TorrentNodeConfigSchema, { DATABASE_URL: 'postgres://x/y', NATS_URL: 'nats://h:1' })
+        .HEARTBEAT_INTERVAL_MS,
+    ).toBe(10_000);
   });
 
   it('names the variable and what it expects when a value is wrong', () => {
     const wrong = () => parseConfig(LauncherConfigSchema, { PORT: 'abc', DATABASE_URL: 'mysql://x' });
     expect(wrong).toThrow(/PORT: expected a whole number from 0 to 65535/);
     expect(wrong).toThrow(/DATABASE_URL: expected a URL starting with postgres:\/\//);
-    expect(() => parseConfig(ApiConfigSchema, { DATABASE_URL: 'postgres://x/y', NATS_WS_URL: 'ws://x', JWT_SECRET: 'short' })).toThrow(
-      /JWT_SECRET: expected at least 32 characters/,
-    );
+    expect(() =>
+      parseConfig(ApiConfigSchema, {
+        DATABASE_URL: 'postgres://x/y',
+        NATS_WS_URL: 'ws://x',
+        JWT_SECRET: 'short',
+      }),
+    ).toThrow(/JWT_SECRET: expected at least 32 characters/);
   });
 
   it('stops `sokoul start` with that message and exit code 2', () => {
@@ -44,7 +63,13 @@ describe('configuration', () => {
   });
 
   it('escapes configuration values in the generated workerd config', () => {
-    const config = workerdConfig({ root: '/r', dataDir: '/d', host: '127.0.0.1', port: 1, vars: { X: 'a"b\\c\nd' } });
+    const config = workerdConfig({
+      root: '/r',
+      dataDir: '/d',
+      host: '127.0.0.1',
+      port: 1,
+      vars: { X: 'a"b\\c\nd' },
+    });
     expect(config).toContain('(name = "X", text = "a\\"b\\\\c\\nd")');
     expect(config).toContain('esModule = embed "../../r/dist/worker/index.js"');
   });
@@ -54,21 +79,35 @@ describe('sokoul user create', () => {
   it('creates an admin account, and resets the password of an existing one', async () => {
     const url = await createTestDatabase('sokoul_cli');
     databases.push(url);
-    const first = sokoul(['user', 'create', '--email', 'Owner@Example.test', '--password', 'first password!', '--admin'], { DATABASE_URL: url, LOG_LEVEL: 'warn' });
+    const first = sokoul(
+      ['user', 'create', '--email', 'Owner@Example.test', '--password', 'first password!', '--admin'],
+      { DATABASE_URL: url, LOG_LEVEL: 'warn' },
+    );
     expect(first.status, first.stderr).toBe(0);
-    expect(JSON.parse(first.stdout)).toMatchObject({ email: 'owner@example.test', role: 'admin', created: true });
-    const again = sokoul(['user', 'create', '--email', 'owner@example.test', '--password', 'second password!'], { DATABASE_URL: url, LOG_LEVEL: 'warn' });
+    expect(JSON.parse(first.stdout)).toMatchObject({
+      email: 'owner@example.test',
+      role: 'admin',
+      created: true,
+    });
+    const again = sokoul(
+      ['user', 'create', '--email', 'owner@example.test', '--password', 'second password!'],
+      { DATABASE_URL: url, LOG_LEVEL: 'warn' },
+    );
     expect(JSON.parse(again.stdout)).toMatchObject({ role: 'admin', created: false });
     const sql = postgres(url, { max: 1, onnotice: () => {} });
     try {
-      const rows = await sql<{ password_hash: string; token_version: number }[]>`SELECT password_hash, token_version FROM users`;
+      const rows = await sql<
+        { password_hash: string; token_version: number }[]
+      >`SELECT password_hash, token_version FROM users`;
       expect(rows).toHaveLength(1);
       expect(rows[0]?.password_hash).toMatch(/^scrypt\$17\$8\$1\$/);
       expect(rows[0]?.token_version).toBe(1);
     } finally {
       await sql.end();
     }
-    const bad = sokoul(['user', 'create', '--email', 'not-an-email', '--password', 'whatever!!'], { DATABASE_URL: url });
+    const bad = sokoul(['user', 'create', '--email', 'not-an-email', '--password', 'whatever!!'], {
+      DATABASE_URL: url,
+    });
     expect(bad.status).not.toBe(0);
   });
 });

@@ -16,8 +16,12 @@ describe('metrics', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/plain');
     expect(res.body).toMatch(/sokoul_http_requests_total\{method="GET",route="\/health",status="200"\} \d+/);
-    expect(res.body).toMatch(/sokoul_http_requests_total\{method="GET",route="\(unmatched\)",status="404"\} \d+/);
-    expect(res.body).toMatch(/sokoul_http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/health",status="200"\}/);
+    expect(res.body).toMatch(
+      /sokoul_http_requests_total\{method="GET",route="\(unmatched\)",status="404"\} \d+/,
+    );
+    expect(res.body).toMatch(
+      /sokoul_http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/health",status="200"\}/,
+    );
   });
 
   it('exposes torrent-node metrics on its own port, behind the token', async () => {

@@ -43,18 +43,20 @@ describe('migrations on the machine PostgreSQL', () => {
     const sql = postgres(url, { max: 1, onnotice: () => {} });
     try {
       await sql`INSERT INTO users (email, display_name, password_hash) VALUES ('a@b.c', 'a', 'x')`;
-      await expect(sql`INSERT INTO users (email, display_name, password_hash) VALUES ('A@B.C', 'a', 'x')`).rejects.toThrow(
-        /users_email_key/,
-      );
+      await expect(
+        sql`INSERT INTO users (email, display_name, password_hash) VALUES ('A@B.C', 'a', 'x')`,
+      ).rejects.toThrow(/users_email_key/);
       await expect(
         sql`INSERT INTO users (email, display_name, password_hash, role) VALUES ('c@d.e', 'c', 'x', 'root')`,
       ).rejects.toThrow(/check/i);
       const [user] = await sql<{ id: string }[]>`SELECT id FROM users`;
-      await expect(sql`INSERT INTO tasks (user_id, type, progress) VALUES (${user!.id}, 'x', 2)`).rejects.toThrow(/check/i);
+      await expect(
+        sql`INSERT INTO tasks (user_id, type, progress) VALUES (${user!.id}, 'x', 2)`,
+      ).rejects.toThrow(/check/i);
       await sql`INSERT INTO tasks (user_id, type) VALUES (${user!.id}, 'x')`;
       await sql`DELETE FROM users`;
-      const [{ count }] = (await sql<{ count: string }[]>`SELECT count(*) FROM tasks`) as [{ count: string }];
-      expect(Number(count)).toBe(0);
+      const [row] = await sql<{ count: string }[]>`SELECT count(*) FROM tasks`;
+      expect(Number(row?.count)).toBe(0);
     } finally {
       await sql.end();
     }

@@ -9,7 +9,13 @@ const token = 'gateway-test-token';
 const prefix = `gw-test-${Date.now()}`;
 
 beforeAll(async () => {
-  gateway = await startRedisGateway({ redisUrl: MACHINE_REDIS, token, host: '127.0.0.1', port: 0, log: createLogger('silent', 'test') });
+  gateway = await startRedisGateway({
+    redisUrl: MACHINE_REDIS,
+    token,
+    host: '127.0.0.1',
+    port: 0,
+    log: createLogger('silent', 'test'),
+  });
 });
 afterAll(async () => {
   await gateway.stop();
@@ -30,18 +36,35 @@ describe('Upstash-compatible gateway in front of the machine Redis', () => {
     expect(await redis.get(`${prefix}:a`)).toBeNull();
     await redis.del(`${prefix}:n`);
 
-    const pipelined = new Redis({ url: gateway.url, token, automaticDeserialization: false, enableAutoPipelining: true });
+    const pipelined = new Redis({
+      url: gateway.url,
+      token,
+      automaticDeserialization: false,
+      enableAutoPipelining: true,
+    });
     const results = await Promise.all([pipelined.set(`${prefix}:p`, '1'), pipelined.incr(`${prefix}:p`)]);
     expect(results).toEqual(['OK', 2]);
     await pipelined.del(`${prefix}:p`);
   });
 
   it('rejects a wrong token and malformed commands with clear errors', async () => {
-    const wrong = await fetch(gateway.url, { method: 'POST', headers: { authorization: 'Bearer nope' }, body: '["PING"]' });
+    const wrong = await fetch(gateway.url, {
+      method: 'POST',
+      headers: { authorization: 'Bearer nope' },
+      body: '["PING"]',
+    });
     expect(wrong.status).toBe(401);
-    const bad = await fetch(gateway.url, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: '{"x":1}' });
+    const bad = await fetch(gateway.url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body: '{"x":1}',
+    });
     expect(bad.status).toBe(400);
-    const unknown = await fetch(gateway.url, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: '["NOSUCHCOMMAND"]' });
+    const unknown = await fetch(gateway.url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body: '["NOSUCHCOMMAND"]',
+    });
     expect(unknown.status).toBe(400);
     expect(await unknown.json()).toMatchObject({ error: expect.stringContaining('unknown command') });
   });

@@ -20,7 +20,10 @@ describe('tasks', () => {
     const aliceSecondTab = await connect({ token: alice.accessToken });
     const bobSocket = await connect({ token: bob.accessToken });
 
-    const created = await api<Task>('POST', '/tasks', { token: alice.accessToken, body: { type: 'system.report' } });
+    const created = await api<Task>('POST', '/tasks', {
+      token: alice.accessToken,
+      body: { type: 'system.report' },
+    });
     expect(created.status).toBe(202);
     expect(created.body).toMatchObject({ status: 'pending', userId: alice.user.id, type: 'system.report' });
 
@@ -30,7 +33,10 @@ describe('tasks', () => {
     const finished = (done.event as { data: { task: Task } }).data.task;
     expect(finished.id).toBe(created.body.id);
     expect(finished.progress).toBe(1);
-    expect(finished.result).toMatchObject({ cpus: expect.any(Number), memory: { totalBytes: expect.any(Number) } });
+    expect(finished.result).toMatchObject({
+      cpus: expect.any(Number),
+      memory: { totalBytes: expect.any(Number) },
+    });
 
     const statuses = taskEvents(aliceSocket, created.body.id).map(
       (m) => (m.event as { data: { task: Task } }).data.task.status,
@@ -38,7 +44,9 @@ describe('tasks', () => {
     expect(statuses[0]).toBe('pending');
     expect(statuses).toContain('running');
     expect(statuses.at(-1)).toBe('done');
-    await aliceSecondTab.next((m) => m.type === 'event' && taskEvents(aliceSecondTab, created.body.id).length >= statuses.length);
+    await aliceSecondTab.next(
+      (m) => m.type === 'event' && taskEvents(aliceSecondTab, created.body.id).length >= statuses.length,
+    );
 
     // Bob's socket saw none of it.
     await new Promise((r) => setTimeout(r, 300));
@@ -47,21 +55,30 @@ describe('tasks', () => {
     const fetched = await api<Task>('GET', `/tasks/${created.body.id}`, { token: alice.accessToken });
     expect(fetched.body).toMatchObject({ status: 'done', result: finished.result });
     expect((await api('GET', `/tasks/${created.body.id}`, { token: bob.accessToken })).status).toBe(404);
-    expect((await api('POST', `/tasks/${created.body.id}/cancel`, { token: bob.accessToken })).status).toBe(404);
+    expect((await api('POST', `/tasks/${created.body.id}/cancel`, { token: bob.accessToken })).status).toBe(
+      404,
+    );
   });
 
   it('lists tasks newest first with cursor pagination and filters', async () => {
     const member = await memberSession('lister');
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
-      ids.push((await api<Task>('POST', '/tasks', { token: member.accessToken, body: { type: 'system.report' } })).body.id);
+      ids.push(
+        (await api<Task>('POST', '/tasks', { token: member.accessToken, body: { type: 'system.report' } }))
+          .body.id,
+      );
     }
     const page1 = await api<TaskList>('GET', '/tasks?limit=2', { token: member.accessToken });
     expect(page1.body.tasks.map((t) => t.id)).toEqual([ids[4], ids[3]]);
     expect(page1.body.nextCursor).toBeTruthy();
-    const page2 = await api<TaskList>(`GET`, `/tasks?limit=2&cursor=${page1.body.nextCursor}`, { token: member.accessToken });
+    const page2 = await api<TaskList>(`GET`, `/tasks?limit=2&cursor=${page1.body.nextCursor}`, {
+      token: member.accessToken,
+    });
     expect(page2.body.tasks.map((t) => t.id)).toEqual([ids[2], ids[1]]);
-    const page3 = await api<TaskList>(`GET`, `/tasks?limit=2&cursor=${page2.body.nextCursor}`, { token: member.accessToken });
+    const page3 = await api<TaskList>(`GET`, `/tasks?limit=2&cursor=${page2.body.nextCursor}`, {
+      token: member.accessToken,
+    });
     expect(page3.body.tasks.map((t) => t.id)).toEqual([ids[0]]);
     expect(page3.body.nextCursor).toBeNull();
 
@@ -76,14 +93,21 @@ describe('tasks', () => {
   it('cancels a pending task and refuses to cancel a finished one', async () => {
     const member = await memberSession('canceller');
     const socket = await connect({ token: member.accessToken });
-    const task = await api<Task>('POST', '/tasks', { token: member.accessToken, body: { type: 'system.report' } });
+    const task = await api<Task>('POST', '/tasks', {
+      token: member.accessToken,
+      body: { type: 'system.report' },
+    });
     const cancel = await api<Task>('POST', `/tasks/${task.body.id}/cancel`, { token: member.accessToken });
     // The runner may have finished it first; both outcomes are consistent, never both.
     if (cancel.status === 200) {
       expect(cancel.body.status).toBe('cancelled');
-      await socket.next((m) => m.type === 'event' && (m.event as { data: { task?: Task } }).data.task?.status === 'cancelled');
+      await socket.next(
+        (m) => m.type === 'event' && (m.event as { data: { task?: Task } }).data.task?.status === 'cancelled',
+      );
       await new Promise((r) => setTimeout(r, 300));
-      expect((await api<Task>('GET', `/tasks/${task.body.id}`, { token: member.accessToken })).body.status).toBe('cancelled');
+      expect(
+        (await api<Task>('GET', `/tasks/${task.body.id}`, { token: member.accessToken })).body.status,
+      ).toBe('cancelled');
     } else {
       expect(cancel.status).toBe(409);
     }
@@ -96,15 +120,24 @@ describe('tasks', () => {
 
   it('keeps maintenance tasks for admins', async () => {
     const member = await memberSession('not-admin');
-    const refused = await api('POST', '/tasks', { token: member.accessToken, body: { type: 'maintenance.cleanup' } });
+    const refused = await api('POST', '/tasks', {
+      token: member.accessToken,
+      body: { type: 'maintenance.cleanup' },
+    });
     expect(refused.status).toBe(403);
     const admin = await adminSession();
-    const task = await api<Task>('POST', '/tasks', { token: admin.accessToken, body: { type: 'maintenance.cleanup' } });
+    const task = await api<Task>('POST', '/tasks', {
+      token: admin.accessToken,
+      body: { type: 'maintenance.cleanup' },
+    });
     expect(task.status).toBe(202);
     await eventually(async () => {
       const done = await api<Task>('GET', `/tasks/${task.body.id}`, { token: admin.accessToken });
       expect(done.body.status).toBe('done');
-      expect(done.body.result).toMatchObject({ refreshTokens: expect.any(Number), tasks: expect.any(Number) });
+      expect(done.body.result).toMatchObject({
+        refreshTokens: expect.any(Number),
+        tasks: expect.any(Number),
+      });
     });
   });
 });
@@ -132,13 +165,20 @@ describe('/ws', () => {
     await first.next((m) => m.type === 'pong');
     const hello = first.messages[0] as { seq: number };
 
-    const task = await api<Task>('POST', '/tasks', { token: member.accessToken, body: { type: 'system.report' } });
-    await first.next((m) => m.type === 'event' && (m.event as { data: { task?: Task } }).data.task?.status === 'done');
+    const task = await api<Task>('POST', '/tasks', {
+      token: member.accessToken,
+      body: { type: 'system.report' },
+    });
+    await first.next(
+      (m) => m.type === 'event' && (m.event as { data: { task?: Task } }).data.task?.status === 'done',
+    );
     first.close();
 
     const second = await connect({ token: member.accessToken });
     second.send({ type: 'resume', since: hello.seq });
-    await second.next((m) => m.type === 'event' && (m.event as { data: { task?: Task } }).data.task?.status === 'done');
+    await second.next(
+      (m) => m.type === 'event' && (m.event as { data: { task?: Task } }).data.task?.status === 'done',
+    );
     const replayed = taskEvents(second, task.body.id).map((m) => m.seq as number);
     expect(replayed.length).toBeGreaterThanOrEqual(3);
     expect([...replayed].sort((a, b) => a - b)).toEqual(replayed);

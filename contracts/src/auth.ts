@@ -109,7 +109,12 @@ export type UserList = z.infer<typeof UserList>;
 
 export const CreateInviteRequest = z.object({
   /** Hours the invite stays valid. */
-  expiresInHours: z.number().int().min(1).max(24 * 90).default(72),
+  expiresInHours: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 90)
+    .default(72),
 });
 export type CreateInviteRequest = z.infer<typeof CreateInviteRequest>;
 

@@ -12,20 +12,28 @@ const optionalUrl = (protocols: string[]) =>
     blankToUndefined,
     z
       .string()
-      .refine((v) => {
-        try {
-          return protocols.includes(new URL(v).protocol);
-        } catch {
-          return false;
-        }
-      }, `expected a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`)
+      .refine(
+        (v) => {
+          try {
+            return protocols.includes(new URL(v).protocol);
+          } catch {
+            return false;
+          }
+        },
+        `expected a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+      )
       .optional(),
   );
 const intWithDefault = (def: number, min: number, max: number) => {
   const message = `expected a whole number from ${min} to ${max}`;
   return z.preprocess(
     blankToUndefined,
-    z.coerce.number({ error: message }).int({ error: message }).min(min, { error: message }).max(max, { error: message }).default(def),
+    z.coerce
+      .number({ error: message })
+      .int({ error: message })
+      .min(min, { error: message })
+      .max(max, { error: message })
+      .default(def),
   );
 };
 const boolWithDefault = (def: boolean) =>
@@ -84,21 +92,36 @@ export const SharedConfigSchema = z.object({
 export const ApiConfigSchema = SharedConfigSchema.extend({
   DATABASE_URL: z.preprocess(
     blankToUndefined,
-    z.string({ message: 'is required (the launcher sets it)' }).regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL'),
+    z
+      .string({ message: 'is required (the launcher sets it)' })
+      .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL'),
   ),
   NATS_WS_URL: z.preprocess(
     blankToUndefined,
     z.string({ message: 'is required (the launcher sets it)' }).regex(/^wss?:\/\//, 'expected a ws:// URL'),
   ),
-  JWT_SECRET: z.preprocess(blankToUndefined, z.string({ message: 'is required (the launcher generates one)' }).min(32, 'expected at least 32 characters')),
-  INTERNAL_SIGNING_KEY: z.preprocess(blankToUndefined, z.string({ message: 'is required (the launcher generates one)' }).min(32, 'expected at least 32 characters')),
+  JWT_SECRET: z.preprocess(
+    blankToUndefined,
+    z
+      .string({ message: 'is required (the launcher generates one)' })
+      .min(32, 'expected at least 32 characters'),
+  ),
+  INTERNAL_SIGNING_KEY: z.preprocess(
+    blankToUndefined,
+    z
+      .string({ message: 'is required (the launcher generates one)' })
+      .min(32, 'expected at least 32 characters'),
+  ),
   API_KEY: z.preprocess(blankToUndefined, z.string().min(16, 'expected at least 16 characters').optional()),
   UPSTASH_REDIS_REST_URL: optionalUrl(['http:', 'https:']),
   UPSTASH_REDIS_REST_TOKEN: optionalString,
   /** Prefix of every cache key, so several instances can share one Redis. */
   CACHE_NAMESPACE: z.preprocess(
     blankToUndefined,
-    z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected letters, digits, dot, dash or underscore').default('sokoul'),
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected letters, digits, dot, dash or underscore')
+      .default('sokoul'),
   ),
   ACCESS_TOKEN_TTL: intWithDefault(900, 30, 86_400),
   REFRESH_TOKEN_TTL: intWithDefault(30 * 86_400, 3600, 365 * 86_400),
@@ -113,11 +136,15 @@ export type ApiConfig = z.infer<typeof ApiConfigSchema>;
 export const TorrentNodeConfigSchema = SharedConfigSchema.extend({
   DATABASE_URL: z.preprocess(
     blankToUndefined,
-    z.string({ message: 'is required (the launcher sets it)' }).regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL'),
+    z
+      .string({ message: 'is required (the launcher sets it)' })
+      .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL'),
   ),
   NATS_URL: z.preprocess(
     blankToUndefined,
-    z.string({ message: 'is required (the launcher sets it)' }).regex(/^(nats|tls):\/\//, 'expected a nats:// URL'),
+    z
+      .string({ message: 'is required (the launcher sets it)' })
+      .regex(/^(nats|tls):\/\//, 'expected a nats:// URL'),
   ),
   TORRENT_NODE_METRICS_HOST: z.preprocess(blankToUndefined, z.string().default('127.0.0.1')),
   TORRENT_NODE_METRICS_PORT: intWithDefault(9464, 0, 65_535),

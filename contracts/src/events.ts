@@ -4,7 +4,11 @@ import { Task } from './tasks.js';
 /** Events travel torrent-node/API -> NATS -> NatsBridge DO -> UserSession DO -> browser sockets. */
 const base = { id: z.uuid(), ts: z.string() };
 
-export const TaskUpdatedEvent = z.object({ ...base, type: z.literal('task.updated'), data: z.object({ task: Task }) });
+export const TaskUpdatedEvent = z.object({
+  ...base,
+  type: z.literal('task.updated'),
+  data: z.object({ task: Task }),
+});
 export const AlertEvent = z.object({
   ...base,
   type: z.literal('alert'),
@@ -29,7 +33,12 @@ export const WS_BEARER_PREFIX = 'bearer.';
 export const WS_HEARTBEAT_MS = 25_000;
 
 export const ServerMessage = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('hello'), userId: z.uuid(), seq: z.number().int(), heartbeatMs: z.number().int() }),
+  z.object({
+    type: z.literal('hello'),
+    userId: z.uuid(),
+    seq: z.number().int(),
+    heartbeatMs: z.number().int(),
+  }),
   z.object({ type: z.literal('event'), seq: z.number().int(), event: SokoulEvent }),
   z.object({ type: z.literal('heartbeat'), ts: z.string() }),
   z.object({ type: z.literal('pong') }),

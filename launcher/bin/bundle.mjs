@@ -7,7 +7,9 @@ import { build } from 'esbuild';
 function externals(root, workspace) {
   const pkg = JSON.parse(readFileSync(join(root, workspace, 'package.json'), 'utf8'));
   const contracts = JSON.parse(readFileSync(join(root, 'contracts/package.json'), 'utf8'));
-  return [...Object.keys({ ...pkg.dependencies, ...contracts.dependencies })].filter((d) => !d.startsWith('@sokoul/'));
+  return [...Object.keys({ ...pkg.dependencies, ...contracts.dependencies })].filter(
+    (d) => !d.startsWith('@sokoul/'),
+  );
 }
 
 export async function bundleNode(root, workspace, entry, outfile) {
@@ -21,7 +23,9 @@ export async function bundleNode(root, workspace, entry, outfile) {
     sourcemap: 'linked',
     external: externals(root, workspace),
     logLevel: 'warning',
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
   });
 }
 

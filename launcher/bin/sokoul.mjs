@@ -8,7 +8,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const [major] = process.versions.node.split('.').map(Number);
 if ((major ?? 0) < 22) {
-  console.error(`[sokoul] Node >= 22 is required (this is ${process.version}); run it through \`npm start\`.`);
+  console.error(
+    `[sokoul] Node >= 22 is required (this is ${process.version}); run it through \`npm start\`.`,
+  );
   process.exit(1);
 }
 

@@ -45,8 +45,19 @@ export const outputs = (root: string) => ({
 export async function buildAll(root: string, log: Logger, force = false): Promise<void> {
   const out = outputs(root);
   const contracts = join(root, 'contracts/src');
-  const workerInputs = [join(root, 'functions/src'), join(root, 'durable-objects/src'), contracts, join(root, 'wrangler.toml')];
-  const webInputs = [join(root, 'web/src'), join(root, 'web/index.html'), join(root, 'web/public'), join(root, 'web/vite.config.ts'), contracts];
+  const workerInputs = [
+    join(root, 'functions/src'),
+    join(root, 'durable-objects/src'),
+    contracts,
+    join(root, 'wrangler.toml'),
+  ];
+  const webInputs = [
+    join(root, 'web/src'),
+    join(root, 'web/index.html'),
+    join(root, 'web/public'),
+    join(root, 'web/vite.config.ts'),
+    contracts,
+  ];
   const nodeInputs = [join(root, 'torrent-node/src'), contracts];
   const steps: Promise<void>[] = [];
   if (force || stale(out.worker, workerInputs)) {

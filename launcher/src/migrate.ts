@@ -25,6 +25,9 @@ export async function migrate(root: string, databaseUrl: string, log: Logger): P
     },
   });
   const names = applied.map((m) => m.name);
-  log.info({ step: 'migrate', applied: names, durationMs: Date.now() - started }, `${names.length} migration(s) applied`);
+  log.info(
+    { step: 'migrate', applied: names, durationMs: Date.now() - started },
+    `${names.length} migration(s) applied`,
+  );
   return names;
 }

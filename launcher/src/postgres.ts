@@ -38,7 +38,14 @@ function initialise(databaseDir: string, password: string, log: Logger): void {
   try {
     const result = spawnSync(
       initdb,
-      [`--pgdata=${databaseDir}`, '--auth=scram-sha-256', '--username=postgres', `--pwfile=${pwfile}`, '--encoding=UTF8', '--locale=C.UTF-8'],
+      [
+        `--pgdata=${databaseDir}`,
+        '--auth=scram-sha-256',
+        '--username=postgres',
+        `--pwfile=${pwfile}`,
+        '--encoding=UTF8',
+        '--locale=C.UTF-8',
+      ],
       { ...owner, encoding: 'utf8' },
     );
     if (result.status !== 0) throw new Error(`initdb failed: ${result.stderr || result.error?.message}`);
@@ -72,7 +79,16 @@ export async function startEmbeddedPostgres(opts: {
   const managed = spawnManaged(
     'postgres',
     postgresBinary,
-    ['-D', databaseDir, '-p', String(opts.port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    [
+      '-D',
+      databaseDir,
+      '-p',
+      String(opts.port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+    ],
     {
       graceMs: opts.graceMs,
       log: opts.log,
@@ -92,7 +108,14 @@ export async function startEmbeddedPostgres(opts: {
   const adminUrl = `postgres://postgres:${encodeURIComponent(opts.password)}@127.0.0.1:${opts.port}/postgres`;
   const sql = postgres(adminUrl, { max: 1, onnotice: () => {} });
   try {
-    await waitFor('postgres connections', async () => (await sql`SELECT 1`, true), 10_000);
+    await waitFor(
+      'postgres connections',
+      async () => {
+        await sql`SELECT 1`;
+        return true;
+      },
+      10_000,
+    );
     const [row] = await sql`SELECT 1 FROM pg_database WHERE datname = ${DATABASE}`;
     if (!row) await sql.unsafe(`CREATE DATABASE ${DATABASE}`);
   } finally {

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn, type SpawnOptions } from 'node:child_process';
+import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from './log.js';
@@ -30,7 +30,9 @@ export function spawnManaged(
     writeFileSync(pidFile, `${child.pid}\n${command}\n`);
   }
   let stopping = false;
-  child.once('error', (error) => options.log.error({ service: name, error: error.message }, `${name} could not run`));
+  child.once('error', (error) =>
+    options.log.error({ service: name, error: error.message }, `${name} could not run`),
+  );
   const exited = new Promise<void>((resolve) => {
     child.once('exit', (code, signal) => {
       rmSync(pidFile, { force: true });

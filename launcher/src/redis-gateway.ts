@@ -1,6 +1,6 @@
+import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from './log.js';
 
 /**
@@ -179,7 +179,8 @@ export async function startRedisGateway(opts: {
     }
     const base64 = req.headers['upstash-encoding'] === 'base64';
     const commands: unknown[] = path === '/' ? [body] : Array.isArray(body) ? body : [];
-    if (!['/', '/pipeline', '/multi-exec'].includes(path)) return send(404, { error: `Unknown path ${path}` });
+    if (!['/', '/pipeline', '/multi-exec'].includes(path))
+      return send(404, { error: `Unknown path ${path}` });
     if (commands.length === 0 || !commands.every(isCommand)) {
       return send(400, { error: 'Expected a command as an array of strings, or an array of such commands' });
     }
@@ -190,15 +191,22 @@ export async function startRedisGateway(opts: {
       if (path === '/multi-exec') {
         const replies = await connection.send([['MULTI'], ...args, ['EXEC']]);
         const exec = replies[replies.length - 1];
-        if (!Array.isArray(exec)) return send(400, { error: exec instanceof ReplyError ? exec.message : 'EXEC failed' });
-        send(200, exec.map((r) => wrap(r, base64)));
+        if (!Array.isArray(exec))
+          return send(400, { error: exec instanceof ReplyError ? exec.message : 'EXEC failed' });
+        send(
+          200,
+          exec.map((r) => wrap(r, base64)),
+        );
       } else {
         const replies = await connection.send(args);
         if (path === '/') {
           const [reply] = replies;
           send(reply instanceof ReplyError ? 400 : 200, wrap(reply ?? null, base64));
         } else {
-          send(200, replies.map((r) => wrap(r, base64)));
+          send(
+            200,
+            replies.map((r) => wrap(r, base64)),
+          );
         }
       }
       idle.push(connection);

@@ -32,7 +32,10 @@ export interface Stack {
 }
 
 /** Everything the database URL needs: the configured one, or the embedded PostgreSQL. */
-export async function ensureDatabase(config: ResolvedConfig, log: Logger): Promise<{ url: string; service?: Managed }> {
+export async function ensureDatabase(
+  config: ResolvedConfig,
+  log: Logger,
+): Promise<{ url: string; service?: Managed }> {
   if (config.DATABASE_URL) return { url: config.DATABASE_URL };
   const { EMBEDDED_POSTGRES_PASSWORD } = loadSecrets(config.DATA_DIR);
   const url = `postgres://postgres:${encodeURIComponent(EMBEDDED_POSTGRES_PASSWORD)}@127.0.0.1:${config.EMBEDDED_POSTGRES_PORT}/sokoul`;
@@ -52,12 +55,18 @@ export async function ensureDatabase(config: ResolvedConfig, log: Logger): Promi
  * Starts the backing services that are not configured, applies migrations, then workerd and
  * torrent-node. Stops in the reverse order: producers first, storage last.
  */
-export async function startStack(config: ResolvedConfig, log: Logger, options: StackOptions = {}): Promise<Stack> {
+export async function startStack(
+  config: ResolvedConfig,
+  log: Logger,
+  options: StackOptions = {},
+): Promise<Stack> {
   const started: Managed[] = [];
   const stopAll = async (force = false) => {
     for (const service of [...started].reverse()) {
       const t = Date.now();
-      await service.stop(force).catch((error: unknown) => log.error({ service: service.name, error: String(error) }, 'stop failed'));
+      await service
+        .stop(force)
+        .catch((error: unknown) => log.error({ service: service.name, error: String(error) }, 'stop failed'));
       log.info({ service: service.name, durationMs: Date.now() - t }, `${service.name} stopped`);
     }
   };
@@ -66,7 +75,9 @@ export async function startStack(config: ResolvedConfig, log: Logger, options: S
     const runNode = options.only !== 'app';
     reapLeftovers(join(config.DATA_DIR, 'run'), log);
     if (!config.TMDB_API_KEY) {
-      log.warn('TMDB_API_KEY is not set: film and series browsing answers 503 until it is (get a free key at themoviedb.org)');
+      log.warn(
+        'TMDB_API_KEY is not set: film and series browsing answers 503 until it is (get a free key at themoviedb.org)',
+      );
     }
     const secrets = loadSecrets(config.DATA_DIR);
     mkdirSync(config.DOWNLOAD_DIR, { recursive: true });
@@ -74,7 +85,8 @@ export async function startStack(config: ResolvedConfig, log: Logger, options: S
 
     const natsPromise = (async () => {
       if (config.NATS_URL) {
-        if (runApp && !config.NATS_WS_URL) throw new Error('NATS_WS_URL must be set when NATS_URL is (workerd reaches NATS over WebSocket)');
+        if (runApp && !config.NATS_WS_URL)
+          throw new Error('NATS_WS_URL must be set when NATS_URL is (workerd reaches NATS over WebSocket)');
         return { url: config.NATS_URL, wsUrl: config.NATS_WS_URL ?? '' };
       }
       const bin = findNatsServer(config.NATS_SERVER_BIN);
@@ -153,13 +165,18 @@ export async function startStack(config: ResolvedConfig, log: Logger, options: S
       );
     }
     if (runNode) {
-      const node = spawnManaged('torrent-node', process.execPath, ['--enable-source-maps', outputs(config.ROOT).torrentNode], {
-        graceMs: config.SHUTDOWN_TIMEOUT_MS,
-        pidDir: join(config.DATA_DIR, 'run'),
-        log,
-        env: childEnv,
-        onExit: () => options.onServiceExit?.('torrent-node'),
-      });
+      const node = spawnManaged(
+        'torrent-node',
+        process.execPath,
+        ['--enable-source-maps', outputs(config.ROOT).torrentNode],
+        {
+          graceMs: config.SHUTDOWN_TIMEOUT_MS,
+          pidDir: join(config.DATA_DIR, 'run'),
+          log,
+          env: childEnv,
+          onExit: () => options.onServiceExit?.('torrent-node'),
+        },
+      );
       started.push(node);
     }
     await Promise.all(launches);

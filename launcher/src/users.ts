@@ -1,6 +1,6 @@
-import postgres from 'postgres';
 import { Email, Password } from '@sokoul/contracts';
 import { hashPassword } from '@sokoul/functions/passwords';
+import postgres from 'postgres';
 
 /** `sokoul user create`: creates (or promotes) an account straight in the database. */
 export async function createUser(

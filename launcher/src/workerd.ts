@@ -18,6 +18,7 @@ const text = (value: string) =>
     .replace(/\\/g, '\\\\')
     .replace(/"/g, '\\"')
     .replace(/\n/g, '\\n')
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: escaping control characters is the point
     .replace(/[\u0000-\u001f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}"`;
 
 export interface WorkerdOptions {
@@ -43,7 +44,9 @@ export function workerdConfig(opts: WorkerdOptions): string {
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([name, value]) => `(name = ${text(name)}, text = ${text(value)})`),
     '(name = "ASSETS", service = "web-assets")',
-    ...DURABLE_OBJECTS.map(([binding, cls]) => `(name = ${text(binding)}, durableObjectNamespace = ${text(cls)})`),
+    ...DURABLE_OBJECTS.map(
+      ([binding, cls]) => `(name = ${text(binding)}, durableObjectNamespace = ${text(cls)})`,
+    ),
   ];
   const namespaces = DURABLE_OBJECTS.map(
     ([, cls]) => `(className = ${text(cls)}, uniqueKey = ${text(`sokoul-${cls}`)}, enableSql = true)`,
@@ -81,7 +84,9 @@ export function workerdBinary(root: string): string {
   return existsSync(platformBinary) ? platformBinary : join(root, 'node_modules/workerd/bin/workerd');
 }
 
-export async function startWorkerd(opts: WorkerdOptions & { graceMs: number; log: Logger }): Promise<Managed> {
+export async function startWorkerd(
+  opts: WorkerdOptions & { graceMs: number; log: Logger },
+): Promise<Managed> {
   const dir = join(opts.dataDir, 'workerd');
   mkdirSync(dir, { recursive: true });
   mkdirSync(join(opts.dataDir, 'durable-objects'), { recursive: true });
@@ -99,7 +104,9 @@ export async function startWorkerd(opts: WorkerdOptions & { graceMs: number; log
   await waitFor(
     'workerd',
     async () => {
-      const res = await fetch(`http://${probeHost}:${opts.port}/health`, { signal: AbortSignal.timeout(2000) });
+      const res = await fetch(`http://${probeHost}:${opts.port}/health`, {
+        signal: AbortSignal.timeout(2000),
+      });
       await res.arrayBuffer();
       return true;
     },

@@ -14,7 +14,15 @@ beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 });
 afterAll(async () => {
@@ -22,9 +30,14 @@ afterAll(async () => {
 });
 
 describe('web app in headless Chromium', () => {
-  it('signs up with an invite, sees the live indicator, logs out, logs back in', { timeout: 90_000 }, async () => {
+  it('signs up with an invite, sees the live indicator, logs out, logs back in', {
+    timeout: 90_000,
+  }, async () => {
     const admin = await adminSession();
-    const invite = await api<{ code: string }>('POST', '/admin/invites', { token: admin.accessToken, body: {} });
+    const invite = await api<{ code: string }>('POST', '/admin/invites', {
+      token: admin.accessToken,
+      body: {},
+    });
     const email = uniqueEmail('browser');
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: 'fr-FR' });
     page.setDefaultTimeout(10_000);
@@ -48,7 +61,11 @@ describe('web app in headless Chromium', () => {
     // The tasks page receives its updates over the same socket.
     await page.getByRole('link', { name: 'Tâches' }).click();
     await page.click('[data-testid="task-start-system-report"]');
-    await expect.poll(() => page.locator('[data-testid="task-row"]').first().getAttribute('data-status'), { timeout: 10_000 }).toBe('done');
+    await expect
+      .poll(() => page.locator('[data-testid="task-row"]').first().getAttribute('data-status'), {
+        timeout: 10_000,
+      })
+      .toBe('done');
     await page.screenshot({ path: join(ARTIFACTS, 'tasks.png') });
 
     await page.click('[data-testid="lang-en"]');
@@ -62,7 +79,9 @@ describe('web app in headless Chromium', () => {
     await page.fill('#email', email);
     await page.fill('#password', 'wrong password');
     await page.click('[data-testid="login-submit"]');
-    await expect.poll(() => page.locator('[data-testid="form-error"]').textContent()).toContain('Wrong email or password');
+    await expect
+      .poll(() => page.locator('[data-testid="form-error"]').textContent())
+      .toContain('Wrong email or password');
 
     await page.fill('#password', PASSWORD);
     await page.click('[data-testid="login-submit"]');

@@ -13,11 +13,18 @@ export interface ApiResponse<T = unknown> {
 export async function api<T = unknown>(
   method: string,
   path: string,
-  options: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string>; base?: string } = {},
+  options: {
+    token?: string;
+    body?: unknown;
+    rawBody?: string;
+    headers?: Record<string, string>;
+    base?: string;
+  } = {},
 ): Promise<ApiResponse<T>> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
-  if (options.body !== undefined || options.rawBody !== undefined) headers['content-type'] ??= 'application/json';
+  if (options.body !== undefined || options.rawBody !== undefined)
+    headers['content-type'] ??= 'application/json';
   const response = await fetch(`${options.base ?? stack().url}${path}`, {
     method,
     headers,
@@ -30,7 +37,8 @@ export async function api<T = unknown>(
 }
 
 let counter = 0;
-export const uniqueEmail = (label = 'user') => `${label}-${Date.now()}-${process.pid}-${++counter}@example.test`;
+export const uniqueEmail = (label = 'user') =>
+  `${label}-${Date.now()}-${process.pid}-${++counter}@example.test`;
 export const PASSWORD = 'correct horse battery staple';
 
 /** The shared stack's admin: the first account, created on first use. */
@@ -39,26 +47,35 @@ export async function adminSession(base?: string): Promise<TokenPair> {
   const login = await api<TokenPair>('POST', '/auth/login', { body: { email, password: PASSWORD }, base });
   if (login.status === 200) return login.body;
   const signup = await api<TokenPair>('POST', '/auth/signup', { body: { email, password: PASSWORD }, base });
-  if (signup.status !== 201) throw new Error(`admin signup failed: ${signup.status} ${JSON.stringify(signup.body)}`);
+  if (signup.status !== 201)
+    throw new Error(`admin signup failed: ${signup.status} ${JSON.stringify(signup.body)}`);
   return signup.body;
 }
 
 /** A new member account, admitted through an invite from the admin. */
 export async function memberSession(label = 'member', base?: string): Promise<TokenPair> {
   const admin = await adminSession(base);
-  const invite = await api<{ code: string }>('POST', '/admin/invites', { token: admin.accessToken, body: {}, base });
+  const invite = await api<{ code: string }>('POST', '/admin/invites', {
+    token: admin.accessToken,
+    body: {},
+    base,
+  });
   const signup = await api<TokenPair>('POST', '/auth/signup', {
     body: { email: uniqueEmail(label), password: PASSWORD, inviteCode: invite.body.code },
     base,
   });
-  if (signup.status !== 201) throw new Error(`member signup failed: ${signup.status} ${JSON.stringify(signup.body)}`);
+  if (signup.status !== 201)
+    throw new Error(`member signup failed: ${signup.status} ${JSON.stringify(signup.body)}`);
   return signup.body;
 }
 
 /** A WebSocket client that records every message it receives. */
 export class WsClient {
   readonly messages: Record<string, unknown>[] = [];
-  private waiters: { predicate: (m: Record<string, unknown>) => boolean; resolve: (m: Record<string, unknown>) => void }[] = [];
+  private waiters: {
+    predicate: (m: Record<string, unknown>) => boolean;
+    resolve: (m: Record<string, unknown>) => void;
+  }[] = [];
   closed: { code: number; reason: string } | null = null;
 
   private constructor(readonly socket: WebSocket) {
@@ -76,11 +93,19 @@ export class WsClient {
     });
   }
 
-  static async connect(opts: { token?: string; ticket?: string; protocols?: string[]; base?: string }): Promise<WsClient> {
+  static async connect(opts: {
+    token?: string;
+    ticket?: string;
+    protocols?: string[];
+    base?: string;
+  }): Promise<WsClient> {
     const url = new URL('/ws', opts.base ?? stack().url);
     url.protocol = 'ws:';
     if (opts.ticket) url.searchParams.set('ticket', opts.ticket);
-    const protocols = opts.protocols ?? [WS_PROTOCOL, ...(opts.token ? [`${WS_BEARER_PREFIX}${opts.token}`] : [])];
+    const protocols = opts.protocols ?? [
+      WS_PROTOCOL,
+      ...(opts.token ? [`${WS_BEARER_PREFIX}${opts.token}`] : []),
+    ];
     const socket = new WebSocket(url, protocols);
     await new Promise<void>((resolve, reject) => {
       socket.addEventListener('open', () => resolve(), { once: true });
@@ -92,11 +117,17 @@ export class WsClient {
   }
 
   /** Resolves with the first message (already received or upcoming) matching `predicate`. */
-  next(predicate: (m: Record<string, unknown>) => boolean, timeoutMs = 10_000): Promise<Record<string, unknown>> {
+  next(
+    predicate: (m: Record<string, unknown>) => boolean,
+    timeoutMs = 10_000,
+  ): Promise<Record<string, unknown>> {
     const seen = this.messages.find(predicate);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('timed out waiting for a websocket message')), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error('timed out waiting for a websocket message')),
+        timeoutMs,
+      );
       this.waiters.push({
         predicate,
         resolve: (m) => {
@@ -124,7 +155,11 @@ export const taskEvents = (client: WsClient, taskId: string) =>
   );
 
 /** Retries an assertion until it passes or the time is up (for effects that settle asynchronously). */
-export async function eventually(assertion: () => Promise<void>, timeoutMs = 5000, intervalMs = 100): Promise<void> {
+export async function eventually(
+  assertion: () => Promise<void>,
+  timeoutMs = 5000,
+  intervalMs = 100,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {

@@ -14,7 +14,12 @@ declare module 'vitest' {
  */
 export default async function setup(project: TestProject) {
   const databaseUrl = await createTestDatabase('sokoul_test');
-  const { stack, info } = await launchStack({ DATABASE_URL: databaseUrl, REDIS_URL: MACHINE_REDIS, LOGIN_RATE_LIMIT: '5', LOGIN_RATE_WINDOW: '10' });
+  const { stack, info } = await launchStack({
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: MACHINE_REDIS,
+    LOGIN_RATE_LIMIT: '5',
+    LOGIN_RATE_WINDOW: '10',
+  });
   project.provide('stack', info);
   return async () => {
     await stack.stop();

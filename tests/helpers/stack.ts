@@ -51,7 +51,9 @@ export async function dropTestDatabase(databaseUrl: string): Promise<void> {
  * Starts Sokoul through the launcher on free ports with its own data directory. `overrides` are
  * configuration variables; an unset DATABASE_URL means the embedded PostgreSQL.
  */
-export async function launchStack(overrides: Record<string, string | undefined>): Promise<{ stack: Stack; info: StackInfo }> {
+export async function launchStack(
+  overrides: Record<string, string | undefined>,
+): Promise<{ stack: Stack; info: StackInfo }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sokoul-test-'));
   // The embedded PostgreSQL runs as the postgres user when tests run as root: it must reach its dir.
   chmodSync(dataDir, 0o755);

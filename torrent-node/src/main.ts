@@ -2,8 +2,8 @@ import {
   parseConfig,
   Subjects,
   type TorrentHealthReply,
-  TorrentNodeConfigSchema,
   type TorrentHeartbeat,
+  TorrentNodeConfigSchema,
 } from '@sokoul/contracts';
 import { connect, JSONCodec } from 'nats';
 import postgres from 'postgres';
@@ -40,7 +40,8 @@ const nc = await connect({
 });
 log.info({ server: nc.getServer() }, 'connected to NATS');
 void (async () => {
-  for await (const status of nc.status()) log.info({ type: status.type, data: String(status.data) }, 'nats status');
+  for await (const status of nc.status())
+    log.info({ type: status.type, data: String(status.data) }, 'nats status');
 })();
 
 const runner = new TaskRunner(nc, sql, config, log);
@@ -94,7 +95,10 @@ const metrics = await startMetricsServer(
   config.TORRENT_NODE_METRICS_PORT,
   config.METRICS_TOKEN,
 );
-log.info({ metrics: `${config.TORRENT_NODE_METRICS_HOST}:${config.TORRENT_NODE_METRICS_PORT}` }, 'torrent-node ready');
+log.info(
+  { metrics: `${config.TORRENT_NODE_METRICS_HOST}:${config.TORRENT_NODE_METRICS_PORT}` },
+  'torrent-node ready',
+);
 
 let stopping = false;
 async function shutdown(signal: string) {

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry, prefix: 'sokoul_torrent_node_' });
@@ -27,7 +27,11 @@ export const tasksRunning = new Gauge({
 });
 
 /** `/metrics` in Prometheus format; with METRICS_TOKEN set it needs `Authorization: Bearer <token>`. */
-export async function startMetricsServer(host: string, port: number, token: string | undefined): Promise<Server> {
+export async function startMetricsServer(
+  host: string,
+  port: number,
+  token: string | undefined,
+): Promise<Server> {
   const expected = token ? Buffer.from(`Bearer ${token}`) : null;
   const server = createServer(async (req, res) => {
     if (req.url !== '/metrics' || req.method !== 'GET') {
@@ -38,7 +42,9 @@ export async function startMetricsServer(host: string, port: number, token: stri
     const given = Buffer.from(req.headers.authorization ?? '');
     if (expected && (given.length !== expected.length || !timingSafeEqual(given, expected))) {
       res.writeHead(401, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: { code: 'unauthorized', message: 'A valid metrics token is required' } }));
+      res.end(
+        JSON.stringify({ error: { code: 'unauthorized', message: 'A valid metrics token is required' } }),
+      );
       return;
     }
     res.writeHead(200, { 'content-type': registry.contentType });

@@ -20,7 +20,7 @@ const fr = {
   'auth.loginTitle': 'Connexion',
   'auth.signup': 'Créer un compte',
   'auth.signupTitle': 'Créer un compte',
-  'auth.setupTitle': "Créer le compte administrateur",
+  'auth.setupTitle': 'Créer le compte administrateur',
   'auth.setupHint': 'Premier lancement : ce compte administrera ce serveur Sokoul.',
   'auth.closed': "Les inscriptions sont fermées sur ce serveur. Demandez un compte à l'administrateur.",
   'auth.noAccount': 'Pas encore de compte ?',
@@ -173,6 +173,7 @@ function initialLocale(): Locale {
 }
 
 const [locale, setLocaleSignal] = createSignal<Locale>(initialLocale());
+
 export { locale };
 
 export function setLocale(next: Locale): void {
@@ -187,6 +188,7 @@ export function t(key: MessageKey, params: Record<string, string> = {}): string 
 }
 
 export const formatDate = (iso: string) =>
-  new Intl.DateTimeFormat(locale() === 'fr' ? 'fr-FR' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short' }).format(
-    new Date(iso),
-  );
+  new Intl.DateTimeFormat(locale() === 'fr' ? 'fr-FR' : 'en-GB', {
+    dateStyle: 'medium',
+    timeStyle: 'short',
+  }).format(new Date(iso));

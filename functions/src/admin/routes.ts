@@ -1,4 +1,9 @@
-import { CreateInviteRequest, type UserList, UpdateSettingsRequest, UpdateUserRequest } from '@sokoul/contracts';
+import {
+  CreateInviteRequest,
+  UpdateSettingsRequest,
+  UpdateUserRequest,
+  type UserList,
+} from '@sokoul/contracts';
 import { Hono } from 'hono';
 import { requireAdmin, requireAuth } from '../auth/principal.js';
 import { readSettings, writeSettings } from '../auth/settings.js';

@@ -1,4 +1,4 @@
-import type { ApiKey, CreatedApiKey, CreateApiKeyRequest } from '@sokoul/contracts';
+import type { ApiKey, CreateApiKeyRequest, CreatedApiKey } from '@sokoul/contracts';
 import { API_KEY_PREFIX, randomToken, sha256 } from '../auth/tokens.js';
 import type { Db } from '../infra/db.js';
 
@@ -26,7 +26,11 @@ function toApiKey(row: ApiKeyRow): ApiKey {
   };
 }
 
-export async function createApiKey(db: Db, userId: string, input: CreateApiKeyRequest): Promise<CreatedApiKey> {
+export async function createApiKey(
+  db: Db,
+  userId: string,
+  input: CreateApiKeyRequest,
+): Promise<CreatedApiKey> {
   const key = `${API_KEY_PREFIX}${randomToken(32)}`;
   const [row] = await db.query<ApiKeyRow>(
     `INSERT INTO api_keys (user_id, name, prefix, key_hash, expires_at)

@@ -25,12 +25,9 @@ export async function assertLoginAllowed(cache: Cache, config: ApiConfig, email:
     addressBlocked ? await cache.ttl(k.address) : 0,
     1,
   );
-  throw new ApiError(
-    429,
-    'rate_limited',
-    `Too many failed sign-in attempts, try again in ${retryAfter} s`,
-    { 'Retry-After': String(retryAfter) },
-  );
+  throw new ApiError(429, 'rate_limited', `Too many failed sign-in attempts, try again in ${retryAfter} s`, {
+    'Retry-After': String(retryAfter),
+  });
 }
 
 export async function recordLoginFailure(cache: Cache, config: ApiConfig, email: string, address: string) {

@@ -28,11 +28,15 @@ export const authRoutes = new Hono<AppEnv>()
   })
   .post('/login', async (c) => {
     const input = await readJson(c, LoginRequest);
-    return c.json(await auth.login(c.var.infra, c.var.config, input, clientAddress(c), c.req.header('user-agent')));
+    return c.json(
+      await auth.login(c.var.infra, c.var.config, input, clientAddress(c), c.req.header('user-agent')),
+    );
   })
   .post('/refresh', async (c) => {
     const { refreshToken } = await readJson(c, RefreshRequest);
-    return c.json(await rotateRefreshToken(c.var.infra.db, c.var.config, refreshToken, c.req.header('user-agent')));
+    return c.json(
+      await rotateRefreshToken(c.var.infra.db, c.var.config, refreshToken, c.req.header('user-agent')),
+    );
   })
   .post('/logout', async (c) => {
     const { refreshToken } = await readJson(c, LogoutRequest);
@@ -53,4 +57,6 @@ export const authRoutes = new Hono<AppEnv>()
     await auth.changePassword(c.var.infra, c.var.principal.userId, input);
     return c.body(null, 204);
   })
-  .post('/ws-ticket', requireAuth, async (c) => c.json(await auth.createWsTicket(c.var.infra, c.var.principal.userId)));
+  .post('/ws-ticket', requireAuth, async (c) =>
+    c.json(await auth.createWsTicket(c.var.infra, c.var.principal.userId)),
+  );

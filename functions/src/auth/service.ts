@@ -8,8 +8,8 @@ import type {
   User,
 } from '@sokoul/contracts';
 import { ApiError } from '../http/errors.js';
-import type { Infra } from '../infra/index.js';
 import { isUniqueViolation } from '../infra/db.js';
+import type { Infra } from '../infra/index.js';
 import { dummyPasswordHash, hashPassword, needsRehash, verifyPassword } from './passwords.js';
 import { assertLoginAllowed, clearLoginFailures, recordLoginFailure } from './rate-limit.js';
 import { issueTokens, revokeAllSessions } from './sessions.js';
@@ -20,7 +20,12 @@ import { findUserByEmail, findUserById, forgetUser, toUser, USER_COLUMNS, type U
 /** Serialises signups so exactly one first account becomes admin. */
 const SIGNUP_LOCK = 7_201_001;
 
-export async function signup(infra: Infra, config: ApiConfig, input: SignupRequest, userAgent?: string): Promise<TokenPair> {
+export async function signup(
+  infra: Infra,
+  config: ApiConfig,
+  input: SignupRequest,
+  userAgent?: string,
+): Promise<TokenPair> {
   const passwordHash = await hashPassword(input.password);
   const inviteHash = input.inviteCode ? await sha256(input.inviteCode) : null;
   const displayName = input.displayName ?? input.email.split('@')[0] ?? input.email;
@@ -51,7 +56,8 @@ export async function signup(infra: Infra, config: ApiConfig, input: SignupReque
       },
     ]);
   } catch (error) {
-    if (isUniqueViolation(error)) throw new ApiError(409, 'conflict', 'An account with this email already exists');
+    if (isUniqueViolation(error))
+      throw new ApiError(409, 'conflict', 'An account with this email already exists');
     throw error;
   }
   const user = results[1]?.[0] as UserRow | undefined;
@@ -92,7 +98,11 @@ export async function login(
   return issueTokens(infra.db, config, user, null, userAgent);
 }
 
-export async function changePassword(infra: Infra, userId: string, input: ChangePasswordRequest): Promise<void> {
+export async function changePassword(
+  infra: Infra,
+  userId: string,
+  input: ChangePasswordRequest,
+): Promise<void> {
   const user = await findUserById(infra.db, userId);
   if (!user) throw new ApiError(404, 'not_found', 'User not found');
   if (!(await verifyPassword(input.currentPassword, user.password_hash))) {
@@ -105,7 +115,11 @@ export async function changePassword(infra: Infra, userId: string, input: Change
   await revokeAllSessions(infra.db, userId);
 }
 
-export async function updateProfile(infra: Infra, userId: string, input: UpdateProfileRequest): Promise<User> {
+export async function updateProfile(
+  infra: Infra,
+  userId: string,
+  input: UpdateProfileRequest,
+): Promise<User> {
   const [row] = await infra.db.query<UserRow>(
     `UPDATE users SET display_name = COALESCE($2, display_name), locale = COALESCE($3, locale), updated_at = now()
      WHERE id = $1 RETURNING ${USER_COLUMNS}`,
@@ -119,7 +133,10 @@ export async function updateProfile(infra: Infra, userId: string, input: UpdateP
 const WS_TICKET_TTL = 30;
 
 /** A single-use ticket for clients that cannot set WebSocket subprotocols. */
-export async function createWsTicket(infra: Infra, userId: string): Promise<{ ticket: string; expiresIn: number }> {
+export async function createWsTicket(
+  infra: Infra,
+  userId: string,
+): Promise<{ ticket: string; expiresIn: number }> {
   const ticket = randomToken();
   await infra.cache.set(`ws-ticket:${await sha256(ticket)}`, userId, WS_TICKET_TTL);
   return { ticket, expiresIn: WS_TICKET_TTL };

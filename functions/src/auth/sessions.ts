@@ -20,14 +20,26 @@ export async function issueTokens(
   await db.execute(
     `INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, expires_at, user_agent)
      VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5), $6)`,
-    [id, user.id, familyId ?? id, await sha256(secret), config.REFRESH_TOKEN_TTL, userAgent?.slice(0, 200) ?? null],
+    [
+      id,
+      user.id,
+      familyId ?? id,
+      await sha256(secret),
+      config.REFRESH_TOKEN_TTL,
+      userAgent?.slice(0, 200) ?? null,
+    ],
   );
   const accessToken = await signAccessToken(
     config.JWT_SECRET,
     { sub: user.id, role: user.role, tv: user.token_version },
     config.ACCESS_TOKEN_TTL,
   );
-  return { accessToken, refreshToken: `${id}.${secret}`, expiresIn: config.ACCESS_TOKEN_TTL, user: toUser(user) };
+  return {
+    accessToken,
+    refreshToken: `${id}.${secret}`,
+    expiresIn: config.ACCESS_TOKEN_TTL,
+    user: toUser(user),
+  };
 }
 
 const invalidRefresh = () => new ApiError(401, 'unauthorized', 'The session has expired, sign in again');
@@ -62,15 +74,20 @@ export async function rotateRefreshToken(
   );
   if (reused) {
     await revokeFamily(db, reused.family_id);
-    throw new ApiError(401, 'token_reused', 'This session was used twice and has been closed for safety; sign in again');
+    throw new ApiError(
+      401,
+      'token_reused',
+      'This session was used twice and has been closed for safety; sign in again',
+    );
   }
   throw invalidRefresh();
 }
 
 export async function revokeFamily(db: Db, familyId: string): Promise<void> {
-  await db.execute('UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL', [
-    familyId,
-  ]);
+  await db.execute(
+    'UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL',
+    [familyId],
+  );
 }
 
 /** Logout: ends the session the token belongs to; unknown tokens are ignored (logout is idempotent). */
@@ -91,7 +108,10 @@ export async function revokeAllSessions(db: Db, userId: string, exceptFamily?: s
       text: 'UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL AND family_id IS DISTINCT FROM $2',
       params: [userId, exceptFamily ?? null],
     },
-    { text: 'UPDATE users SET token_version = token_version + 1, updated_at = now() WHERE id = $1', params: [userId] },
+    {
+      text: 'UPDATE users SET token_version = token_version + 1, updated_at = now() WHERE id = $1',
+      params: [userId],
+    },
   ]);
   forgetUser(userId);
 }

@@ -20,7 +20,11 @@ export interface AccessClaims {
   tv: number;
 }
 
-export async function signAccessToken(secret: string, claims: AccessClaims, ttlSeconds: number): Promise<string> {
+export async function signAccessToken(
+  secret: string,
+  claims: AccessClaims,
+  ttlSeconds: number,
+): Promise<string> {
   return new SignJWT({ role: claims.role, tv: claims.tv, typ: 'access' })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(claims.sub)

@@ -20,10 +20,17 @@ async function probe(run: () => Promise<string | undefined>): Promise<Dependency
     const detail = await Promise.race([
       run(),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${PROBE_TIMEOUT_MS} ms`)), PROBE_TIMEOUT_MS);
+        timer = setTimeout(
+          () => reject(new Error(`no answer within ${PROBE_TIMEOUT_MS} ms`)),
+          PROBE_TIMEOUT_MS,
+        );
       }),
     ]);
-    return { status: 'up', latencyMs: Math.round(performance.now() - started), ...(detail ? { detail } : {}) };
+    return {
+      status: 'up',
+      latencyMs: Math.round(performance.now() - started),
+      ...(detail ? { detail } : {}),
+    };
   } catch (error) {
     return { status: 'down', latencyMs: null, detail: errorMessage(error) };
   } finally {
@@ -47,8 +54,11 @@ async function check(infra: Infra): Promise<HealthReport> {
       return infra.cache.kind;
     }),
     probe(async () => {
-      const reply = TorrentHealthReply.parse(await infra.bus.request(Subjects.torrentHealth, {}, PROBE_TIMEOUT_MS - 100));
-      if (reply.status !== 'up') throw new Error(`torrent-node is ${reply.status} (database ${reply.database})`);
+      const reply = TorrentHealthReply.parse(
+        await infra.bus.request(Subjects.torrentHealth, {}, PROBE_TIMEOUT_MS - 100),
+      );
+      if (reply.status !== 'up')
+        throw new Error(`torrent-node is ${reply.status} (database ${reply.database})`);
       return reply.nodeId;
     }),
   ]);

@@ -29,7 +29,10 @@ async function serveFile(assets: Fetcher, path: string, method: string): Promise
   const ext = path.slice(path.lastIndexOf('.') + 1).toLowerCase();
   headers.set('content-type', TYPES[ext] ?? 'application/octet-stream');
   // Vite fingerprints everything under /assets/; the rest (index.html, sw.js) must revalidate.
-  headers.set('cache-control', path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
+  headers.set(
+    'cache-control',
+    path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+  );
   headers.set('x-content-type-options', 'nosniff');
   return new Response(method === 'HEAD' ? null : response.body, { status: 200, headers });
 }
@@ -52,7 +55,11 @@ export const webAssets: MiddlewareHandler<AppEnv> = async (c, next) => {
   }
   const navigation =
     c.req.header('sec-fetch-mode') === 'navigate' || (c.req.header('accept') ?? '').includes('text/html');
-  if (navigation && !SERVER_PATHS.some((p) => path === p || path.startsWith(`${p}/`)) && !c.req.header('upgrade')) {
+  if (
+    navigation &&
+    !SERVER_PATHS.some((p) => path === p || path.startsWith(`${p}/`)) &&
+    !c.req.header('upgrade')
+  ) {
     const index = await serveFile(assets, '/index.html', method);
     if (index) return index;
   }

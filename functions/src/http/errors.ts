@@ -18,8 +18,10 @@ export class ApiError extends Error {
 }
 
 export const notFound = (what: string) => new ApiError(404, 'not_found', `${what} not found`);
-export const unauthorized = (message = 'Authentication required') => new ApiError(401, 'unauthorized', message);
-export const forbidden = (message = 'You are not allowed to do this') => new ApiError(403, 'forbidden', message);
+export const unauthorized = (message = 'Authentication required') =>
+  new ApiError(401, 'unauthorized', message);
+export const forbidden = (message = 'You are not allowed to do this') =>
+  new ApiError(403, 'forbidden', message);
 export const unavailable = (what: string) =>
   new ApiError(503, 'dependency_unavailable', `${what} is unavailable, try again shortly`);
 
@@ -50,7 +52,8 @@ export function handleError(error: unknown, c: Context<AppEnv>): Response {
   if (error instanceof ApiError) return errorResponse(c, error);
   if (error instanceof ZodError) return errorResponse(c, validationError(error, 'input'));
   if (error instanceof HTTPException) {
-    const code: ErrorCode = error.status === 413 ? 'payload_too_large' : error.status === 401 ? 'unauthorized' : 'bad_request';
+    const code: ErrorCode =
+      error.status === 413 ? 'payload_too_large' : error.status === 401 ? 'unauthorized' : 'bad_request';
     return errorResponse(c, new ApiError(error.status as ContentfulStatusCode, code, error.message || code));
   }
   c.var.log?.error('unhandled error', {

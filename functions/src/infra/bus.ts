@@ -28,7 +28,9 @@ export function createBus(env: Env): Bus {
     publish: (subject, data) => guard(() => stub().publish(subject, data)),
     enqueue: (subject, data, msgId) => guard(() => stub().enqueue(subject, data, msgId)),
     request: async (subject, data, timeoutMs) => {
-      const result = await guard<NatsRequestResult>(async () => await stub().request(subject, data, timeoutMs));
+      const result = await guard<NatsRequestResult>(
+        async () => await stub().request(subject, data, timeoutMs),
+      );
       if (!result.ok) throw unavailable(`NATS request ${subject} (${result.error})`);
       return JSON.parse(result.json) as unknown;
     },

@@ -61,7 +61,8 @@ export function createDb(env: Env): Db {
   return {
     query: <T>(text: string, params: readonly SqlParam[] = []) =>
       call(async () => rowsOf(await databaseStub(env).query(text, params)).rows as T[]),
-    execute: (text, params = []) => call(async () => rowsOf(await databaseStub(env).query(text, params)).count),
+    execute: (text, params = []) =>
+      call(async () => rowsOf(await databaseStub(env).query(text, params)).count),
     transaction: (statements) =>
       call(async () => resultsOf(await databaseStub(env).transaction(statements)).map((r) => r.rows)),
     ping: () => call(async () => void rowsOf(await databaseStub(env).ping())),

@@ -14,7 +14,11 @@ export interface Infra {
 export function createInfra(env: Env, config: ApiConfig): Infra {
   const cache =
     config.UPSTASH_REDIS_REST_URL && config.UPSTASH_REDIS_REST_TOKEN
-      ? createRedisCache(config.UPSTASH_REDIS_REST_URL, config.UPSTASH_REDIS_REST_TOKEN, config.CACHE_NAMESPACE)
+      ? createRedisCache(
+          config.UPSTASH_REDIS_REST_URL,
+          config.UPSTASH_REDIS_REST_TOKEN,
+          config.CACHE_NAMESPACE,
+        )
       : createDurableObjectCache(env);
   return { db: createDb(env), cache, bus: createBus(env) };
 }

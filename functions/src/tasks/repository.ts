@@ -1,7 +1,18 @@
-import { type ListTasksQuery, TASK_COLUMNS as COLUMNS, type Task, type TaskRow, taskFromRow as toTask } from '@sokoul/contracts';
+import {
+  TASK_COLUMNS as COLUMNS,
+  type ListTasksQuery,
+  type Task,
+  type TaskRow,
+  taskFromRow as toTask,
+} from '@sokoul/contracts';
 import type { Db } from '../infra/db.js';
 
-export async function insertTask(db: Db, userId: string, type: string, payload: Record<string, unknown>): Promise<Task> {
+export async function insertTask(
+  db: Db,
+  userId: string,
+  type: string,
+  payload: Record<string, unknown>,
+): Promise<Task> {
   const [row] = await db.query<TaskRow>(
     `INSERT INTO tasks (user_id, type, payload) VALUES ($1, $2, $3::jsonb) RETURNING ${COLUMNS}`,
     [userId, type, payload],
@@ -11,12 +22,19 @@ export async function insertTask(db: Db, userId: string, type: string, payload: 
 }
 
 export async function findTask(db: Db, userId: string, id: string): Promise<Task | undefined> {
-  const [row] = await db.query<TaskRow>(`SELECT ${COLUMNS} FROM tasks WHERE id = $1 AND user_id = $2`, [id, userId]);
+  const [row] = await db.query<TaskRow>(`SELECT ${COLUMNS} FROM tasks WHERE id = $1 AND user_id = $2`, [
+    id,
+    userId,
+  ]);
   return row && toTask(row);
 }
 
 /** Keyset pagination on (created_at, id), newest first; the cursor is opaque to clients. */
-export async function listTasks(db: Db, userId: string, query: ListTasksQuery): Promise<{ tasks: Task[]; nextCursor: string | null }> {
+export async function listTasks(
+  db: Db,
+  userId: string,
+  query: ListTasksQuery,
+): Promise<{ tasks: Task[]; nextCursor: string | null }> {
   const cursor = query.cursor ? decodeCursor(query.cursor) : null;
   const rows = await db.query<TaskRow>(
     `SELECT ${COLUMNS} FROM tasks
@@ -26,7 +44,14 @@ export async function listTasks(db: Db, userId: string, query: ListTasksQuery): 
        AND ($4::timestamptz IS NULL OR (created_at, id) < ($4::timestamptz, $5::uuid))
      ORDER BY created_at DESC, id DESC
      LIMIT $6`,
-    [userId, query.status ?? null, query.type ?? null, cursor?.createdAt ?? null, cursor?.id ?? null, query.limit + 1],
+    [
+      userId,
+      query.status ?? null,
+      query.type ?? null,
+      cursor?.createdAt ?? null,
+      cursor?.id ?? null,
+      query.limit + 1,
+    ],
   );
   const page = rows.slice(0, query.limit).map(toTask);
   const last = page[page.length - 1];

@@ -13,7 +13,9 @@ export const taskRoutes = new Hono<AppEnv>()
     const input = await readJson(c, CreateTaskRequest);
     return c.json(await createTask(c.var.infra, c.var.principal, input), 202);
   })
-  .get('/', async (c) => c.json(await repo.listTasks(c.var.infra.db, c.var.principal.userId, readQuery(c, ListTasksQuery))))
+  .get('/', async (c) =>
+    c.json(await repo.listTasks(c.var.infra.db, c.var.principal.userId, readQuery(c, ListTasksQuery))),
+  )
   .get('/:id', async (c) => {
     const task = await repo.findTask(c.var.infra.db, c.var.principal.userId, readId(c, 'id', 'Task'));
     if (!task) throw notFound('Task');

@@ -21,12 +21,21 @@ export async function announce(infra: Infra, task: Task): Promise<void> {
   });
 }
 
-export async function createTask(infra: Infra, principal: Principal, input: CreateTaskRequest): Promise<Task> {
+export async function createTask(
+  infra: Infra,
+  principal: Principal,
+  input: CreateTaskRequest,
+): Promise<Task> {
   if (ADMIN_ONLY_TASK_TYPES.includes(input.type) && principal.role !== 'admin') {
     throw forbidden(`Only administrators can run ${input.type}`);
   }
   const task = await repo.insertTask(infra.db, principal.userId, input.type, input.payload);
-  const message: TaskRunMessage = { taskId: task.id, userId: task.userId, type: input.type, payload: input.payload };
+  const message: TaskRunMessage = {
+    taskId: task.id,
+    userId: task.userId,
+    type: input.type,
+    payload: input.payload,
+  };
   try {
     await infra.bus.enqueue(Subjects.taskRun, message, task.id);
   } catch (error) {

@@ -37,5 +37,9 @@ export const wsRoutes = new Hono<AppEnv>().get('/', async (c) => {
   headers.set(USER_HEADER, userId);
   const upgraded = await userSessionStub(c.env, userId).fetch(new Request(c.req.raw.url, { headers }));
   // A response from another object has immutable headers; later middleware adds its own.
-  return new Response(upgraded.body, { status: upgraded.status, headers: upgraded.headers, webSocket: upgraded.webSocket });
+  return new Response(upgraded.body, {
+    status: upgraded.status,
+    headers: upgraded.headers,
+    webSocket: upgraded.webSocket,
+  });
 });

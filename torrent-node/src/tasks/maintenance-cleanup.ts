@@ -6,7 +6,10 @@ const FINISHED_TASK_RETENTION_DAYS = 30;
 /** Purges expired or long-revoked auth rows and old finished tasks; reports what it removed. */
 export async function maintenanceCleanup(ctx: TaskContext): Promise<Record<string, number>> {
   const steps: [string, string][] = [
-    ['refreshTokens', "DELETE FROM refresh_tokens WHERE expires_at < now() OR revoked_at < now() - interval '7 days'"],
+    [
+      'refreshTokens',
+      "DELETE FROM refresh_tokens WHERE expires_at < now() OR revoked_at < now() - interval '7 days'",
+    ],
     ['invites', "DELETE FROM invites WHERE used_at IS NULL AND expires_at < now() - interval '7 days'"],
     ['apiKeys', "DELETE FROM api_keys WHERE revoked_at < now() - interval '30 days'"],
     [

@@ -102,7 +102,8 @@ export class TaskRunner {
     await this.loop;
     const deadline = Date.now() + timeoutMs;
     while (this.running.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    for (const controller of this.running.values()) controller.abort(new Error('torrent-node is shutting down'));
+    for (const controller of this.running.values())
+      controller.abort(new Error('torrent-node is shutting down'));
   }
 
   private async handle(msg: JsMsg): Promise<void> {

@@ -12,7 +12,11 @@ export async function systemReport(ctx: TaskContext): Promise<SystemReport> {
   let disk: SystemReport['disk'] = null;
   try {
     const stats = await statfs(ctx.config.DOWNLOAD_DIR).catch(() => statfs('.'));
-    disk = { path: ctx.config.DOWNLOAD_DIR, totalBytes: stats.blocks * stats.bsize, freeBytes: stats.bavail * stats.bsize };
+    disk = {
+      path: ctx.config.DOWNLOAD_DIR,
+      totalBytes: stats.blocks * stats.bsize,
+      freeBytes: stats.bavail * stats.bsize,
+    };
   } catch {
     disk = null;
   }

@@ -6,14 +6,19 @@ import { session } from '../stores/session.js';
 export function LanguageSwitcher() {
   const choose = (next: Locale) => void session.changeLocale(next);
   return (
-    <div class="lang" role="group" aria-label="Langue / Language">
+    <fieldset class="lang" aria-label="Langue / Language">
       <For each={['fr', 'en'] as const}>
         {(code) => (
-          <button type="button" data-testid={`lang-${code}`} aria-pressed={locale() === code} onClick={() => choose(code)}>
+          <button
+            type="button"
+            data-testid={`lang-${code}`}
+            aria-pressed={locale() === code}
+            onClick={() => choose(code)}
+          >
             {code.toUpperCase()}
           </button>
         )}
       </For>
-    </div>
+    </fieldset>
   );
 }

@@ -26,8 +26,16 @@ export function Layout(props: ParentProps) {
   return (
     <div class="shell">
       <header class="topbar">
-        <A href="/" class="brand">Sokoul</A>
-        <button type="button" class="menu-button" aria-expanded={open()} aria-controls="main-nav" onClick={() => setOpen(!open())}>
+        <A href="/" class="brand">
+          Sokoul
+        </A>
+        <button
+          type="button"
+          class="menu-button"
+          aria-expanded={open()}
+          aria-controls="main-nav"
+          onClick={() => setOpen(!open())}
+        >
           {t('nav.menu')}
         </button>
         <nav id="main-nav" class="nav" classList={{ open: open() }} aria-label="Navigation">

@@ -30,8 +30,22 @@ export default function Login() {
           <h1>{t('auth.loginTitle')}</h1>
           <LanguageSwitcher />
         </div>
-        <Field id="email" name="email" type="email" label={t('auth.email')} autocomplete="username" required />
-        <Field id="password" name="password" type="password" label={t('auth.password')} autocomplete="current-password" required />
+        <Field
+          id="email"
+          name="email"
+          type="email"
+          label={t('auth.email')}
+          autocomplete="username"
+          required
+        />
+        <Field
+          id="password"
+          name="password"
+          type="password"
+          label={t('auth.password')}
+          autocomplete="current-password"
+          required
+        />
         <ErrorMessage message={error()} />
         <button type="submit" class="primary" data-testid="login-submit" disabled={busy()}>
           {t('auth.login')}

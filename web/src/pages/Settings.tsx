@@ -27,15 +27,27 @@ function Profile() {
   const submit = (event: SubmitEvent) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget as HTMLFormElement);
-    void run(async () => session.update(await authApi.updateProfile({ displayName: String(form.get('displayName')) })), t('settings.saved'));
+    void run(
+      async () =>
+        session.update(await authApi.updateProfile({ displayName: String(form.get('displayName')) })),
+      t('settings.saved'),
+    );
   };
   return (
     <form class="card" onSubmit={submit}>
       <h2>{t('settings.profile')}</h2>
-      <Field id="profileName" name="displayName" label={t('auth.displayName')} value={session.user()?.displayName ?? ''} required />
+      <Field
+        id="profileName"
+        name="displayName"
+        label={t('auth.displayName')}
+        value={session.user()?.displayName ?? ''}
+        required
+      />
       <ErrorMessage message={error()} />
       <Show when={done()}>{(message) => <p class="success">{message()}</p>}</Show>
-      <button type="submit" class="primary">{t('settings.save')}</button>
+      <button type="submit" class="primary">
+        {t('settings.save')}
+      </button>
     </form>
   );
 }
@@ -47,18 +59,38 @@ function Password() {
     const element = event.currentTarget as HTMLFormElement;
     const form = new FormData(element);
     void run(async () => {
-      await authApi.changePassword({ currentPassword: String(form.get('current')), newPassword: String(form.get('next')) });
+      await authApi.changePassword({
+        currentPassword: String(form.get('current')),
+        newPassword: String(form.get('next')),
+      });
       element.reset();
     }, t('settings.passwordChanged'));
   };
   return (
     <form class="card" onSubmit={submit}>
       <h2>{t('settings.password')}</h2>
-      <Field id="currentPassword" name="current" type="password" label={t('settings.currentPassword')} autocomplete="current-password" required />
-      <Field id="newPassword" name="next" type="password" label={t('settings.newPassword')} autocomplete="new-password" minLength={8} required />
+      <Field
+        id="currentPassword"
+        name="current"
+        type="password"
+        label={t('settings.currentPassword')}
+        autocomplete="current-password"
+        required
+      />
+      <Field
+        id="newPassword"
+        name="next"
+        type="password"
+        label={t('settings.newPassword')}
+        autocomplete="new-password"
+        minLength={8}
+        required
+      />
       <ErrorMessage message={error()} />
       <Show when={done()}>{(message) => <p class="success">{message()}</p>}</Show>
-      <button type="submit" class="primary">{t('settings.save')}</button>
+      <button type="submit" class="primary">
+        {t('settings.save')}
+      </button>
     </form>
   );
 }
@@ -82,19 +114,26 @@ function ApiKeys() {
       <h2>{t('settings.apiKeys')}</h2>
       <form class="inline" onSubmit={submit}>
         <Field id="keyName" name="name" label={t('settings.keyName')} maxLength={80} required />
-        <button type="submit" class="primary">{t('settings.createKey')}</button>
+        <button type="submit" class="primary">
+          {t('settings.createKey')}
+        </button>
       </form>
       <Show when={created()}>
         {(key) => (
           <div class="notice">
             <p>{t('settings.keyOnce')}</p>
             <code class="secret">{key().key}</code>
-            <button type="button" onClick={() => void navigator.clipboard.writeText(key().key)}>{t('settings.copy')}</button>
+            <button type="button" onClick={() => void navigator.clipboard.writeText(key().key)}>
+              {t('settings.copy')}
+            </button>
           </div>
         )}
       </Show>
       <ErrorMessage message={error() ?? (keys.error ? messageOf(keys.error) : null)} />
-      <Show when={(keys.latest ?? []).length > 0} fallback={<p class="muted">{keys.loading ? t('app.loading') : t('settings.noKeys')}</p>}>
+      <Show
+        when={(keys.latest ?? []).length > 0}
+        fallback={<p class="muted">{keys.loading ? t('app.loading') : t('settings.noKeys')}</p>}
+      >
         <ul class="list">
           <For each={keys.latest}>
             {(key) => (
@@ -103,7 +142,15 @@ function ApiKeys() {
                   <strong>{key.name}</strong> <code>{key.prefix}…</code> · {t('settings.lastUsed')}:{' '}
                   {key.lastUsedAt ? formatDate(key.lastUsedAt) : t('settings.never')}
                 </span>
-                <button type="button" onClick={() => void run(async () => { await authApi.revokeKey(key.id); await refetch(); })}>
+                <button
+                  type="button"
+                  onClick={() =>
+                    void run(async () => {
+                      await authApi.revokeKey(key.id);
+                      await refetch();
+                    })
+                  }
+                >
                   {t('settings.revoke')}
                 </button>
               </li>
@@ -137,20 +184,41 @@ function Admin() {
                   <select
                     aria-label={t('admin.role')}
                     value={user.role}
-                    onChange={(e) => void run(async () => replace(await adminApi.updateUser(user.id, { role: e.currentTarget.value === 'admin' ? 'admin' : 'member' })))}
+                    onChange={(e) =>
+                      void run(async () =>
+                        replace(
+                          await adminApi.updateUser(user.id, {
+                            role: e.currentTarget.value === 'admin' ? 'admin' : 'member',
+                          }),
+                        ),
+                      )
+                    }
                   >
                     <option value="member">member</option>
                     <option value="admin">admin</option>
                   </select>
                 </td>
                 <td>
-                  <button type="button" onClick={() => void run(async () => replace(await adminApi.updateUser(user.id, { disabled: !user.disabled })))}>
+                  <button
+                    type="button"
+                    onClick={() =>
+                      void run(async () =>
+                        replace(await adminApi.updateUser(user.id, { disabled: !user.disabled })),
+                      )
+                    }
+                  >
                     {user.disabled ? t('admin.enable') : t('admin.disable')}
                   </button>
                   <button
                     type="button"
                     class="danger"
-                    onClick={() => confirm(t('admin.confirmDelete')) && void run(async () => { await adminApi.deleteUser(user.id); await refetch(); })}
+                    onClick={() =>
+                      confirm(t('admin.confirmDelete')) &&
+                      void run(async () => {
+                        await adminApi.deleteUser(user.id);
+                        await refetch();
+                      })
+                    }
                   >
                     {t('admin.delete')}
                   </button>
@@ -165,7 +233,11 @@ function Admin() {
         <select
           aria-label={t('admin.signupMode')}
           value={settings.latest?.signupMode ?? 'invite'}
-          onChange={(e) => void run(async () => settingsActions.mutate(await adminApi.setSignupMode(e.currentTarget.value as SignupMode)))}
+          onChange={(e) =>
+            void run(async () =>
+              settingsActions.mutate(await adminApi.setSignupMode(e.currentTarget.value as SignupMode)),
+            )
+          }
         >
           <For each={modes}>{(mode) => <option value={mode}>{t(`admin.mode.${mode}`)}</option>}</For>
         </select>
@@ -176,7 +248,8 @@ function Admin() {
       <Show when={invite()}>
         {(code) => (
           <p class="notice">
-            {t('admin.inviteCode', { date: formatDate(code().expiresAt) })} <code class="secret">{code().code}</code>
+            {t('admin.inviteCode', { date: formatDate(code().expiresAt) })}{' '}
+            <code class="secret">{code().code}</code>
           </p>
         )}
       </Show>

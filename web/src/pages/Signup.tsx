@@ -46,14 +46,40 @@ export default function Signup() {
           <p class="muted">{t('auth.setupHint')}</p>
         </Show>
         <Show when={!closed()} fallback={<p class="notice">{t('auth.closed')}</p>}>
-          <Field id="email" name="email" type="email" label={t('auth.email')} autocomplete="username" required />
-          <Field id="displayName" name="displayName" type="text" label={t('auth.displayName')} maxLength={80} />
-          <Field id="password" name="password" type="password" label={t('auth.password')} autocomplete="new-password" minLength={8} required />
+          <Field
+            id="email"
+            name="email"
+            type="email"
+            label={t('auth.email')}
+            autocomplete="username"
+            required
+          />
+          <Field
+            id="displayName"
+            name="displayName"
+            type="text"
+            label={t('auth.displayName')}
+            maxLength={80}
+          />
+          <Field
+            id="password"
+            name="password"
+            type="password"
+            label={t('auth.password')}
+            autocomplete="new-password"
+            minLength={8}
+            required
+          />
           <Show when={invite()}>
             <Field id="inviteCode" name="inviteCode" type="text" label={t('auth.inviteCode')} required />
           </Show>
           <ErrorMessage message={error()} />
-          <button type="submit" class="primary" data-testid="signup-submit" disabled={busy() || settings.loading}>
+          <button
+            type="submit"
+            class="primary"
+            data-testid="signup-submit"
+            disabled={busy() || settings.loading}
+          >
             {t('auth.signup')}
           </button>
         </Show>

@@ -54,7 +54,12 @@ export default function Tasks() {
       <div class="page-head">
         <h1>{t('tasks.title')}</h1>
         <div class="actions">
-          <button type="button" class="primary" data-testid="task-start-system-report" onClick={() => void start('system.report')}>
+          <button
+            type="button"
+            class="primary"
+            data-testid="task-start-system-report"
+            onClick={() => void start('system.report')}
+          >
             {t('tasks.systemReport')}
           </button>
           <Show when={session.user()?.role === 'admin'}>
@@ -65,7 +70,17 @@ export default function Tasks() {
         </div>
       </div>
       <ErrorMessage message={error()} />
-      <Show when={!list.error} fallback={<p class="error">{messageOf(list.error)} <button type="button" onClick={() => void refetch()}>{t('common.retry')}</button></p>}>
+      <Show
+        when={!list.error}
+        fallback={
+          <p class="error">
+            {messageOf(list.error)}{' '}
+            <button type="button" onClick={() => void refetch()}>
+              {t('common.retry')}
+            </button>
+          </p>
+        }
+      >
         <Show when={!list.loading || list.latest} fallback={<p class="muted">{t('app.loading')}</p>}>
           <Show when={(list.latest ?? []).length > 0} fallback={<p class="muted">{t('tasks.empty')}</p>}>
             <table class="table">

@@ -1,4 +1,11 @@
-import { ServerMessage, type SokoulEvent, WS_BEARER_PREFIX, WS_HEARTBEAT_MS, WS_PING, WS_PROTOCOL } from '@sokoul/contracts';
+import {
+  ServerMessage,
+  type SokoulEvent,
+  WS_BEARER_PREFIX,
+  WS_HEARTBEAT_MS,
+  WS_PING,
+  WS_PROTOCOL,
+} from '@sokoul/contracts';
 import { createSignal } from 'solid-js';
 import { refreshSession, tokens } from '../api/client.js';
 
@@ -19,7 +26,9 @@ let retryTimer: ReturnType<typeof setTimeout> | undefined;
 
 function expired(token: string): boolean {
   try {
-    const payload = JSON.parse(atob(token.split('.')[1]?.replace(/-/g, '+').replace(/_/g, '/') ?? '')) as { exp?: number };
+    const payload = JSON.parse(atob(token.split('.')[1]?.replace(/-/g, '+').replace(/_/g, '/') ?? '')) as {
+      exp?: number;
+    };
     return (payload.exp ?? 0) * 1000 < Date.now() + 5000;
   } catch {
     return true;

@@ -40,7 +40,13 @@ export const session = {
   async login(email: string, password: string) {
     start(await authApi.login({ email, password }));
   },
-  async signup(input: { email: string; password: string; displayName?: string; inviteCode?: string; locale: Locale }) {
+  async signup(input: {
+    email: string;
+    password: string;
+    displayName?: string;
+    inviteCode?: string;
+    locale: Locale;
+  }) {
     start(await authApi.signup(input));
   },
   async logout() {
