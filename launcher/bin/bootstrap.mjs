@@ -63,4 +63,3 @@ for (const args of steps) {
   if (code !== 0) process.exit(code);
 }
 process.exit(0);
-
