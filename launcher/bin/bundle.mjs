@@ -12,7 +12,7 @@ function externals(root, workspace) {
   );
 }
 
-export async function bundleNode(root, workspace, entry, outfile) {
+export async function bundleNode(root, workspace, entry, outfile, extraExternal = []) {
   await build({
     entryPoints: [join(root, workspace, entry)],
     outfile,
@@ -21,7 +21,7 @@ export async function bundleNode(root, workspace, entry, outfile) {
     format: 'esm',
     target: 'node22',
     sourcemap: 'linked',
-    external: externals(root, workspace),
+    external: [...externals(root, workspace), ...extraExternal],
     logLevel: 'warning',
     banner: {
       js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",

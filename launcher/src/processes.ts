@@ -81,19 +81,24 @@ export async function waitFor(
 
 /**
  * A launcher killed with SIGKILL cannot stop its children; the next start finds their pid files and
- * ends the ones still running the same program.
+ * stops the ones still running the same program: PostgreSQL with a fast shutdown (SIGINT), so its
+ * data directory is released cleanly, the others with SIGTERM; SIGKILL after 10 s.
  */
-export function reapLeftovers(pidDir: string, log: Logger): void {
+export async function reapLeftovers(pidDir: string, log: Logger): Promise<void> {
   if (!existsSync(pidDir)) return;
+  const alive = (pid: number) => existsSync(`/proc/${pid}`);
   for (const name of ['torrent-node', 'workerd', 'nats', 'postgres']) {
     const file = join(pidDir, `${name}.pid`);
     if (!existsSync(file)) continue;
-    const [pid, command] = readFileSync(file, 'utf8').split('\n');
+    const [pidText, command] = readFileSync(file, 'utf8').split('\n');
+    const pid = Number(pidText);
     try {
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (command && cmdline.startsWith(command)) {
-        process.kill(Number(pid), 'SIGKILL');
-        log.warn({ service: name, pid: Number(pid) }, `stopped ${name} left running by a previous launcher`);
+      if (command && readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith(command)) {
+        log.warn({ service: name, pid }, `stopping ${name} left running by a previous launcher`);
+        process.kill(pid, name === 'postgres' ? 'SIGINT' : 'SIGTERM');
+        const deadline = Date.now() + 10_000;
+        while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        if (alive(pid)) process.kill(pid, 'SIGKILL');
       }
     } catch {
       // Not running any more.

@@ -5,7 +5,8 @@ import { buildAll, outputs } from './build.js';
 import type { ResolvedConfig } from './config.js';
 import type { Logger } from './log.js';
 import { migrate } from './migrate.js';
-import { findNatsServer, NATS_INSTALL_HINT, portOpen, startNatsServer } from './nats.js';
+import { findNatsServer, NATS_INSTALL_HINT, startNatsServer } from './nats.js';
+import { portOpen } from './ports.js';
 import { startEmbeddedPostgres } from './postgres.js';
 import type { Managed } from './processes.js';
 import { reapLeftovers, spawnManaged, waitFor } from './processes.js';
@@ -20,6 +21,8 @@ export interface StackOptions {
   only?: Role | undefined;
   /** Called when a service dies on its own, so the launcher can stop the rest. */
   onServiceExit?: (name: string) => void;
+  /** Benchmarks: a bare Hono worker served by the same workerd process. */
+  baseline?: { modulePath: string; port: number };
 }
 
 export interface Stack {
@@ -73,7 +76,7 @@ export async function startStack(
   try {
     const runApp = options.only !== 'torrent-node';
     const runNode = options.only !== 'app';
-    reapLeftovers(join(config.DATA_DIR, 'run'), log);
+    await reapLeftovers(join(config.DATA_DIR, 'run'), log);
     if (!config.TMDB_API_KEY) {
       log.warn(
         'TMDB_API_KEY is not set: film and series browsing answers 503 until it is (get a free key at themoviedb.org)',
@@ -157,6 +160,7 @@ export async function startStack(
           host,
           port: config.PORT,
           vars,
+          baseline: options.baseline,
           graceMs: config.SHUTDOWN_TIMEOUT_MS,
           log,
         }).then((w) => {

@@ -28,6 +28,8 @@ export interface WorkerdOptions {
   port: number;
   /** Text bindings: the validated configuration the app reads. */
   vars: Record<string, string>;
+  /** Benchmarks only: a second worker in the same workerd process, on its own port. */
+  baseline?: { modulePath: string; port: number } | undefined;
 }
 
 /**
@@ -58,11 +60,28 @@ const config :Workerd.Config = (
     (name = "sokoul", worker = .app),
     (name = "internet", network = (allow = ["public", "private", "local"], tlsOptions = (trustBrowserCas = true))),
     (name = "do-storage", disk = (path = ${text(join(opts.dataDir, 'durable-objects'))}, writable = true)),
-    (name = "web-assets", disk = (path = ${text(join(opts.root, 'web/dist'))})),
+    (name = "web-assets", disk = (path = ${text(join(opts.root, 'web/dist'))})),${
+      opts.baseline ? '\n    (name = "baseline", worker = .baseline),' : ''
+    }
   ],
-  sockets = [(name = "http", address = ${text(`${opts.host}:${opts.port}`)}, http = (), service = "sokoul")],
+  sockets = [
+    (name = "http", address = ${text(`${opts.host}:${opts.port}`)}, http = (), service = "sokoul"),${
+      opts.baseline
+        ? `\n    (name = "baseline", address = ${text(`127.0.0.1:${opts.baseline.port}`)}, http = (), service = "baseline"),`
+        : ''
+    }
+  ],
 );
-
+${
+  opts.baseline
+    ? `
+const baseline :Workerd.Worker = (
+  modules = [(name = "baseline.js", esModule = embed ${text(relative(join(opts.dataDir, 'workerd'), opts.baseline.modulePath))})],
+  compatibilityDate = ${text(COMPATIBILITY_DATE)},
+);
+`
+    : ''
+}
 const app :Workerd.Worker = (
   modules = [(name = "index.js", esModule = embed ${text(relative(join(opts.dataDir, 'workerd'), join(opts.root, 'dist/worker/index.js')))})],
   compatibilityDate = ${text(COMPATIBILITY_DATE)},

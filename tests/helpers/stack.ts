@@ -4,8 +4,8 @@ import { join, resolve } from 'node:path';
 import postgres from 'postgres';
 import { loadConfig } from '../../launcher/src/config.js';
 import { createLogger } from '../../launcher/src/log.js';
+import { freePorts } from '../../launcher/src/ports.js';
 import { type Stack, startStack } from '../../launcher/src/stack.js';
-import { freePort } from './ports.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const MACHINE_PG = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -57,17 +57,23 @@ export async function launchStack(
   const dataDir = mkdtempSync(join(tmpdir(), 'sokoul-test-'));
   // The embedded PostgreSQL runs as the postgres user when tests run as root: it must reach its dir.
   chmodSync(dataDir, 0o755);
-  const metricsPort = await freePort();
+  const [port, natsPort, natsWsPort, pgPort, metricsPort] = (await freePorts(5)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
     DATA_DIR: dataDir,
     DOWNLOAD_DIR: join(dataDir, 'downloads'),
-    PORT: String(await freePort()),
-    EMBEDDED_NATS_PORT: String(await freePort()),
-    EMBEDDED_NATS_WS_PORT: String(await freePort()),
-    EMBEDDED_POSTGRES_PORT: String(await freePort()),
+    PORT: String(port),
+    EMBEDDED_NATS_PORT: String(natsPort),
+    EMBEDDED_NATS_WS_PORT: String(natsWsPort),
+    EMBEDDED_POSTGRES_PORT: String(pgPort),
     REDIS_GATEWAY_PORT: '0',
     TORRENT_NODE_METRICS_PORT: String(metricsPort),
     HEARTBEAT_INTERVAL_MS: '1000',

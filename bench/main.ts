@@ -1,0 +1,225 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { build } from 'esbuild';
+import { buildAll } from '../launcher/src/build.js';
+import { loadConfig } from '../launcher/src/config.js';
+import { createLogger } from '../launcher/src/log.js';
+import { freePorts } from '../launcher/src/ports.js';
+import { startStack } from '../launcher/src/stack.js';
+
+/**
+ * Foundation benchmarks. Figures are printed, never asserted: the machine is shared, so throughput
+ * is reported as a ratio to a bare Hono route running in the same workerd process in the same run.
+ */
+const log = createLogger('warn', 'bench');
+
+async function benchEnv(dataDir: string): Promise<NodeJS.ProcessEnv> {
+  const [port, pgPort, natsPort, natsWsPort, metricsPort] = await freePorts(5);
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+    DATA_DIR: dataDir,
+    DOWNLOAD_DIR: join(dataDir, 'downloads'),
+    PORT: String(port),
+    EMBEDDED_POSTGRES_PORT: String(pgPort),
+    EMBEDDED_NATS_PORT: String(natsPort),
+    EMBEDDED_NATS_WS_PORT: String(natsWsPort),
+    TORRENT_NODE_METRICS_PORT: String(metricsPort),
+  };
+}
+
+function tempDataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sokoul-bench-'));
+  chmodSync(dir, 0o755);
+  return dir;
+}
+
+async function untilHealthy(url: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`${url}/health`)).status === 200) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('Sokoul did not become healthy');
+}
+
+/** `sokoul start` as a user runs it, timed from spawn to the first 200 from /health. */
+async function timedStart(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; ms: number }> {
+  const started = performance.now();
+  const child = spawn(process.execPath, [join(ROOT, 'launcher/bin/sokoul.mjs'), 'start'], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  await untilHealthy(`http://127.0.0.1:${env.PORT}`);
+  return { child, ms: performance.now() - started };
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** RSS and PSS of a process and all its descendants, by process name. */
+function treeMemory(rootPid: number): { rssMb: number; pssMb: number; byName: Record<string, number> } {
+  const parents = new Map<number, number>();
+  const names = new Map<number, string>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      names.set(Number(entry), stat.slice(stat.indexOf('(') + 1, close));
+      parents.set(Number(entry), Number(stat.slice(close + 2).split(' ')[1]));
+    } catch {
+      // Exited meanwhile.
+    }
+  }
+  const tree = new Set([rootPid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [pid, ppid] of parents) {
+      if (!tree.has(pid) && tree.has(ppid)) {
+        tree.add(pid);
+        grew = true;
+      }
+    }
+  }
+  let rss = 0;
+  let pss = 0;
+  const byName: Record<string, number> = {};
+  for (const pid of tree) {
+    try {
+      const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+      const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(rollup)?.[1] ?? 0);
+      rss += kb('Rss');
+      pss += kb('Pss');
+      const name = names.get(pid) ?? String(pid);
+      byName[name] = Math.round(((byName[name] ?? 0) + kb('Pss') / 1024) * 10) / 10;
+    } catch {
+      // Exited meanwhile.
+    }
+  }
+  return { rssMb: Math.round(rss / 102.4) / 10, pssMb: Math.round(pss / 102.4) / 10, byName };
+}
+
+interface Load {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+}
+
+async function load(
+  name: string,
+  url: string,
+  headers: Record<string, string> = {},
+  seconds = 10,
+): Promise<Load> {
+  await autocannon({ url, connections: 100, duration: 2, headers }); // warm-up
+  const result = await autocannon({ url, connections: 100, duration: seconds, headers });
+  return {
+    name,
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+  };
+}
+
+let ROOT = '';
+
+export async function main(root: string, args: string[]): Promise<void> {
+  ROOT = root;
+  const seconds = Number(args[0] ?? 10);
+  await buildAll(ROOT, log);
+
+  // 1. Cold start, first run (initdb included) and restart on existing data.
+  const coldDir = tempDataDir();
+  const env = await benchEnv(coldDir);
+  const first = await timedStart(env);
+  await stop(first.child);
+  const second = await timedStart(env);
+  // 2. Idle memory of everything `sokoul start` runs.
+  await new Promise((r) => setTimeout(r, 5000));
+  const memory = treeMemory(second.child.pid ?? 0);
+  await stop(second.child);
+  rmSync(coldDir, { recursive: true, force: true });
+
+  // 3. Throughput against a bare Hono route on the same workerd.
+  const dataDir = tempDataDir();
+  const baselineModule = join(dataDir, 'baseline.js');
+  await build({
+    entryPoints: [join(ROOT, 'bench/baseline.ts')],
+    outfile: baselineModule,
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    mainFields: ['module', 'main'],
+    logLevel: 'warning',
+  });
+  const stackEnv = await benchEnv(dataDir);
+  const [baselinePort = 0] = await freePorts(1);
+  const saved = { ...process.env };
+  Object.assign(process.env, stackEnv);
+  const stack = await startStack(loadConfig(ROOT, stackEnv), log, {
+    baseline: { modulePath: baselineModule, port: baselinePort },
+  });
+  process.env = saved;
+  const results: Load[] = [];
+  try {
+    const signup = await fetch(`${stack.url}/auth/signup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'bench@example.test', password: 'benchmark password' }),
+    });
+    const { accessToken } = (await signup.json()) as { accessToken: string };
+    results.push(await load('bare Hono (baseline)', `http://127.0.0.1:${baselinePort}/`, {}, seconds));
+    results.push(await load('GET /health', `${stack.url}/health`, {}, seconds));
+    results.push(
+      await load(
+        'GET /auth/me (JWT)',
+        `${stack.url}/auth/me`,
+        { authorization: `Bearer ${accessToken}` },
+        seconds,
+      ),
+    );
+  } finally {
+    await stack.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+
+  const baseline = results[0]?.rps ?? 1;
+  console.log('\nSokoul foundation benchmarks (2-core machine, loopback, 100 connections)\n');
+  console.log(`Cold start, first run (initdb):   ${first.ms.toFixed(0)} ms   (target < 3000 ms)`);
+  console.log(`Cold start, restart:              ${second.ms.toFixed(0)} ms   (target < 3000 ms)`);
+  console.log(
+    `Idle memory, all processes:       PSS ${memory.pssMb} MB, RSS ${memory.rssMb} MB   (target < 300 MB)`,
+  );
+  console.log(`  by process (PSS MB):            ${JSON.stringify(memory.byName)}`);
+  console.log('\nroute                      req/s     p50 ms   p99 ms   ratio   non-2xx');
+  for (const r of results) {
+    console.log(
+      `${r.name.padEnd(26)} ${String(r.rps).padStart(7)}   ${String(r.p50).padStart(6)}   ${String(r.p99).padStart(6)}   ${(r.rps / baseline).toFixed(2).padStart(5)}   ${r.non2xx}`,
+    );
+  }
+  console.log('\n(targets: ratio >= 0.5 and p99 < 20 ms for /health and /auth/me)');
+  console.log(
+    JSON.stringify({
+      coldStartFirstMs: Math.round(first.ms),
+      coldStartMs: Math.round(second.ms),
+      memory,
+      results,
+    }),
+  );
+}
