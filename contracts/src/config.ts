@@ -49,6 +49,19 @@ const secret = z.preprocess(
   z.string().min(32, 'expected at least 32 characters').optional(),
 );
 
+/** A variable the launcher always sets for the services it starts. */
+const required = (pattern: RegExp, expected: string) =>
+  z.preprocess(
+    blankToUndefined,
+    z.string({ message: 'is required (the launcher sets it)' }).regex(pattern, expected),
+  );
+const requiredSecret = z.preprocess(
+  blankToUndefined,
+  z
+    .string({ message: 'is required (the launcher generates one)' })
+    .min(32, 'expected at least 32 characters'),
+);
+
 export const LogLevel = z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
 export type LogLevel = z.infer<typeof LogLevel>;
 
@@ -90,28 +103,10 @@ export const SharedConfigSchema = z.object({
 
 /** The workerd app (functions + Durable Objects). Values arrive as text bindings. */
 export const ApiConfigSchema = SharedConfigSchema.extend({
-  DATABASE_URL: z.preprocess(
-    blankToUndefined,
-    z
-      .string({ message: 'is required (the launcher sets it)' })
-      .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL'),
-  ),
-  NATS_WS_URL: z.preprocess(
-    blankToUndefined,
-    z.string({ message: 'is required (the launcher sets it)' }).regex(/^wss?:\/\//, 'expected a ws:// URL'),
-  ),
-  JWT_SECRET: z.preprocess(
-    blankToUndefined,
-    z
-      .string({ message: 'is required (the launcher generates one)' })
-      .min(32, 'expected at least 32 characters'),
-  ),
-  INTERNAL_SIGNING_KEY: z.preprocess(
-    blankToUndefined,
-    z
-      .string({ message: 'is required (the launcher generates one)' })
-      .min(32, 'expected at least 32 characters'),
-  ),
+  DATABASE_URL: required(/^postgres(ql)?:\/\//, 'expected a postgres:// URL'),
+  NATS_WS_URL: required(/^wss?:\/\//, 'expected a ws:// URL'),
+  JWT_SECRET: requiredSecret,
+  INTERNAL_SIGNING_KEY: requiredSecret,
   API_KEY: z.preprocess(blankToUndefined, z.string().min(16, 'expected at least 16 characters').optional()),
   UPSTASH_REDIS_REST_URL: optionalUrl(['http:', 'https:']),
   UPSTASH_REDIS_REST_TOKEN: optionalString,
@@ -134,18 +129,8 @@ export type ApiConfig = z.infer<typeof ApiConfigSchema>;
 
 /** torrent-node. */
 export const TorrentNodeConfigSchema = SharedConfigSchema.extend({
-  DATABASE_URL: z.preprocess(
-    blankToUndefined,
-    z
-      .string({ message: 'is required (the launcher sets it)' })
-      .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL'),
-  ),
-  NATS_URL: z.preprocess(
-    blankToUndefined,
-    z
-      .string({ message: 'is required (the launcher sets it)' })
-      .regex(/^(nats|tls):\/\//, 'expected a nats:// URL'),
-  ),
+  DATABASE_URL: required(/^postgres(ql)?:\/\//, 'expected a postgres:// URL'),
+  NATS_URL: required(/^(nats|tls):\/\//, 'expected a nats:// URL'),
   TORRENT_NODE_METRICS_HOST: z.preprocess(blankToUndefined, z.string().default('127.0.0.1')),
   TORRENT_NODE_METRICS_PORT: intWithDefault(9464, 0, 65_535),
   HEARTBEAT_INTERVAL_MS: intWithDefault(10_000, 100, 600_000),

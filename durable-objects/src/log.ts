@@ -18,6 +18,7 @@ export interface Logger {
   warn(msg: string, fields?: LogFields): void;
   error(msg: string, fields?: LogFields): void;
   child(fields: LogFields): Logger;
+  enabled(level: LogLevel): boolean;
 }
 
 /** One JSON object per line on stdout, the same shape torrent-node's pino writes. */
@@ -33,6 +34,7 @@ export function createLogger(level: LogLevel, base: LogFields = {}): Logger {
     warn: (msg, fields) => write('warn', msg, fields),
     error: (msg, fields) => write('error', msg, fields),
     child: (fields) => createLogger(level, { ...base, ...fields }),
+    enabled: (lvl) => ORDER[lvl] >= threshold,
   };
 }
 

@@ -1,7 +1,6 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
-import { secureHeaders } from 'hono/secure-headers';
 import { adminRoutes } from './admin/routes.js';
 import { apiKeyRoutes } from './api-keys/routes.js';
 import { requireAdmin, requireAuth } from './auth/principal.js';
@@ -20,7 +19,6 @@ export function createApp() {
   const app = new Hono<AppEnv>();
 
   app.use(requestContext);
-  app.use(secureHeaders({ crossOriginEmbedderPolicy: false }));
   app.use(async (c, next) => {
     const origins = c.var.config.CORS_ORIGINS;
     if (!origins) return next();

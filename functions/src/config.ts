@@ -1,10 +1,10 @@
 import { type ApiConfig, ApiConfigSchema, parseConfig } from '@sokoul/contracts';
 import { type Env, textBindings } from '@sokoul/durable-objects';
 
-let memo: { env: Env; config: ApiConfig } | undefined;
+let memo: ApiConfig | undefined;
 
-/** Parsed once per isolate: workerd hands every request the same env object. */
+/** Parsed once per isolate: bindings cannot change while an isolate lives. */
 export function getConfig(env: Env): ApiConfig {
-  if (memo?.env !== env) memo = { env, config: parseConfig(ApiConfigSchema, textBindings(env)) };
-  return memo.config;
+  memo ??= parseConfig(ApiConfigSchema, textBindings(env));
+  return memo;
 }

@@ -3,15 +3,22 @@ import type { Role } from '@sokoul/contracts';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 
 const ISSUER = 'sokoul';
-const keys = new Map<string, Uint8Array>();
-const keyFor = (secret: string) => {
+/** Imported once per isolate: importing an HMAC key on every request costs more than verifying. */
+const keys = new Map<string, CryptoKey>();
+async function keyFor(secret: string): Promise<CryptoKey> {
   let key = keys.get(secret);
   if (!key) {
-    key = new TextEncoder().encode(secret);
+    key = await crypto.subtle.importKey(
+      'raw',
+      new TextEncoder().encode(secret),
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['sign', 'verify'],
+    );
     keys.set(secret, key);
   }
   return key;
-};
+}
 
 export interface AccessClaims {
   sub: string;
@@ -31,19 +38,53 @@ export async function signAccessToken(
     .setIssuer(ISSUER)
     .setIssuedAt()
     .setExpirationTime(`${ttlSeconds}s`)
-    .sign(keyFor(secret));
+    .sign(await keyFor(secret));
 }
 
 export type VerifyResult = { ok: true; claims: AccessClaims } | { ok: false; expired: boolean };
 
+/**
+ * Clients reuse one access token for its whole life, so a verified token is remembered (per isolate,
+ * bounded) and only its expiry is checked again: signature checks were a third of /auth/me's cost.
+ */
+const VERIFIED_LIMIT = 10_000;
+const verified = new Map<string, { claims: AccessClaims; expiresAt: number }>();
+
 export async function verifyAccessToken(secret: string, token: string): Promise<VerifyResult> {
+  const known = verified.get(token);
+  if (known) {
+    if (known.expiresAt > Date.now()) return { ok: true, claims: known.claims };
+    verified.delete(token);
+    return { ok: false, expired: true };
+  }
+  const result = await verifySignature(secret, token);
+  if (result.ok && result.expiresAt) {
+    if (verified.size >= VERIFIED_LIMIT) verified.clear();
+    verified.set(token, { claims: result.claims, expiresAt: result.expiresAt });
+  }
+  return result;
+}
+
+async function verifySignature(
+  secret: string,
+  token: string,
+): Promise<
+  (VerifyResult & { ok: false }) | { ok: true; claims: AccessClaims; expiresAt: number | undefined }
+> {
   try {
-    const { payload } = await jwtVerify(token, keyFor(secret), { issuer: ISSUER, algorithms: ['HS256'] });
+    const { payload } = await jwtVerify(token, await keyFor(secret), {
+      issuer: ISSUER,
+      algorithms: ['HS256'],
+    });
     if (payload.typ !== 'access' || typeof payload.sub !== 'string' || typeof payload.tv !== 'number') {
       return { ok: false, expired: false };
     }
     const role = payload.role === 'admin' ? 'admin' : 'member';
-    return { ok: true, claims: { sub: payload.sub, role, tv: payload.tv } };
+    return {
+      ok: true,
+      claims: { sub: payload.sub, role, tv: payload.tv },
+      expiresAt: payload.exp ? payload.exp * 1000 : undefined,
+    };
   } catch (error) {
     return { ok: false, expired: error instanceof joseErrors.JWTExpired };
   }

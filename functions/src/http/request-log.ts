@@ -4,7 +4,7 @@ import { routePath } from 'hono/route';
 import { getConfig } from '../config.js';
 import type { AppEnv } from '../context.js';
 import { createInfra } from '../infra/index.js';
-import { httpDuration, httpRequests } from './metrics.js';
+import { recordRequest } from './metrics.js';
 
 /**
  * First middleware: builds the request's config, infrastructure and logger, then writes one log
@@ -18,19 +18,20 @@ export const requestContext: MiddlewareHandler<AppEnv> = async (c, next) => {
   c.set('infra', createInfra(c.env, config));
   c.set('log', createLogger(config.LOG_LEVEL, { component: 'api', requestId }));
   c.header('x-request-id', requestId);
+  c.header('x-content-type-options', 'nosniff');
   await next();
   const matched = routePath(c, -1);
   const route = matched === '*' || matched === '/*' ? '(unmatched)' : matched;
   const status = String(c.res.status);
   const seconds = (Date.now() - started) / 1000;
-  httpRequests.inc({ method: c.req.method, route, status });
-  httpDuration.observe({ method: c.req.method, route, status }, seconds);
+  recordRequest(c.req.method, route, status, seconds);
   // A degraded /health is a state, reported by the health body itself, not a server error.
   const level = c.res.status >= 500 ? (route === '/health' ? 'warn' : 'error') : 'info';
+  if (!c.var.log.enabled(level)) return;
   c.var.log[level]('request', {
     method: c.req.method,
     route,
-    path: new URL(c.req.url).pathname,
+    path: c.req.path,
     status: c.res.status,
     durationMs: Math.round(seconds * 1000),
     userId: c.var.principal?.userId,

@@ -2,32 +2,16 @@ import type { CreatedApiKey, Invite, SignupMode, User } from '@sokoul/contracts'
 import { createResource, createSignal, For, Show } from 'solid-js';
 import { adminApi } from '../api/admin.js';
 import { authApi } from '../api/auth.js';
-import { ErrorMessage, Field, messageOf } from '../components/Field.js';
+import { ErrorMessage, Field, FormFooter, messageOf, useAction } from '../components/Field.js';
 import { formatDate, t } from '../i18n.js';
 import { session } from '../stores/session.js';
 
-function useAction() {
-  const [error, setError] = createSignal<string | null>(null);
-  const [done, setDone] = createSignal<string | null>(null);
-  const run = async (action: () => Promise<unknown>, success?: string) => {
-    setError(null);
-    setDone(null);
-    try {
-      await action();
-      if (success) setDone(success);
-    } catch (e) {
-      setError(messageOf(e));
-    }
-  };
-  return { error, done, run };
-}
-
 function Profile() {
-  const { error, done, run } = useAction();
+  const action = useAction();
   const submit = (event: SubmitEvent) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget as HTMLFormElement);
-    void run(
+    void action.run(
       async () =>
         session.update(await authApi.updateProfile({ displayName: String(form.get('displayName')) })),
       t('settings.saved'),
@@ -43,22 +27,18 @@ function Profile() {
         value={session.user()?.displayName ?? ''}
         required
       />
-      <ErrorMessage message={error()} />
-      <Show when={done()}>{(message) => <p class="success">{message()}</p>}</Show>
-      <button type="submit" class="primary">
-        {t('settings.save')}
-      </button>
+      <FormFooter action={action} label={t('settings.save')} />
     </form>
   );
 }
 
 function Password() {
-  const { error, done, run } = useAction();
+  const action = useAction();
   const submit = (event: SubmitEvent) => {
     event.preventDefault();
     const element = event.currentTarget as HTMLFormElement;
     const form = new FormData(element);
-    void run(async () => {
+    void action.run(async () => {
       await authApi.changePassword({
         currentPassword: String(form.get('current')),
         newPassword: String(form.get('next')),
@@ -86,11 +66,7 @@ function Password() {
         minLength={8}
         required
       />
-      <ErrorMessage message={error()} />
-      <Show when={done()}>{(message) => <p class="success">{message()}</p>}</Show>
-      <button type="submit" class="primary">
-        {t('settings.save')}
-      </button>
+      <FormFooter action={action} label={t('settings.save')} />
     </form>
   );
 }

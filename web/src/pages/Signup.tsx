@@ -1,7 +1,7 @@
 import { A, useNavigate } from '@solidjs/router';
-import { createResource, createSignal, Show } from 'solid-js';
+import { createResource, Show } from 'solid-js';
 import { authApi } from '../api/auth.js';
-import { ErrorMessage, Field, messageOf } from '../components/Field.js';
+import { EmailField, Field, FormFooter, useAction } from '../components/Field.js';
 import { LanguageSwitcher } from '../components/LanguageSwitcher.js';
 import { locale, t } from '../i18n.js';
 import { session } from '../stores/session.js';
@@ -9,18 +9,15 @@ import { session } from '../stores/session.js';
 export default function Signup() {
   const navigate = useNavigate();
   const [settings] = createResource(() => authApi.settings());
-  const [error, setError] = createSignal<string | null>(null);
-  const [busy, setBusy] = createSignal(false);
+  const action = useAction();
   const setup = () => settings()?.needsSetup ?? false;
   const closed = () => !setup() && settings()?.signupMode === 'closed';
   const invite = () => !setup() && settings()?.signupMode === 'invite';
-  const submit = async (event: SubmitEvent) => {
+  const submit = (event: SubmitEvent) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget as HTMLFormElement);
     const value = (name: string) => String(form.get(name) ?? '').trim() || undefined;
-    setBusy(true);
-    setError(null);
-    try {
+    void action.run(async () => {
       await session.signup({
         email: value('email') ?? '',
         password: String(form.get('password') ?? ''),
@@ -29,11 +26,7 @@ export default function Signup() {
         locale: locale(),
       });
       navigate('/', { replace: true });
-    } catch (e) {
-      setError(messageOf(e));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <div class="auth-page">
@@ -46,14 +39,7 @@ export default function Signup() {
           <p class="muted">{t('auth.setupHint')}</p>
         </Show>
         <Show when={!closed()} fallback={<p class="notice">{t('auth.closed')}</p>}>
-          <Field
-            id="email"
-            name="email"
-            type="email"
-            label={t('auth.email')}
-            autocomplete="username"
-            required
-          />
+          <EmailField />
           <Field
             id="displayName"
             name="displayName"
@@ -73,15 +59,12 @@ export default function Signup() {
           <Show when={invite()}>
             <Field id="inviteCode" name="inviteCode" type="text" label={t('auth.inviteCode')} required />
           </Show>
-          <ErrorMessage message={error()} />
-          <button
-            type="submit"
-            class="primary"
-            data-testid="signup-submit"
-            disabled={busy() || settings.loading}
-          >
-            {t('auth.signup')}
-          </button>
+          <FormFooter
+            action={action}
+            label={t('auth.signup')}
+            testId="signup-submit"
+            disabled={settings.loading}
+          />
         </Show>
         <p class="muted">
           {t('auth.haveAccount')} <A href="/login">{t('auth.login')}</A>
