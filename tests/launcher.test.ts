@@ -1,4 +1,6 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   ApiConfigSchema,
@@ -8,6 +10,7 @@ import {
 } from '@sokoul/contracts';
 import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePorts } from '../launcher/src/ports.js';
 import { workerdConfig } from '../launcher/src/workerd.js';
 import { createTestDatabase, dropTestDatabase, ROOT } from './helpers/stack.js';
 
@@ -109,5 +112,49 @@ describe('sokoul user create', () => {
       DATABASE_URL: url,
     });
     expect(bad.status).not.toBe(0);
+  });
+});
+
+describe('sokoul start', () => {
+  it('starts every embedded service, answers /health, and stops all of them on SIGTERM', {
+    timeout: 90_000,
+  }, async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sokoul-start-'));
+    chmodSync(dataDir, 0o755);
+    const [port, pg, nats, natsWs, metrics] = await freePorts(5);
+    const child = spawn(process.execPath, [join(ROOT, 'launcher/bin/sokoul.mjs'), 'start'], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        LOG_LEVEL: 'warn',
+        DATA_DIR: dataDir,
+        PORT: String(port),
+        EMBEDDED_POSTGRES_PORT: String(pg),
+        EMBEDDED_NATS_PORT: String(nats),
+        EMBEDDED_NATS_WS_PORT: String(natsWs),
+        TORRENT_NODE_METRICS_PORT: String(metrics),
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += String(chunk);
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const deadline = Date.now() + 60_000;
+    while (!stdout.includes(`Sokoul is running at http://127.0.0.1:${port}`) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+    const pids = readdirSync(join(dataDir, 'run'));
+    expect(pids.sort()).toEqual(['nats.pid', 'postgres.pid', 'torrent-node.pid', 'workerd.pid']);
+    expect(existsSync(join(dataDir, 'secrets.json'))).toBe(true);
+
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    // Every service removed its pid file on exit: nothing is left running.
+    expect(readdirSync(join(dataDir, 'run'))).toEqual([]);
+    await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
   });
 });

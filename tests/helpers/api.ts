@@ -41,8 +41,21 @@ export const uniqueEmail = (label = 'user') =>
   `${label}-${Date.now()}-${process.pid}-${++counter}@example.test`;
 export const PASSWORD = 'correct horse battery staple';
 
-/** The shared stack's admin: the first account, created on first use. */
-export async function adminSession(base?: string): Promise<TokenPair> {
+const admins = new Map<string, Promise<TokenPair>>();
+
+/** The shared stack's admin: the first account, created on first use (once, even when asked concurrently). */
+export function adminSession(base?: string): Promise<TokenPair> {
+  const key = base ?? stack().url;
+  let session = admins.get(key);
+  if (!session) {
+    session = signInAdmin(base);
+    admins.set(key, session);
+    session.catch(() => admins.delete(key));
+  }
+  return session;
+}
+
+async function signInAdmin(base?: string): Promise<TokenPair> {
   const email = 'admin@example.test';
   const login = await api<TokenPair>('POST', '/auth/login', { body: { email, password: PASSWORD }, base });
   if (login.status === 200) return login.body;
