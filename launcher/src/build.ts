@@ -70,7 +70,7 @@ export async function buildAll(root: string, log: Logger, force = false): Promis
     ]);
   }
   if (force || stale(join(out.web, 'index.html'), webInputs)) {
-    // The web workspace's own Vite (the root one may be another major, pulled in by vitest).
+    // Resolved from the web workspace, which declares it.
     const vitePackage = createRequire(join(root, 'web/package.json')).resolve('vite/package.json');
     const vite = join(dirname(vitePackage), 'bin/vite.js');
     run(root, log, 'web', [vite, 'build', '--logLevel', 'warn'], join(root, 'web'));
