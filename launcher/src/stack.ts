@@ -123,6 +123,10 @@ export async function startStack(
       started.push({ name: 'redis-gateway', stop: () => gateway.stop() });
       return { url: gateway.url, token };
     })();
+    // Every step settles before a failure is acted on, so nothing that is still starting escapes the clean-up.
+    const settled = await Promise.allSettled([natsPromise, dbPromise, cachePromise]);
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
     const [nats, db, cache] = await Promise.all([natsPromise, dbPromise, cachePromise]);
 
     if (runApp && config.RUN_MIGRATIONS) await migrate(config.ROOT, db.url, log);
