@@ -23,7 +23,6 @@ export const NodeStatusEvent = z.object({
 
 export const SokoulEvent = z.discriminatedUnion('type', [TaskUpdatedEvent, AlertEvent, NodeStatusEvent]);
 export type SokoulEvent = z.infer<typeof SokoulEvent>;
-export type SokoulEventType = SokoulEvent['type'];
 
 // The /ws protocol
 

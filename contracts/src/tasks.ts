@@ -3,8 +3,6 @@ import { z } from 'zod';
 export const TaskStatus = z.enum(['pending', 'running', 'done', 'failed', 'cancelled']);
 export type TaskStatus = z.infer<typeof TaskStatus>;
 
-export const TERMINAL_TASK_STATUSES: readonly TaskStatus[] = ['done', 'failed', 'cancelled'];
-
 /**
  * Task types torrent-node knows how to run. Later features (search, download) add theirs.
  * `system.report` samples the host (CPU, memory, disk); `maintenance.cleanup` purges expired

@@ -6,6 +6,7 @@ import type {
   TokenPair,
   UpdateProfileRequest,
   User,
+  WsTicket,
 } from '@sokoul/contracts';
 import { ApiError } from '../http/errors.js';
 import { isUniqueViolation } from '../infra/db.js';
