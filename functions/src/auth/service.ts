@@ -134,10 +134,7 @@ export async function updateProfile(
 const WS_TICKET_TTL = 30;
 
 /** A single-use ticket for clients that cannot set WebSocket subprotocols. */
-export async function createWsTicket(
-  infra: Infra,
-  userId: string,
-): Promise<{ ticket: string; expiresIn: number }> {
+export async function createWsTicket(infra: Infra, userId: string): Promise<WsTicket> {
   const ticket = randomToken();
   await infra.cache.set(`ws-ticket:${await sha256(ticket)}`, userId, WS_TICKET_TTL);
   return { ticket, expiresIn: WS_TICKET_TTL };
