@@ -1,4 +1,4 @@
-import type { HealthReport, TokenPair } from '@sokoul/contracts';
+import type { ErrorBody, HealthReport, TokenPair } from '@sokoul/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outputs } from '../launcher/src/build.js';
 import { createLogger } from '../launcher/src/log.js';
@@ -54,6 +54,26 @@ describe('embedded defaults', () => {
     expect(statuses).toEqual([201, 403]);
     const winner = first.status === 201 ? first : second;
     expect(winner.body.user.role).toBe('admin');
+  });
+
+  it('answers the catalog with a setup message when no TMDB key is configured', async () => {
+    const login = await api<TokenPair>('POST', '/auth/login', {
+      base: info.url,
+      body: { email: 'one@example.test', password: PASSWORD },
+    });
+    const token =
+      login.status === 200
+        ? login.body.accessToken
+        : (
+            await api<TokenPair>('POST', '/auth/login', {
+              base: info.url,
+              body: { email: 'two@example.test', password: PASSWORD },
+            })
+          ).body.accessToken;
+    const res = await api<ErrorBody>('GET', '/tmdb/trending', { base: info.url, token });
+    expect(res.status).toBe(503);
+    expect(res.body.error.code).toBe('not_configured');
+    expect(res.body.error.message).toContain('TMDB_API_KEY');
   });
 });
 

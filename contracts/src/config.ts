@@ -124,6 +124,13 @@ export const ApiConfigSchema = SharedConfigSchema.extend({
   LOGIN_RATE_WINDOW: intWithDefault(900, 10, 86_400),
   MAX_BODY_BYTES: intWithDefault(1_048_576, 1024, 104_857_600),
   CORS_ORIGINS: optionalString,
+  /** How long one TMDB call may take before the cached copy (or a 502) answers instead. */
+  TMDB_TIMEOUT_MS: intWithDefault(5000, 100, 60_000),
+  /** Forces the fresh lifetime of every cached TMDB answer (seconds); unset keeps per-kind lifetimes. */
+  TMDB_CACHE_TTL_SECONDS: z.preprocess(
+    blankToUndefined,
+    z.coerce.number().int().min(1).max(604_800).optional(),
+  ),
 });
 export type ApiConfig = z.infer<typeof ApiConfigSchema>;
 

@@ -19,6 +19,8 @@ export const ErrorCode = z.enum([
   'rate_limited',
   'not_configured',
   'dependency_unavailable',
+  'upstream_error',
+  'upstream_rate_limited',
   'internal',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;

@@ -32,6 +32,25 @@ export class CacheStore extends DurableObject<Env> {
     this.scheduleSweep();
   }
 
+  /** Stores the value only when the key is absent or expired; true when it did (locks). */
+  add(key: string, value: string, ttlSeconds: number): boolean {
+    const now = Date.now();
+    const row = this.ctx.storage.sql
+      .exec<{ value: string }>(
+        `INSERT INTO entries (key, value, expires_at) VALUES (?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at
+         WHERE entries.expires_at <= ?
+         RETURNING value`,
+        key,
+        value,
+        now + ttlSeconds * 1000,
+        now,
+      )
+      .toArray()[0];
+    this.scheduleSweep();
+    return row !== undefined;
+  }
+
   delete(key: string): void {
     this.ctx.storage.sql.exec('DELETE FROM entries WHERE key = ?', key);
   }

@@ -6,6 +6,7 @@ import { apiKeyRoutes } from './api-keys/routes.js';
 import { requireAdmin, requireAuth } from './auth/principal.js';
 import { authRoutes } from './auth/routes.js';
 import { safeEqual } from './auth/tokens.js';
+import { catalogRoutes } from './catalog/routes.js';
 import type { AppEnv } from './context.js';
 import { healthRoutes } from './health/routes.js';
 import { webAssets } from './http/assets.js';
@@ -45,6 +46,7 @@ export function createApp() {
   app.route('/auth/api-keys', apiKeyRoutes);
   app.route('/tasks', taskRoutes);
   app.route('/admin', adminRoutes);
+  app.route('/tmdb', catalogRoutes);
 
   // Prometheus scrapes with METRICS_TOKEN when set; otherwise only admins may read metrics.
   app.get(

@@ -1,9 +1,19 @@
 import type { TestProject } from 'vitest/node';
-import { createTestDatabase, dropTestDatabase, launchStack, MACHINE_REDIS, type StackInfo } from './stack.js';
+import { FAKE_V3_KEY, startFakeTmdb } from './fake-tmdb.js';
+import {
+  createTestDatabase,
+  dropTestDatabase,
+  launchStack,
+  MACHINE_REDIS,
+  type StackInfo,
+  tmdbSettings,
+} from './stack.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     stack: StackInfo;
+    /** The fake TMDB's root URL (control API under /__control). */
+    tmdb: string;
   }
 }
 
@@ -13,16 +23,20 @@ declare module 'vitest' {
  * (the machine's has no WebSocket listener, which workerd needs), bare workerd and torrent-node.
  */
 export default async function setup(project: TestProject) {
+  const tmdb = await startFakeTmdb();
   const databaseUrl = await createTestDatabase('sokoul_test');
   const { stack, info } = await launchStack({
+    ...tmdbSettings(tmdb.url, FAKE_V3_KEY),
     DATABASE_URL: databaseUrl,
     REDIS_URL: MACHINE_REDIS,
     LOGIN_RATE_LIMIT: '5',
     LOGIN_RATE_WINDOW: '10',
   });
   project.provide('stack', info);
+  project.provide('tmdb', tmdb.url);
   return async () => {
     await stack.stop();
+    await tmdb.close();
     await dropTestDatabase(databaseUrl);
   };
 }

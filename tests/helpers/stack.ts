@@ -14,6 +14,17 @@ export const JWT_SECRET = 'test-jwt-secret-0123456789abcdef0123456789abcdef';
 export const API_KEY = 'static-api-key-for-tests-0123456789';
 export const METRICS_TOKEN = 'metrics-token-for-tests';
 
+/** Points a stack at a fake TMDB, with short timeouts and fresh lifetimes so tests can see expiry. */
+export function tmdbSettings(fakeUrl: string, key: string): Record<string, string> {
+  return {
+    TMDB_API_KEY: key,
+    TMDB_API_BASE_URL: `${fakeUrl}/3`,
+    TMDB_IMAGE_BASE_URL: `${fakeUrl}/t/p/`,
+    TMDB_TIMEOUT_MS: '1000',
+    TMDB_CACHE_TTL_SECONDS: '2',
+  };
+}
+
 export interface StackInfo {
   url: string;
   databaseUrl: string;

@@ -18,20 +18,37 @@ const TYPES: Record<string, string> = {
   map: 'application/json',
 };
 
-/** Browser hardening for the app's documents and files (JSON answers get nosniff from the request middleware). */
-const PAGE_HEADERS = {
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
-  'cross-origin-opener-policy': 'same-origin',
-  'content-security-policy':
-    "default-src 'self'; img-src 'self' data: https://image.tmdb.org; media-src 'self' blob:; connect-src 'self'; style-src 'self' 'unsafe-inline'; frame-src https://www.youtube-nocookie.com; object-src 'none'; base-uri 'none'",
-};
+/**
+ * Browser hardening for the app's documents and files (JSON answers get nosniff from the request
+ * middleware). Pictures come from the configured TMDB image host; trailers from YouTube.
+ */
+let pageHeaders: { imageBase: string; headers: Record<string, string> } | null = null;
+function headersFor(imageBase: string): Record<string, string> {
+  if (pageHeaders?.imageBase !== imageBase) {
+    const images = new URL(imageBase).origin;
+    pageHeaders = {
+      imageBase,
+      headers: {
+        'x-content-type-options': 'nosniff',
+        'x-frame-options': 'DENY',
+        'referrer-policy': 'no-referrer',
+        'cross-origin-opener-policy': 'same-origin',
+        'content-security-policy': `default-src 'self'; img-src 'self' data: ${images}; media-src 'self' blob:; connect-src 'self'; style-src 'self' 'unsafe-inline'; frame-src https://www.youtube-nocookie.com; worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'none'`,
+      },
+    };
+  }
+  return pageHeaders.headers;
+}
 
 /** Paths that are never the web app, even when a browser navigates to them. */
 const SERVER_PATHS = ['/health', '/metrics', '/ws'];
 
-async function serveFile(assets: Fetcher, path: string, method: string): Promise<Response | null> {
+async function serveFile(
+  assets: Fetcher,
+  path: string,
+  method: string,
+  pageHeaders: Record<string, string>,
+): Promise<Response | null> {
   const response = await assets.fetch(new Request(`http://assets${path}`, { method }));
   // The disk service answers directories with a listing that has no Content-Length.
   if (!response.ok || !response.headers.has('content-length')) return null;
@@ -43,7 +60,7 @@ async function serveFile(assets: Fetcher, path: string, method: string): Promise
     'cache-control',
     path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
   );
-  for (const [name, value] of Object.entries(PAGE_HEADERS)) headers.set(name, value);
+  for (const [name, value] of Object.entries(pageHeaders)) headers.set(name, value);
   return new Response(method === 'HEAD' ? null : response.body, { status: 200, headers });
 }
 
@@ -59,7 +76,7 @@ export const webAssets: MiddlewareHandler<AppEnv> = async (c, next) => {
   const path = c.req.path;
   const last = path.slice(path.lastIndexOf('/') + 1);
   if (last.includes('.')) {
-    const file = await serveFile(assets, path, method);
+    const file = await serveFile(assets, path, method, headersFor(c.var.config.TMDB_IMAGE_BASE_URL));
     if (file) return file;
     return next();
   }
@@ -70,7 +87,12 @@ export const webAssets: MiddlewareHandler<AppEnv> = async (c, next) => {
     !SERVER_PATHS.some((p) => path === p || path.startsWith(`${p}/`)) &&
     !c.req.header('upgrade')
   ) {
-    const index = await serveFile(assets, '/index.html', method);
+    const index = await serveFile(
+      assets,
+      '/index.html',
+      method,
+      headersFor(c.var.config.TMDB_IMAGE_BASE_URL),
+    );
     if (index) return index;
   }
   return next();

@@ -6,6 +6,8 @@ export interface Cache {
   readonly kind: 'redis' | 'durable-object';
   get(key: string): Promise<string | null>;
   set(key: string, value: string, ttlSeconds: number): Promise<void>;
+  /** Sets the value only if the key is absent; true when this call set it (a lock). */
+  add(key: string, value: string, ttlSeconds: number): Promise<boolean>;
   delete(key: string): Promise<void>;
   /** Get and delete in one step (single-use values). */
   take(key: string): Promise<string | null>;
@@ -25,6 +27,8 @@ export function createRedisCache(url: string, token: string, namespace: string):
     set: async (key, value, ttlSeconds) => {
       await redis.set(k(key), value, { ex: ttlSeconds });
     },
+    add: async (key, value, ttlSeconds) =>
+      (await redis.set(k(key), value, { nx: true, ex: ttlSeconds })) !== null,
     delete: async (key) => {
       await redis.del(k(key));
     },
@@ -51,6 +55,7 @@ export function createDurableObjectCache(env: Env): Cache {
     kind: 'durable-object',
     get: (key) => stub().get(key),
     set: (key, value, ttlSeconds) => stub().set(key, value, ttlSeconds),
+    add: (key, value, ttlSeconds) => stub().add(key, value, ttlSeconds),
     delete: (key) => stub().delete(key),
     take: (key) => stub().take(key),
     increment: (key, windowSeconds) => stub().increment(key, windowSeconds),
