@@ -50,7 +50,12 @@ describe('happy paths', () => {
     );
     expect(y1999.results.map((r) => r.id)).toEqual([550, 603]);
     const series = CatalogPage.parse((await get('/tmdb/discover?type=tv&vote_average.gte=8.6')).body);
-    expect(series.results.map((r) => r.title).sort()).toEqual(['Arcane', 'Breaking Bad', 'Stranger Things', 'The Last of Us']);
+    expect(series.results.map((r) => r.title).sort()).toEqual([
+      'Arcane',
+      'Breaking Bad',
+      'Stranger Things',
+      'The Last of Us',
+    ]);
   });
 
   it('searches films, series and people (multi) with q or query', async () => {

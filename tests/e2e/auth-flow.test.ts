@@ -1,29 +1,12 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminSession, api, PASSWORD, stack, uniqueEmail } from '../helpers/api.js';
-import { ROOT } from '../helpers/stack.js';
+import { launchBrowser, screenshot, signIn } from '../helpers/browser.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARTIFACTS = join(ROOT, 'test-artifacts');
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium`);
-  mkdirSync(ARTIFACTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchBrowser();
 });
 afterAll(async () => {
   await browser?.close();
@@ -56,7 +39,7 @@ describe('web app in headless Chromium', () => {
     await page.waitForURL(`${stack().url}/`);
     const indicator = page.locator('[data-testid="connection-indicator"]');
     await expect.poll(() => indicator.getAttribute('data-state'), { timeout: 10_000 }).toBe('live');
-    await page.screenshot({ path: join(ARTIFACTS, 'home-live.png') });
+    await screenshot(page, 'home-live');
 
     // The tasks page receives its updates over the same socket.
     await page.getByRole('link', { name: 'Tâches' }).click();
@@ -66,7 +49,7 @@ describe('web app in headless Chromium', () => {
         timeout: 10_000,
       })
       .toBe('done');
-    await page.screenshot({ path: join(ARTIFACTS, 'tasks.png') });
+    await screenshot(page, 'tasks');
 
     await page.click('[data-testid="lang-en"]');
     await expect.poll(() => page.getByRole('link', { name: 'Tasks' }).count()).toBe(1);
@@ -97,18 +80,14 @@ describe('web app in headless Chromium', () => {
 
   it('fits a phone screen with the navigation behind a menu button', async () => {
     const page = await browser.newPage({ viewport: { width: 360, height: 740 }, locale: 'en-US' });
-    await page.goto(`${stack().url}/login`);
-    await page.fill('#email', 'admin@example.test');
-    await page.fill('#password', PASSWORD);
-    await page.click('[data-testid="login-submit"]');
-    await page.waitForURL(`${stack().url}/`);
+    await signIn(page, stack().url, 'admin@example.test', PASSWORD);
     const nav = page.locator('#main-nav');
     expect(await nav.isVisible()).toBe(false);
     await page.getByRole('button', { name: 'Menu' }).click();
     expect(await nav.isVisible()).toBe(true);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
     expect(overflow).toBe(false);
-    await page.screenshot({ path: join(ARTIFACTS, 'phone-menu.png') });
+    await screenshot(page, 'phone-menu');
     await page.close();
   });
 });

@@ -41,6 +41,7 @@ const MOVIE_GENRES = [
   [16, 'Animation', 'Animation'],
   [35, 'Comedy', 'Comédie'],
   [80, 'Crime', 'Crime'],
+  [99, 'Documentary', 'Documentaire'],
   [18, 'Drama', 'Drame'],
   [14, 'Fantasy', 'Fantastique'],
   [878, 'Science Fiction', 'Science-Fiction'],
@@ -53,248 +54,62 @@ const TV_GENRES = [
   [35, 'Comedy', 'Comédie'],
 ] as const;
 
-const TITLES: Title[] = [
-  {
-    id: 550,
-    type: 'movie',
-    en: 'Fight Club',
-    fr: 'Fight Club',
-    date: '1999-10-15',
-    genres: [18, 53],
-    vote: 8.4,
-    votes: 30000,
-    popularity: 80,
-    lang: 'en',
-  },
-  {
-    id: 603,
-    type: 'movie',
-    en: 'The Matrix',
-    fr: 'Matrix',
-    date: '1999-03-31',
-    genres: [28, 878],
-    vote: 8.2,
-    votes: 25000,
-    popularity: 90,
-    lang: 'en',
-  },
-  {
-    id: 120,
-    type: 'movie',
-    en: 'The Lord of the Rings: The Fellowship of the Ring',
-    fr: "Le Seigneur des anneaux : La Communauté de l'anneau",
-    date: '2001-12-18',
-    genres: [12, 14, 28],
-    vote: 8.4,
-    votes: 26000,
-    popularity: 85,
-    lang: 'en',
-  },
-  {
-    id: 27205,
-    type: 'movie',
-    en: 'Inception',
-    fr: 'Inception',
-    date: '2010-07-15',
-    genres: [28, 878, 12],
-    vote: 8.4,
-    votes: 36000,
-    popularity: 95,
-    lang: 'en',
-  },
-  {
-    id: 194,
-    type: 'movie',
-    en: 'Amélie',
-    fr: "Le Fabuleux Destin d'Amélie Poulain",
-    date: '2001-04-25',
-    genres: [35],
-    vote: 7.9,
-    votes: 11000,
-    popularity: 40,
-    lang: 'fr',
-  },
-  {
-    id: 129,
-    type: 'movie',
-    en: 'Spirited Away',
-    fr: 'Le Voyage de Chihiro',
-    date: '2001-07-20',
-    genres: [16, 14],
-    vote: 8.5,
-    votes: 16000,
-    popularity: 70,
-    lang: 'ja',
-  },
-  {
-    id: 680,
-    type: 'movie',
-    en: 'Pulp Fiction',
-    fr: 'Pulp Fiction',
-    date: '1994-09-10',
-    genres: [53, 80],
-    vote: 8.5,
-    votes: 27000,
-    popularity: 75,
-    lang: 'en',
-  },
-  {
-    id: 13,
-    type: 'movie',
-    en: 'Forrest Gump',
-    fr: 'Forrest Gump',
-    date: '1994-06-23',
-    genres: [35, 18],
-    vote: 8.5,
-    votes: 26000,
-    popularity: 65,
-    lang: 'en',
-  },
-  {
-    id: 157336,
-    type: 'movie',
-    en: 'Interstellar',
-    fr: 'Interstellar',
-    date: '2014-11-05',
-    genres: [12, 18, 878],
-    vote: 8.4,
-    votes: 34000,
-    popularity: 99,
-    lang: 'en',
-  },
-  {
-    id: 8587,
-    type: 'movie',
-    en: 'The Lion King',
-    fr: 'Le Roi lion',
-    date: '1994-06-24',
-    genres: [16, 18],
-    vote: 8.3,
-    votes: 17000,
-    popularity: 60,
-    lang: 'en',
-  },
-  {
-    id: 496243,
-    type: 'movie',
-    en: 'Parasite',
-    fr: 'Parasite',
-    date: '2019-05-30',
-    genres: [35, 53, 18],
-    vote: 8.5,
-    votes: 17500,
-    popularity: 55,
-    lang: 'ko',
-  },
-  {
-    id: 872585,
-    type: 'movie',
-    en: 'Oppenheimer',
-    fr: 'Oppenheimer',
-    date: '2023-07-19',
-    genres: [18],
-    vote: 8.1,
-    votes: 9000,
-    popularity: 120,
-    lang: 'en',
-  },
-  {
-    id: 1399,
-    type: 'tv',
-    en: 'Game of Thrones',
-    fr: 'Game of Thrones',
-    date: '2011-04-17',
-    genres: [10765, 18, 10759],
-    vote: 8.4,
-    votes: 22000,
-    popularity: 300,
-    lang: 'en',
-  },
-  {
-    id: 1396,
-    type: 'tv',
-    en: 'Breaking Bad',
-    fr: 'Breaking Bad',
-    date: '2008-01-20',
-    genres: [18],
-    vote: 8.9,
-    votes: 13000,
-    popularity: 250,
-    lang: 'en',
-  },
-  {
-    id: 66732,
-    type: 'tv',
-    en: 'Stranger Things',
-    fr: 'Stranger Things',
-    date: '2016-07-15',
-    genres: [18, 10765],
-    vote: 8.6,
-    votes: 17000,
-    popularity: 200,
-    lang: 'en',
-  },
-  {
-    id: 1668,
-    type: 'tv',
-    en: 'Friends',
-    fr: 'Friends',
-    date: '1994-09-22',
-    genres: [35],
-    vote: 8.4,
-    votes: 7000,
-    popularity: 180,
-    lang: 'en',
-  },
-  {
-    id: 94605,
-    type: 'tv',
-    en: 'Arcane',
-    fr: 'Arcane',
-    date: '2021-11-06',
-    genres: [16, 10765],
-    vote: 8.7,
-    votes: 4500,
-    popularity: 150,
-    lang: 'en',
-  },
-  {
-    id: 76479,
-    type: 'tv',
-    en: 'The Boys',
-    fr: 'The Boys',
-    date: '2019-07-25',
-    genres: [10765, 10759],
-    vote: 8.5,
-    votes: 10000,
-    popularity: 160,
-    lang: 'en',
-  },
-  {
-    id: 71446,
-    type: 'tv',
-    en: 'Money Heist',
-    fr: 'La Casa de Papel',
-    date: '2017-05-02',
-    genres: [80, 18],
-    vote: 8.2,
-    votes: 18000,
-    popularity: 140,
-    lang: 'es',
-  },
-  {
-    id: 60574,
-    type: 'tv',
-    en: 'Peaky Blinders',
-    fr: 'Peaky Blinders',
-    date: '2013-09-12',
-    genres: [18, 80],
-    vote: 8.5,
-    votes: 9000,
-    popularity: 130,
-    lang: 'en',
-  },
+/** id, type, English title, French title, date, genres, rating, votes, popularity, language. */
+type TitleRow = [number, 'movie' | 'tv', string, string, string, number[], number, number, number, string];
+// biome-ignore format: one title per line reads as a table
+const TITLE_ROWS: TitleRow[] = [
+  [550, 'movie', 'Fight Club', 'Fight Club', '1999-10-15', [18, 53], 8.4, 30000, 80, 'en'],
+  [603, 'movie', 'The Matrix', 'Matrix', '1999-03-31', [28, 878], 8.2, 25000, 90, 'en'],
+  [120, 'movie', 'The Lord of the Rings: The Fellowship of the Ring', "Le Seigneur des anneaux : La Communauté de l'anneau", '2001-12-18', [12, 14, 28], 8.4, 26000, 85, 'en'],
+  [27205, 'movie', 'Inception', 'Inception', '2010-07-15', [28, 878, 12], 8.4, 36000, 95, 'en'],
+  [194, 'movie', 'Amélie', "Le Fabuleux Destin d'Amélie Poulain", '2001-04-25', [35], 7.9, 11000, 40, 'fr'],
+  [129, 'movie', 'Spirited Away', 'Le Voyage de Chihiro', '2001-07-20', [16, 14], 8.5, 16000, 70, 'ja'],
+  [680, 'movie', 'Pulp Fiction', 'Pulp Fiction', '1994-09-10', [53, 80], 8.5, 27000, 75, 'en'],
+  [13, 'movie', 'Forrest Gump', 'Forrest Gump', '1994-06-23', [35, 18], 8.5, 26000, 65, 'en'],
+  [157336, 'movie', 'Interstellar', 'Interstellar', '2014-11-05', [12, 18, 878], 8.4, 34000, 99, 'en'],
+  [8587, 'movie', 'The Lion King', 'Le Roi lion', '1994-06-24', [16, 18], 8.3, 17000, 60, 'en'],
+  [496243, 'movie', 'Parasite', 'Parasite', '2019-05-30', [35, 53, 18], 8.5, 17500, 55, 'ko'],
+  [872585, 'movie', 'Oppenheimer', 'Oppenheimer', '2023-07-19', [18], 8.1, 9000, 120, 'en'],
+  [11, 'movie', 'Star Wars', 'La Guerre des étoiles', '1977-05-25', [12, 28, 878], 8.2, 20000, 70, 'en'],
+  [238, 'movie', 'The Godfather', 'Le Parrain', '1972-03-14', [18, 80], 8.7, 20000, 85, 'en'],
+  [1399, 'tv', 'Game of Thrones', 'Game of Thrones', '2011-04-17', [10765, 18, 10759], 8.4, 22000, 300, 'en'],
+  [1396, 'tv', 'Breaking Bad', 'Breaking Bad', '2008-01-20', [18], 8.9, 13000, 250, 'en'],
+  [66732, 'tv', 'Stranger Things', 'Stranger Things', '2016-07-15', [18, 10765], 8.6, 17000, 200, 'en'],
+  [1668, 'tv', 'Friends', 'Friends', '1994-09-22', [35], 8.4, 7000, 180, 'en'],
+  [94605, 'tv', 'Arcane', 'Arcane', '2021-11-06', [16, 10765], 8.7, 4500, 150, 'en'],
+  [76479, 'tv', 'The Boys', 'The Boys', '2019-07-25', [10765, 10759], 8.5, 10000, 160, 'en'],
+  [71446, 'tv', 'Money Heist', 'La Casa de Papel', '2017-05-02', [80, 18], 8.2, 18000, 140, 'es'],
+  [60574, 'tv', 'Peaky Blinders', 'Peaky Blinders', '2013-09-12', [18, 80], 8.5, 9000, 130, 'en'],
+  [1402, 'tv', 'The Walking Dead', 'The Walking Dead', '2010-10-31', [10759, 18, 10765], 8.1, 15000, 110, 'en'],
+  [100088, 'tv', 'The Last of Us', 'The Last of Us', '2023-01-15', [18], 8.6, 5000, 170, 'en'],
 ];
+/** Thirty low-popularity documentaries, so lists run over several pages. */
+for (let i = 1; i <= 30; i++) {
+  TITLE_ROWS.push([
+    900_000 + i,
+    'movie',
+    `Documentary ${i}`,
+    `Documentaire ${i}`,
+    '2005-01-01',
+    [99],
+    6,
+    50,
+    i / 10,
+    'en',
+  ]);
+}
+const TITLES: Title[] = TITLE_ROWS.map(([id, type, en, fr, date, genres, vote, votes, popularity, lang]) => ({
+  id,
+  type,
+  en,
+  fr,
+  date,
+  genres,
+  vote,
+  votes,
+  popularity,
+  lang,
+}));
 
 const PEOPLE = [
   {
@@ -673,14 +488,16 @@ const notFound = {
 function answer(path: string, params: URLSearchParams): unknown {
   const lang = langOf(params);
   let m: RegExpMatchArray | null;
-  if ((m = path.match(/^\/trending\/(all|movie|tv)\/(day|week)$/))) {
+  m = path.match(/^\/trending\/(all|movie|tv)\/(day|week)$/);
+  if (m) {
     const type = m[1];
     const items = TITLES.filter((t) => type === 'all' || t.type === type)
       .sort((a, b) => b.popularity - a.popularity)
       .map((t) => listEntry(t, lang, true));
     return paged(items, params);
   }
-  if ((m = path.match(/^\/discover\/(movie|tv)$/))) {
+  m = path.match(/^\/discover\/(movie|tv)$/);
+  if (m) {
     const type = m[1];
     const genres = (params.get('with_genres') ?? '').split(/[,|]/).filter(Boolean).map(Number);
     const year = params.get('primary_release_year') ?? params.get('first_air_date_year');
@@ -704,7 +521,8 @@ function answer(path: string, params: URLSearchParams): unknown {
       params,
     );
   }
-  if ((m = path.match(/^\/search\/(multi|movie|tv|person)$/))) {
+  m = path.match(/^\/search\/(multi|movie|tv|person)$/);
+  if (m) {
     const type = m[1];
     const query = params.get('query') ?? '';
     const titles = TITLES.filter((t) => (type === 'multi' || t.type === type) && matches(t, query)).map((t) =>
@@ -716,11 +534,13 @@ function answer(path: string, params: URLSearchParams): unknown {
         : [];
     return paged([...titles, ...people], params);
   }
-  if ((m = path.match(/^\/genre\/(movie|tv)\/list$/))) {
+  m = path.match(/^\/genre\/(movie|tv)\/list$/);
+  if (m) {
     const list = m[1] === 'movie' ? MOVIE_GENRES : TV_GENRES;
     return { genres: list.map(([id, en, fr]) => ({ id, name: lang === 'fr' ? fr : en })) };
   }
-  if ((m = path.match(/^\/watch\/providers\/(movie|tv)$/))) {
+  m = path.match(/^\/watch\/providers\/(movie|tv)$/);
+  if (m) {
     return {
       results: [
         {
@@ -740,11 +560,13 @@ function answer(path: string, params: URLSearchParams): unknown {
       ],
     };
   }
-  if ((m = path.match(/^\/person\/(\d+)$/))) {
+  m = path.match(/^\/person\/(\d+)$/);
+  if (m) {
     const p = PEOPLE.find((x) => x.id === Number(m?.[1]));
     return p ? person(p, params) : null;
   }
-  if ((m = path.match(/^\/(movie|tv)\/(\d+)(\/.*)?$/))) {
+  m = path.match(/^\/(movie|tv)\/(\d+)(\/.*)?$/);
+  if (m) {
     const t = TITLES.find((x) => x.type === m?.[1] && x.id === Number(m?.[2]));
     if (!t) return null;
     const rest = m[3] ?? '';

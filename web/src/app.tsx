@@ -1,6 +1,7 @@
 import { Navigate, Route, Router } from '@solidjs/router';
 import { lazy, type ParentProps, Show } from 'solid-js';
 import { Layout } from './components/Layout.js';
+import { OfflineNotice } from './components/OfflineNotice.js';
 import { t } from './i18n.js';
 import { placeholder } from './pages/Placeholder.js';
 import { session } from './stores/session.js';
@@ -10,6 +11,13 @@ const Signup = lazy(() => import('./pages/Signup.js'));
 const Tasks = lazy(() => import('./pages/Tasks.js'));
 const Settings = lazy(() => import('./pages/Settings.js'));
 const NotFound = lazy(() => import('./pages/NotFound.js'));
+const Home = lazy(() => import('./pages/catalog/Home.js'));
+const Films = lazy(() => import('./pages/catalog/Catalogue.js').then((m) => ({ default: m.Films })));
+const Series = lazy(() => import('./pages/catalog/Catalogue.js').then((m) => ({ default: m.Series })));
+const SearchPage = lazy(() => import('./pages/catalog/SearchPage.js'));
+const MovieDetail = lazy(() => import('./pages/catalog/MovieDetail.js'));
+const TvDetail = lazy(() => import('./pages/catalog/TvDetail.js'));
+const PersonPage = lazy(() => import('./pages/catalog/PersonPage.js'));
 
 function Authenticated(props: ParentProps) {
   return (
@@ -29,28 +37,31 @@ function Anonymous(props: ParentProps) {
 
 export function App() {
   return (
-    <Show when={session.ready()} fallback={<p class="splash">{t('app.loading')}</p>}>
-      <Router>
-        <Route path="/" component={Anonymous}>
-          <Route path="/login" component={Login} />
-          <Route path="/signup" component={Signup} />
-        </Route>
-        <Route path="/" component={Authenticated}>
-          <Route path="/" component={placeholder('nav.home')} />
-          <Route path="/films" component={placeholder('nav.films')} />
-          <Route path="/series" component={placeholder('nav.series')} />
-          <Route path="/search" component={placeholder('nav.search')} />
-          <Route path="/library" component={placeholder('nav.library')} />
-          <Route path="/downloads" component={placeholder('nav.downloads')} />
-          <Route path="/movie/:tmdbId" component={placeholder('nav.films')} />
-          <Route path="/tv/:tmdbId" component={placeholder('nav.series')} />
-          <Route path="/person/:id" component={placeholder('nav.search')} />
-          <Route path="/watch/:type/:tmdbId" component={placeholder('nav.home')} />
-          <Route path="/tasks" component={Tasks} />
-          <Route path="/settings" component={Settings} />
-          <Route path="*404" component={NotFound} />
-        </Route>
-      </Router>
-    </Show>
+    <>
+      <OfflineNotice />
+      <Show when={session.ready()} fallback={<p class="splash">{t('app.loading')}</p>}>
+        <Router>
+          <Route path="/" component={Anonymous}>
+            <Route path="/login" component={Login} />
+            <Route path="/signup" component={Signup} />
+          </Route>
+          <Route path="/" component={Authenticated}>
+            <Route path="/" component={Home} />
+            <Route path="/films" component={Films} />
+            <Route path="/series" component={Series} />
+            <Route path="/search" component={SearchPage} />
+            <Route path="/library" component={placeholder('nav.library')} />
+            <Route path="/downloads" component={placeholder('nav.downloads')} />
+            <Route path="/movie/:tmdbId" component={MovieDetail} />
+            <Route path="/tv/:tmdbId" component={TvDetail} />
+            <Route path="/person/:id" component={PersonPage} />
+            <Route path="/watch/:type/:tmdbId" component={placeholder('nav.home')} />
+            <Route path="/tasks" component={Tasks} />
+            <Route path="/settings" component={Settings} />
+            <Route path="*404" component={NotFound} />
+          </Route>
+        </Router>
+      </Show>
+    </>
   );
 }

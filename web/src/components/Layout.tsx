@@ -4,6 +4,7 @@ import { type MessageKey, t } from '../i18n.js';
 import { session } from '../stores/session.js';
 import { ConnectionIndicator } from './ConnectionIndicator.js';
 import { LanguageSwitcher } from './LanguageSwitcher.js';
+import { SearchModal } from './SearchModal.js';
 
 const NAV: [string, MessageKey][] = [
   ['/', 'nav.home'],
@@ -48,6 +49,16 @@ export function Layout(props: ParentProps) {
           </For>
         </nav>
         <div class="toolbar">
+          <button
+            type="button"
+            class="search-button"
+            aria-label={t('search.open')}
+            title={t('search.open')}
+            onClick={() => window.dispatchEvent(new Event('sokoul:search'))}
+            data-testid="open-search"
+          >
+            ⌕ <kbd>Ctrl K</kbd>
+          </button>
           <ConnectionIndicator />
           <LanguageSwitcher />
           <span class="user-name">{session.user()?.displayName}</span>
@@ -57,6 +68,7 @@ export function Layout(props: ParentProps) {
         </div>
       </header>
       <main class="content">{props.children}</main>
+      <SearchModal />
     </div>
   );
 }

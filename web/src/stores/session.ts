@@ -33,6 +33,8 @@ export const session = {
         const pair = await refreshSession();
         if (pair) start(pair);
       }
+    } catch {
+      // Offline or server unreachable: the refresh token is kept for the next start.
     } finally {
       setReady(true);
     }

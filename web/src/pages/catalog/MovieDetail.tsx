@@ -1,0 +1,46 @@
+import { useParams } from '@solidjs/router';
+import { createResource } from 'solid-js';
+import { catalogApi } from '../../api/catalog.js';
+import { Loader } from '../../components/Loader.js';
+import { locale, t } from '../../i18n.js';
+import {
+  CastRow,
+  DetailHeader,
+  DetailSkeleton,
+  Providers,
+  SimilarRow,
+  tmdbIdOf,
+  VideosRow,
+} from './details.js';
+
+export default function MovieDetail() {
+  const params = useParams<{ tmdbId: string }>();
+  const [movie, { refetch }] = createResource(
+    () => [tmdbIdOf(params.tmdbId) ?? 0, locale()] as const,
+    ([id]) => catalogApi.movie(id),
+  );
+  return (
+    <Loader resource={movie} retry={refetch} loading={<DetailSkeleton />}>
+      {(m) => {
+        const directors = m.crew.filter((c) => c.job === 'Director').map((c) => c.name);
+        return (
+          <article class="page detail" data-testid="movie-detail">
+            <DetailHeader
+              details={m}
+              facts={[
+                m.year ? String(m.year) : null,
+                m.runtime ? t('catalog.runtime', { n: String(m.runtime) }) : null,
+                m.rating ? `★ ${m.rating.toFixed(1)}` : null,
+                directors.length ? `${t('catalog.director')} ${directors.join(', ')}` : null,
+              ]}
+            />
+            <CastRow cast={m.cast} />
+            <VideosRow videos={m.videos} />
+            <Providers providers={m.providers} />
+            <SimilarRow details={m} />
+          </article>
+        );
+      }}
+    </Loader>
+  );
+}

@@ -1,0 +1,121 @@
+import { useParams, useSearchParams } from '@solidjs/router';
+import { createResource, createSignal, For, Show } from 'solid-js';
+import { catalogApi } from '../../api/catalog.js';
+import { LoadError, Loader } from '../../components/Loader.js';
+import { Picture } from '../../components/Picture.js';
+import { Skeleton } from '../../components/Skeleton.js';
+import { formatDay, locale, t } from '../../i18n.js';
+import {
+  CastRow,
+  DetailHeader,
+  DetailSkeleton,
+  Providers,
+  SimilarRow,
+  tmdbIdOf,
+  VideosRow,
+} from './details.js';
+
+export default function TvDetail() {
+  const params = useParams<{ tmdbId: string }>();
+  const [search] = useSearchParams<{ season?: string }>();
+  // Local state, not the URL: a router navigation runs as a transition that holds the new season back.
+  const [chosen, choose] = createSignal(search.season === undefined ? null : Number(search.season));
+  const id = () => tmdbIdOf(params.tmdbId) ?? 0;
+  const [show, { refetch }] = createResource(
+    () => [id(), locale()] as const,
+    ([tvId]) => catalogApi.tv(tvId),
+  );
+  /** The chosen season (a link may give one with ?season=), else the first regular one. */
+  const seasonNumber = () => {
+    const picked = chosen();
+    if (picked !== null && Number.isInteger(picked)) return picked;
+    const seasons = show.state === 'ready' ? show().seasons : [];
+    return seasons.find((s) => s.seasonNumber > 0)?.seasonNumber ?? seasons[0]?.seasonNumber ?? null;
+  };
+  const [season, season$] = createResource(
+    () =>
+      show.state === 'ready' && seasonNumber() !== null
+        ? ([id(), seasonNumber() ?? 1, locale()] as const)
+        : null,
+    ([tvId, n]) => catalogApi.season(tvId, n),
+  );
+  return (
+    <Loader resource={show} retry={refetch} loading={<DetailSkeleton />}>
+      {(s) => (
+        <article class="page detail" data-testid="tv-detail">
+          <DetailHeader
+            details={s}
+            facts={[
+              s.year ? String(s.year) : null,
+              t('catalog.episodes', { n: String(s.numberOfEpisodes) }),
+              s.rating ? `★ ${s.rating.toFixed(1)}` : null,
+              s.createdBy.length
+                ? `${t('catalog.createdBy')} ${s.createdBy.map((c) => c.name).join(', ')}`
+                : null,
+            ]}
+          />
+          <section class="seasons" aria-label={t('catalog.seasons')}>
+            <h2>{t('catalog.seasons')}</h2>
+            <div class="tabs" role="tablist" data-testid="season-tabs">
+              <For each={s.seasons}>
+                {(item) => (
+                  <button
+                    type="button"
+                    role="tab"
+                    aria-selected={seasonNumber() === item.seasonNumber}
+                    onClick={() => choose(item.seasonNumber)}
+                    data-testid={`season-tab-${item.seasonNumber}`}
+                  >
+                    {item.name}
+                  </button>
+                )}
+              </For>
+            </div>
+            <Show when={season.state === 'errored'}>
+              <LoadError error={season.error} retry={season$.refetch} />
+            </Show>
+            {/* Reads the latest answer reactively: switching seasons keeps the list until the next one arrives. */}
+            <Show when={season.latest} fallback={<Skeleton class="line wide" />}>
+              {(current) => (
+                <ol class="episodes" data-testid="episodes" data-season={current().seasonNumber}>
+                  <For each={current().episodes}>
+                    {(episode) => (
+                      <li class="episode" data-testid="episode">
+                        <Picture
+                          image={episode.still}
+                          sizes="(max-width: 600px) 40vw, 185px"
+                          alt=""
+                          class="still"
+                        />
+                        <div>
+                          <h3>
+                            {episode.episodeNumber}. {episode.name}
+                          </h3>
+                          <p class="muted">
+                            {[
+                              episode.airDate ? formatDay(episode.airDate) : null,
+                              episode.runtime ? t('catalog.runtime', { n: String(episode.runtime) }) : null,
+                            ]
+                              .filter(Boolean)
+                              .join(' · ')}
+                          </p>
+                          <Show when={episode.overview}>
+                            <p>{episode.overview}</p>
+                          </Show>
+                        </div>
+                      </li>
+                    )}
+                  </For>
+                </ol>
+              )}
+            </Show>
+          </section>
+          <CastRow cast={s.cast} />
+          <VideosRow videos={s.videos} />
+          <Providers providers={s.providers} />
+          <SimilarRow details={s} />
+        </article>
+      )}
+    </Loader>
+  );
+}
