@@ -2,16 +2,18 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
 import { build } from 'esbuild';
 import { buildAll } from '../launcher/src/build.js';
 import { loadConfig } from '../launcher/src/config.js';
 import { createLogger } from '../launcher/src/log.js';
 import { freePorts } from '../launcher/src/ports.js';
 import { startStack } from '../launcher/src/stack.js';
+import { FAKE_V3_KEY, startFakeTmdb } from '../tests/helpers/fake-tmdb.js';
+import { type CatalogFigures, catalogBench, printCatalog, type WebFigures, webBench } from './catalog.js';
+import { type Load, load } from './load.js';
 
 /**
- * Foundation benchmarks. Figures are printed, never asserted: the machine is shared, so throughput
+ * Sokoul's benchmarks (foundation, catalog, web). Figures are printed, never asserted: the machine is shared, so throughput
  * is reported as a ratio to a bare Hono route running in the same workerd process in the same run.
  */
 const log = createLogger('warn', 'bench');
@@ -112,31 +114,6 @@ function treeMemory(rootPid: number): { rssMb: number; pssMb: number; byName: Re
   return { rssMb: Math.round(rss / 102.4) / 10, pssMb: Math.round(pss / 102.4) / 10, byName };
 }
 
-interface Load {
-  name: string;
-  rps: number;
-  p50: number;
-  p99: number;
-  non2xx: number;
-}
-
-async function load(
-  name: string,
-  url: string,
-  headers: Record<string, string> = {},
-  seconds = 10,
-): Promise<Load> {
-  await autocannon({ url, connections: 100, duration: 2, headers }); // warm-up
-  const result = await autocannon({ url, connections: 100, duration: seconds, headers });
-  return {
-    name,
-    rps: Math.round(result.requests.average),
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    non2xx: result.non2xx,
-  };
-}
-
 let ROOT = '';
 
 export async function main(root: string, args: string[]): Promise<void> {
@@ -168,7 +145,13 @@ export async function main(root: string, args: string[]): Promise<void> {
     mainFields: ['module', 'main'],
     logLevel: 'warning',
   });
-  const stackEnv = await benchEnv(dataDir);
+  const fake = await startFakeTmdb({ latencyMs: 50 });
+  const stackEnv = {
+    ...(await benchEnv(dataDir)),
+    TMDB_API_KEY: FAKE_V3_KEY,
+    TMDB_API_BASE_URL: fake.apiBase,
+    TMDB_IMAGE_BASE_URL: fake.imageBase,
+  };
   const [baselinePort = 0] = await freePorts(1);
   const saved = { ...process.env };
   Object.assign(process.env, stackEnv);
@@ -177,11 +160,14 @@ export async function main(root: string, args: string[]): Promise<void> {
   });
   process.env = saved;
   const results: Load[] = [];
+  let catalog: CatalogFigures;
+  let web: WebFigures;
   try {
+    const credentials = JSON.stringify({ email: 'bench@example.test', password: 'benchmark password' });
     const signup = await fetch(`${stack.url}/auth/signup`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'bench@example.test', password: 'benchmark password' }),
+      body: credentials,
     });
     const { accessToken } = (await signup.json()) as { accessToken: string };
     results.push(await load('bare Hono (baseline)', `http://127.0.0.1:${baselinePort}/`, {}, seconds));
@@ -194,8 +180,19 @@ export async function main(root: string, args: string[]): Promise<void> {
         seconds,
       ),
     );
+    catalog = await catalogBench({ stackUrl: stack.url, token: accessToken, fakeUrl: fake.url, seconds });
+    const session = async () => {
+      const login = await fetch(`${stack.url}/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: credentials,
+      });
+      return ((await login.json()) as { refreshToken: string }).refreshToken;
+    };
+    web = await webBench(ROOT, stack.url, session);
   } finally {
     await stack.stop();
+    await fake.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
 
@@ -214,12 +211,15 @@ export async function main(root: string, args: string[]): Promise<void> {
     );
   }
   console.log('\n(targets: ratio >= 0.5 and p99 < 20 ms for /health and /auth/me)');
+  printCatalog(baseline, catalog, web);
   console.log(
     JSON.stringify({
       coldStartFirstMs: Math.round(first.ms),
       coldStartMs: Math.round(second.ms),
       memory,
       results,
+      catalog,
+      web,
     }),
   );
 }

@@ -6,6 +6,6 @@ import { bundleNode } from '../launcher/bin/bundle.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'bench/dist/main.mjs');
-await bundleNode(root, 'launcher', '../bench/main.ts', out, ['autocannon', 'hono']);
+await bundleNode(root, 'launcher', '../bench/main.ts', out, ['autocannon', 'hono', 'playwright-core']);
 const { main } = await import(pathToFileURL(out).href);
 await main(root, process.argv.slice(2));

@@ -3,6 +3,7 @@ import {
   Credits,
   type ErrorBody,
   GenreList,
+  imageUrl,
   MovieDetails,
   Person,
   RegionProviders,
@@ -35,8 +36,10 @@ describe('happy paths', () => {
     expect(page.totalResults).toBeGreaterThan(20);
     const first = page.results[0];
     expect(first?.type).toBe('tv');
-    expect(first?.poster?.sizes.map((s) => s.width)).toEqual([92, 154, 185, 342, 500, 780]);
-    expect(first?.poster?.original).toMatch(new RegExp(`^${inject('tmdb')}/t/p/original/p\\d+`));
+    expect(first?.poster?.widths).toEqual([92, 154, 185, 342, 500, 780]);
+    expect(first?.poster && imageUrl(first.poster)).toMatch(
+      new RegExp(`^${inject('tmdb')}/t/p/original/p\\d+`),
+    );
     const movies = CatalogPage.parse((await get('/tmdb/trending?type=movie&page=1')).body);
     expect(movies.results.every((r) => r.type === 'movie')).toBe(true);
     expect(movies.results.find((r) => r.id === 603)?.title).toBe('Matrix');
@@ -68,7 +71,7 @@ describe('happy paths', () => {
       title: 'Brad Pitt',
       knownFor: 'Acting',
     });
-    expect(people.results[0]?.poster?.sizes[0]?.width).toBe(45);
+    expect(people.results[0]?.poster?.widths[0]).toBe(45);
   });
 
   it('details a film in one call: cast, crew, trailers first, similar, providers for the language region', async () => {
@@ -111,7 +114,8 @@ describe('happy paths', () => {
     const season = Season.parse((await get('/tmdb/tv/1399/season/2?language=en-US')).body);
     expect(season).toMatchObject({ tvId: 1399, seasonNumber: 2, name: 'Season 2' });
     expect(season.episodes.map((e) => e.episodeNumber)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-    expect(season.episodes[0]?.still?.sizes[0]?.url).toContain('/t/p/w92/');
+    const still = season.episodes[0]?.still;
+    expect(still && imageUrl(still, 92)).toMatch(/\/t\/p\/w92\/s\d+/);
   });
 
   it('serves credits, videos, similar, genres and watch providers on their own routes', async () => {

@@ -6,6 +6,7 @@ import { findNatsServer, startNatsServer } from '../launcher/src/nats.js';
 import { spawnManaged } from '../launcher/src/processes.js';
 import type { Stack } from '../launcher/src/stack.js';
 import { api, eventually, PASSWORD } from './helpers/api.js';
+import { launchBrowser, screenshot, signIn } from './helpers/browser.js';
 import { launchStack, ROOT, type StackInfo } from './helpers/stack.js';
 
 /**
@@ -56,24 +57,42 @@ describe('embedded defaults', () => {
     expect(winner.body.user.role).toBe('admin');
   });
 
-  it('answers the catalog with a setup message when no TMDB key is configured', async () => {
-    const login = await api<TokenPair>('POST', '/auth/login', {
+  it('answers the catalog with a setup message when no TMDB key is configured, in the API and the app', {
+    timeout: 60_000,
+  }, async () => {
+    // The admin is whichever of the two concurrent sign-ups above won.
+    let email = 'one@example.test';
+    let login = await api<TokenPair>('POST', '/auth/login', {
       base: info.url,
-      body: { email: 'one@example.test', password: PASSWORD },
+      body: { email, password: PASSWORD },
     });
-    const token =
-      login.status === 200
-        ? login.body.accessToken
-        : (
-            await api<TokenPair>('POST', '/auth/login', {
-              base: info.url,
-              body: { email: 'two@example.test', password: PASSWORD },
-            })
-          ).body.accessToken;
-    const res = await api<ErrorBody>('GET', '/tmdb/trending', { base: info.url, token });
+    if (login.status !== 200) {
+      email = 'two@example.test';
+      login = await api<TokenPair>('POST', '/auth/login', {
+        base: info.url,
+        body: { email, password: PASSWORD },
+      });
+    }
+    const res = await api<ErrorBody>('GET', '/tmdb/trending', {
+      base: info.url,
+      token: login.body.accessToken,
+    });
     expect(res.status).toBe(503);
     expect(res.body.error.code).toBe('not_configured');
     expect(res.body.error.message).toContain('TMDB_API_KEY');
+
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage({ locale: 'en-US' });
+      await signIn(page, info.url, email, PASSWORD);
+      const notice = page.locator('[data-testid="tmdb-not-configured"]').first();
+      await notice.waitFor();
+      expect(await notice.textContent()).toContain('TMDB_API_KEY');
+      expect(await page.locator('.load-error').count()).toBe(0);
+      await screenshot(page, 'catalog-not-configured');
+    } finally {
+      await browser.close();
+    }
   });
 });
 

@@ -5,12 +5,24 @@ import { z } from 'zod';
 export const MediaType = z.enum(['movie', 'tv']);
 export type MediaType = z.infer<typeof MediaType>;
 
-/** One picture in several widths, for `srcset`; `original` is the full-size file. */
+/**
+ * A TMDB picture: the image host (TMDB_IMAGE_BASE_URL), the file's path and the widths TMDB serves it
+ * in. Compact on the wire; `imageUrl` and `imageSrcSet` build the URLs.
+ */
 export const Image = z.object({
-  original: z.string(),
-  sizes: z.array(z.object({ width: z.number().int().positive(), url: z.string() })),
+  base: z.string(),
+  path: z.string(),
+  widths: z.array(z.number().int().positive()),
 });
 export type Image = z.infer<typeof Image>;
+
+/** The picture at a width TMDB serves (see `widths`), or the original file. */
+export const imageUrl = (image: Image, width?: number): string =>
+  `${image.base}${width ? `w${width}` : 'original'}${image.path}`;
+
+/** `srcset` for an <img>: every width, for the browser to choose from `sizes`. */
+export const imageSrcSet = (image: Image): string =>
+  image.widths.map((width) => `${imageUrl(image, width)} ${width}w`).join(', ');
 
 /** A film, a series or a person as listed in rows, grids and search results. */
 export const CatalogItem = z.object({

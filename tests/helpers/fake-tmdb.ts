@@ -304,11 +304,11 @@ function providers(t: Title) {
   };
 }
 
-function similar(t: Title, lang: Lang) {
+function similar(t: Title, lang: Lang, params: URLSearchParams) {
   const items = TITLES.filter((x) => x.type === t.type && x.id !== t.id).map((x) =>
     listEntry(x, lang, false),
   );
-  return { page: 1, results: items, total_pages: 1, total_results: items.length };
+  return paged(items, params);
 }
 
 function genresOf(t: Title, lang: Lang) {
@@ -369,7 +369,7 @@ function details(t: Title, params: URLSearchParams) {
     vote_count: t.votes,
     ...(appended.includes('credits') ? { credits: credits(t) } : {}),
     ...(appended.includes('videos') ? { videos: videos(t) } : {}),
-    ...(appended.includes('similar') ? { similar: similar(t, lang) } : {}),
+    ...(appended.includes('similar') ? { similar: similar(t, lang, new URLSearchParams()) } : {}),
     ...(appended.includes('watch/providers') ? { 'watch/providers': providers(t) } : {}),
   };
   if (t.type === 'movie') {
@@ -573,7 +573,7 @@ function answer(path: string, params: URLSearchParams): unknown {
     if (rest === '') return details(t, params);
     if (rest === '/credits') return credits(t);
     if (rest === '/videos') return videos(t);
-    if (rest === '/similar') return similar(t, lang);
+    if (rest === '/similar') return similar(t, lang, params);
     if (rest === '/watch/providers') return providers(t);
     const season = rest.match(/^\/season\/(\d+)$/);
     if (season && t.type === 'tv') {

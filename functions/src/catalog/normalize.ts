@@ -19,7 +19,7 @@ import type {
   Video,
 } from '@sokoul/contracts';
 import { z } from 'zod';
-import { UpstreamFailure } from '../infra/swr.js';
+import { UpstreamFailure } from '../infra/upstream.js';
 
 /*
  * TMDB's v3 payloads, read leniently: unknown fields are dropped, a missing or mistyped optional
@@ -213,11 +213,7 @@ export function createImages(imageBaseUrl: string): Normalizer {
   const base = imageBaseUrl.endsWith('/') ? imageBaseUrl : `${imageBaseUrl}/`;
   return {
     image(kind, path) {
-      if (!path?.startsWith('/')) return null;
-      return {
-        original: `${base}original${path}`,
-        sizes: WIDTHS[kind].map((width) => ({ width, url: `${base}w${width}${path}` })),
-      };
+      return path?.startsWith('/') ? { base, path, widths: [...WIDTHS[kind]] } : null;
     },
   };
 }

@@ -11,7 +11,8 @@ import {
 import type { Logger } from '@sokoul/durable-objects';
 import { ApiError } from '../http/errors.js';
 import type { Cache } from '../infra/cache.js';
-import { createSwr, type SwrPolicy, type SwrState, UpstreamFailure } from '../infra/swr.js';
+import { createSwr, type SwrPolicy, type SwrState } from '../infra/swr.js';
+import { UpstreamFailure } from '../infra/upstream.js';
 import * as normalize from './normalize.js';
 import { createTmdbClient, type TmdbParams } from './tmdb-client.js';
 

@@ -1,8 +1,8 @@
 import type { Logger } from '@sokoul/durable-objects';
 import { Counter, Histogram } from 'prom-client';
-import { registry } from '../http/metrics.js';
+import { increment, registry } from '../http/metrics.js';
 import type { Cache } from '../infra/cache.js';
-import { UpstreamFailure } from '../infra/swr.js';
+import { UpstreamFailure } from '../infra/upstream.js';
 
 export type TmdbParams = Record<string, string | number | undefined>;
 
@@ -43,7 +43,7 @@ export function createTmdbClient(options: {
   if (!v3) headers.authorization = `Bearer ${options.apiKey}`;
 
   async function fail(outcome: string, failure: UpstreamFailure): Promise<never> {
-    upstreamCalls.labels(outcome).inc();
+    increment(upstreamCalls, outcome);
     throw failure;
   }
 
@@ -106,7 +106,7 @@ export function createTmdbClient(options: {
       }
       try {
         const data: unknown = await response.json();
-        upstreamCalls.labels('ok').inc();
+        increment(upstreamCalls, 'ok');
         return data;
       } catch {
         return fail('error', new UpstreamFailure('unavailable', 'TMDB sent a malformed answer'));

@@ -43,3 +43,21 @@ export function recordRequest(method: string, route: string, status: string, sec
   child.count.inc();
   child.duration.observe(seconds);
 }
+
+const counterChildren = new WeakMap<Counter<string>, Map<string, { inc(): void }>>();
+
+/** Increments a labelled counter through a cached child (same reason as above). */
+export function increment(counter: Counter<string>, ...labels: string[]): void {
+  let children = counterChildren.get(counter);
+  if (!children) {
+    children = new Map();
+    counterChildren.set(counter, children);
+  }
+  const key = labels.join('\u0000');
+  let child = children.get(key);
+  if (!child) {
+    child = counter.labels(...labels);
+    children.set(key, child);
+  }
+  child.inc();
+}

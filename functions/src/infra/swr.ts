@@ -1,6 +1,7 @@
 import { Counter } from 'prom-client';
-import { registry } from '../http/metrics.js';
+import { increment, registry } from '../http/metrics.js';
 import type { Cache } from './cache.js';
+import { UpstreamFailure } from './upstream.js';
 
 /** How long an answer is fresh, and how much longer it may still be served while it is refreshed. */
 export interface SwrPolicy {
@@ -9,17 +10,6 @@ export interface SwrPolicy {
 }
 
 export type SwrState = 'hit' | 'miss' | 'stale';
-
-/** A failure of the upstream service, kept briefly so that waiting requests share it. */
-export class UpstreamFailure extends Error {
-  constructor(
-    readonly kind: 'not_found' | 'rate_limited' | 'unavailable',
-    message: string,
-    readonly retryAfterSeconds?: number,
-  ) {
-    super(message);
-  }
-}
 
 const cacheLookups = new Counter({
   name: 'sokoul_swr_cache_total',
@@ -126,15 +116,19 @@ export function createSwr(options: SwrOptions) {
     const deadline = Date.now() + options.loadTimeoutMs + 1000;
     for (;;) {
       if (await cache.add(`${key}:lock`, '1', lockSeconds)) {
+        // The answer goes out as soon as it is here; storing it and unlocking happen after.
+        const settle = (write: () => Promise<void>) =>
+          options.defer(write().finally(() => cache.delete(`${key}:lock`)));
         try {
           const body = JSON.stringify(await load());
-          await store(key, body, policy);
+          remember(key, body, Date.now() + policy.freshSeconds * 1000);
+          settle(() => store(key, body, policy));
           return body;
         } catch (error) {
-          if (error instanceof UpstreamFailure) await storeFailure(key, error);
+          settle(async () => {
+            if (error instanceof UpstreamFailure) await storeFailure(key, error);
+          });
           throw error;
-        } finally {
-          await cache.delete(`${key}:lock`);
         }
       }
       await sleep(POLL_MS);
@@ -155,30 +149,30 @@ export function createSwr(options: SwrOptions) {
       const now = Date.now();
       const mine = local.get(key);
       if (mine && mine.until > now) {
-        cacheLookups.labels(namespace, 'hit').inc();
+        increment(cacheLookups, namespace, 'hit');
         return { body: mine.body, state: 'hit' };
       }
       const entry = decode(await cache.get(key));
       if (entry?.kind === 'body') {
         if (entry.freshUntil > now) {
           remember(key, entry.body, entry.freshUntil);
-          cacheLookups.labels(namespace, 'hit').inc();
+          increment(cacheLookups, namespace, 'hit');
           return { body: entry.body, state: 'hit' };
         }
         options.defer(refresh(key, policy, load));
-        cacheLookups.labels(namespace, 'stale').inc();
+        increment(cacheLookups, namespace, 'stale');
         return { body: entry.body, state: 'stale' };
       }
       if (entry?.kind === 'failure' && entry.until > now) {
-        cacheLookups.labels(namespace, 'error').inc();
+        increment(cacheLookups, namespace, 'error');
         throw entry.failure;
       }
       try {
         const body = await loadOnce(key, policy, load);
-        cacheLookups.labels(namespace, 'miss').inc();
+        increment(cacheLookups, namespace, 'miss');
         return { body, state: 'miss' };
       } catch (error) {
-        cacheLookups.labels(namespace, 'error').inc();
+        increment(cacheLookups, namespace, 'error');
         throw error;
       }
     },

@@ -1,4 +1,4 @@
-import type { Image } from '@sokoul/contracts';
+import { type Image, imageSrcSet, imageUrl } from '@sokoul/contracts';
 import { Show } from 'solid-js';
 
 /**
@@ -20,10 +20,8 @@ export function Picture(props: {
       {(image) => (
         <img
           class={props.class}
-          src={image().sizes[Math.min(2, image().sizes.length - 1)]?.url ?? image().original}
-          srcset={image()
-            .sizes.map((s) => `${s.url} ${s.width}w`)
-            .join(', ')}
+          src={imageUrl(image(), image().widths[Math.min(2, image().widths.length - 1)])}
+          srcset={imageSrcSet(image())}
           sizes={props.sizes}
           alt={props.alt}
           loading={props.eager ? 'eager' : 'lazy'}
