@@ -4,5 +4,6 @@ export * from './config.js';
 export * from './errors.js';
 export * from './events.js';
 export * from './health.js';
+export * from './library.js';
 export * from './nats.js';
 export * from './tasks.js';

@@ -9,10 +9,13 @@ import { safeEqual } from './auth/tokens.js';
 import { catalogRoutes } from './catalog/routes.js';
 import type { AppEnv } from './context.js';
 import { healthRoutes } from './health/routes.js';
+import { historyRoutes } from './history/routes.js';
 import { webAssets } from './http/assets.js';
 import { ApiError, errorResponse, handleError } from './http/errors.js';
 import { registry } from './http/metrics.js';
 import { requestContext } from './http/request-log.js';
+import { favoritesRoutes, libraryRoutes, watchlistRoutes } from './library/routes.js';
+import { mediaRoutes } from './media/routes.js';
 import { taskRoutes } from './tasks/routes.js';
 import { wsRoutes } from './ws/routes.js';
 
@@ -47,6 +50,11 @@ export function createApp() {
   app.route('/tasks', taskRoutes);
   app.route('/admin', adminRoutes);
   app.route('/tmdb', catalogRoutes);
+  app.route('/media', mediaRoutes);
+  app.route('/library', libraryRoutes);
+  app.route('/favorites', favoritesRoutes);
+  app.route('/watchlist', watchlistRoutes);
+  app.route('/watch-history', historyRoutes);
 
   // Prometheus scrapes with METRICS_TOKEN when set; otherwise only admins may read metrics.
   app.get(

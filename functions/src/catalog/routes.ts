@@ -1,7 +1,6 @@
 import {
   DiscoverQuery,
   LanguageQuery,
-  MediaType,
   SearchQuery,
   SimilarQuery,
   TrendingQuery,
@@ -11,7 +10,7 @@ import { type Context, Hono } from 'hono';
 import { requireAuth } from '../auth/principal.js';
 import type { AppEnv } from '../context.js';
 import { ApiError } from '../http/errors.js';
-import { readQuery } from '../http/validation.js';
+import { readMediaType, readQuery, readTmdbId } from '../http/validation.js';
 import { type CatalogAnswer, createCatalog } from './service.js';
 
 function catalog(c: Context<AppEnv>) {
@@ -32,20 +31,6 @@ function send(c: Context<AppEnv>, answer: CatalogAnswer): Response {
   });
 }
 
-const TmdbId = (c: Context<AppEnv>, name: string): number => {
-  const value = c.req.param(name) ?? '';
-  if (!/^\d{1,9}$/.test(value) || Number(value) === 0) {
-    throw new ApiError(400, 'validation_failed', `Invalid path: ${name} must be a positive TMDB id`);
-  }
-  return Number(value);
-};
-
-const typeParam = (c: Context<AppEnv>): MediaType => {
-  const parsed = MediaType.safeParse(c.req.param('type'));
-  if (!parsed.success) throw new ApiError(400, 'validation_failed', 'Invalid path: type must be movie or tv');
-  return parsed.data;
-};
-
 const language = (c: Context<AppEnv>) => readQuery(c, LanguageQuery).language;
 
 export const catalogRoutes = new Hono<AppEnv>()
@@ -53,25 +38,25 @@ export const catalogRoutes = new Hono<AppEnv>()
   .get('/trending', async (c) => send(c, await catalog(c).trending(readQuery(c, TrendingQuery))))
   .get('/discover', async (c) => send(c, await catalog(c).discover(readQuery(c, DiscoverQuery))))
   .get('/search', async (c) => send(c, await catalog(c).search(readQuery(c, SearchQuery))))
-  .get('/genres/:type', async (c) => send(c, await catalog(c).genres(typeParam(c), language(c))))
-  .get('/movie/:id', async (c) => send(c, await catalog(c).movie(TmdbId(c, 'id'), language(c))))
-  .get('/tv/:id', async (c) => send(c, await catalog(c).tv(TmdbId(c, 'id'), language(c))))
+  .get('/genres/:type', async (c) => send(c, await catalog(c).genres(readMediaType(c), language(c))))
+  .get('/movie/:id', async (c) => send(c, await catalog(c).movie(readTmdbId(c, 'id'), language(c))))
+  .get('/tv/:id', async (c) => send(c, await catalog(c).tv(readTmdbId(c, 'id'), language(c))))
   .get('/tv/:id/season/:n', async (c) => {
     const n = c.req.param('n');
     if (!/^\d{1,3}$/.test(n))
       throw new ApiError(400, 'validation_failed', 'Invalid path: n must be a season number');
-    return send(c, await catalog(c).season(TmdbId(c, 'id'), Number(n), language(c)));
+    return send(c, await catalog(c).season(readTmdbId(c, 'id'), Number(n), language(c)));
   })
   .get('/credits/:type/:id', async (c) =>
-    send(c, await catalog(c).credits(typeParam(c), TmdbId(c, 'id'), language(c))),
+    send(c, await catalog(c).credits(readMediaType(c), readTmdbId(c, 'id'), language(c))),
   )
   .get('/videos/:type/:id', async (c) =>
-    send(c, await catalog(c).videos(typeParam(c), TmdbId(c, 'id'), language(c))),
+    send(c, await catalog(c).videos(readMediaType(c), readTmdbId(c, 'id'), language(c))),
   )
   .get('/similar/:type/:id', async (c) =>
-    send(c, await catalog(c).similar(typeParam(c), TmdbId(c, 'id'), readQuery(c, SimilarQuery))),
+    send(c, await catalog(c).similar(readMediaType(c), readTmdbId(c, 'id'), readQuery(c, SimilarQuery))),
   )
   .get('/watch-providers', async (c) =>
     send(c, await catalog(c).watchProviders(readQuery(c, WatchProvidersQuery))),
   )
-  .get('/person/:id', async (c) => send(c, await catalog(c).person(TmdbId(c, 'id'), language(c))));
+  .get('/person/:id', async (c) => send(c, await catalog(c).person(readTmdbId(c, 'id'), language(c))));

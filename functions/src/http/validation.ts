@@ -1,3 +1,4 @@
+import { MediaType } from '@sokoul/contracts';
 import type { Context } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../context.js';
@@ -33,4 +34,21 @@ export function readId(c: Context<AppEnv>, name: string, what: string): string {
   const value = c.req.param(name);
   if (!value || !Uuid.safeParse(value).success) throw new ApiError(404, 'not_found', `${what} not found`);
   return value;
+}
+
+/** A TMDB id in the path: a positive integer, else a 400 naming the parameter. */
+export function readTmdbId(c: Context<AppEnv>, name: string): number {
+  const value = c.req.param(name) ?? '';
+  if (!/^\d{1,9}$/.test(value) || Number(value) === 0) {
+    throw new ApiError(400, 'validation_failed', `Invalid path: ${name} must be a positive TMDB id`);
+  }
+  return Number(value);
+}
+
+/** `movie` or `tv` in the path. */
+export function readMediaType(c: Context<AppEnv>, name = 'type'): MediaType {
+  const parsed = MediaType.safeParse(c.req.param(name));
+  if (!parsed.success)
+    throw new ApiError(400, 'validation_failed', `Invalid path: ${name} must be movie or tv`);
+  return parsed.data;
 }

@@ -1,0 +1,217 @@
+import type { ContinueItem, EpisodeList, HistoryEntry, HistoryQuery, Progress } from '@sokoul/contracts';
+import type { Normalizer } from '../catalog/normalize.js';
+import { decodeCursor, encodeCursor } from '../http/cursor.js';
+import type { Db } from '../infra/db.js';
+import { MEDIA_COLUMNS, type MediaRow, mediaFromRow } from '../media/repository.js';
+
+interface ProgressRow {
+  position_seconds: number;
+  duration_seconds: number;
+  completed: boolean;
+  updated_at: string | Date;
+}
+
+export const progressFromRow = (row: ProgressRow): Progress => ({
+  positionSeconds: row.position_seconds,
+  durationSeconds: row.duration_seconds,
+  completed: row.completed,
+  updatedAt: new Date(row.updated_at).toISOString(),
+});
+
+/**
+ * Records a position. Idempotent, and ordered by the player's own clock: a report older than the
+ * stored one (a retry arriving late, another tab) changes nothing.
+ */
+export async function recordProgress(
+  db: Db,
+  userId: string,
+  mediaId: string,
+  progress: { positionSeconds: number; durationSeconds: number; completed: boolean; at: string },
+): Promise<{ progress: Progress; applied: boolean }> {
+  const [row] = await db.query<ProgressRow & { applied: boolean }>(
+    `WITH written AS (
+       INSERT INTO watch_history (user_id, media_id, position_seconds, duration_seconds, completed, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (user_id, media_id) DO UPDATE SET
+         position_seconds = excluded.position_seconds,
+         duration_seconds = excluded.duration_seconds,
+         completed = excluded.completed,
+         updated_at = excluded.updated_at
+       WHERE watch_history.updated_at < excluded.updated_at
+       RETURNING position_seconds, duration_seconds, completed, updated_at, true AS applied
+     )
+     SELECT * FROM written
+     UNION ALL
+     SELECT position_seconds, duration_seconds, completed, updated_at, false
+     FROM watch_history WHERE user_id = $1 AND media_id = $2 AND NOT EXISTS (SELECT 1 FROM written)`,
+    [
+      userId,
+      mediaId,
+      Math.round(progress.positionSeconds),
+      Math.round(progress.durationSeconds),
+      progress.completed,
+      progress.at,
+    ],
+  );
+  if (!row) throw new Error('progress upsert returned nothing');
+  return { progress: progressFromRow(row), applied: row.applied };
+}
+
+export async function forgetProgress(db: Db, userId: string, mediaId: string): Promise<boolean> {
+  return (
+    (await db.execute('DELETE FROM watch_history WHERE user_id = $1 AND media_id = $2', [userId, mediaId])) >
+    0
+  );
+}
+
+type JoinedRow = ProgressRow & { item: MediaRow; series: MediaRow | null };
+
+/** Media columns as one JSON object per row (same keys as the columns), for joins of two media. */
+const mediaJson = (alias: string) =>
+  `(SELECT to_jsonb(x) FROM (SELECT ${MEDIA_COLUMNS} FROM media m WHERE m.id = ${alias}) x)`;
+
+/** The user's history, most recent first. */
+export async function listHistory(
+  db: Db,
+  images: Normalizer,
+  userId: string,
+  query: HistoryQuery,
+): Promise<{ items: HistoryEntry[]; nextCursor: string | null }> {
+  const cursor = decodeCursor(query.cursor);
+  const rows = await db.query<JoinedRow & { media_id: string }>(
+    `SELECT wh.media_id, wh.position_seconds, wh.duration_seconds, wh.completed, wh.updated_at,
+       ${mediaJson('wh.media_id')} AS item,
+       ${mediaJson('i.parent_id')} AS series
+     FROM watch_history wh
+     JOIN media i ON i.id = wh.media_id
+     WHERE wh.user_id = $1
+       AND ($2::text IS NULL OR i.media_type = $2)
+       AND ($3::timestamptz IS NULL OR (wh.updated_at, wh.media_id) < ($3::timestamptz, $4::uuid))
+     ORDER BY wh.updated_at DESC, wh.media_id DESC
+     LIMIT $5`,
+    [userId, query.type ?? null, cursor?.[0] ?? null, cursor?.[1] ?? null, query.limit + 1],
+  );
+  const page = rows.slice(0, query.limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map((row) => ({
+      media: mediaFromRow(images, row.item),
+      series: row.series ? mediaFromRow(images, row.series) : null,
+      progress: progressFromRow(row),
+    })),
+    nextCursor:
+      rows.length > query.limit && last
+        ? encodeCursor(new Date(last.updated_at).toISOString(), last.media_id)
+        : null,
+  };
+}
+
+/** How far back "continue watching" looks: enough for any household, bounded for speed. */
+const RECENT_WINDOW = 200;
+
+/**
+ * "Continue watching": per film or series, the most recent activity. A film or episode left
+ * midway is resumed; a finished episode is followed by the next one the user has not finished.
+ */
+export async function listContinue(
+  db: Db,
+  images: Normalizer,
+  userId: string,
+  limit: number,
+): Promise<ContinueItem[]> {
+  const rows = await db.query<
+    ProgressRow & {
+      reason: 'resume' | 'next';
+      item: MediaRow;
+      series: MediaRow | null;
+      last_at: string | Date;
+    }
+  >(
+    `WITH recent AS (
+       SELECT wh.media_id, wh.position_seconds, wh.duration_seconds, wh.completed, wh.updated_at,
+              m.parent_id, m.season_number, m.episode_number
+       FROM watch_history wh JOIN media m ON m.id = wh.media_id
+       WHERE wh.user_id = $1
+       ORDER BY wh.updated_at DESC
+       LIMIT ${RECENT_WINDOW}
+     ), latest AS (
+       SELECT DISTINCT ON (coalesce(parent_id, media_id)) *
+       FROM recent
+       ORDER BY coalesce(parent_id, media_id), updated_at DESC
+     ), picked AS (
+       SELECT l.*, nxt.id AS next_id
+       FROM latest l
+       LEFT JOIN LATERAL (
+         SELECT e.id FROM media e
+         WHERE l.completed AND l.parent_id IS NOT NULL
+           AND e.parent_id = l.parent_id AND e.season_number > 0
+           AND (e.season_number, e.episode_number) > (l.season_number, l.episode_number)
+           AND NOT EXISTS (
+             SELECT 1 FROM watch_history w WHERE w.user_id = $1 AND w.media_id = e.id AND w.completed)
+         ORDER BY e.season_number, e.episode_number
+         LIMIT 1
+       ) nxt ON true
+       WHERE (NOT l.completed AND l.position_seconds > 0) OR nxt.id IS NOT NULL
+       ORDER BY l.updated_at DESC
+       LIMIT $2
+     )
+     SELECT CASE WHEN p.next_id IS NULL THEN 'resume' ELSE 'next' END AS reason,
+            p.position_seconds, p.duration_seconds, p.completed, p.updated_at, p.updated_at AS last_at,
+            ${mediaJson('coalesce(p.next_id, p.media_id)')} AS item,
+            ${mediaJson('p.parent_id')} AS series
+     FROM picked p
+     ORDER BY p.updated_at DESC`,
+    [userId, limit],
+  );
+  return rows.map((row) => ({
+    reason: row.reason,
+    media: mediaFromRow(images, row.item),
+    series: row.series ? mediaFromRow(images, row.series) : null,
+    progress: row.reason === 'resume' ? progressFromRow(row) : null,
+    lastWatchedAt: new Date(row.last_at).toISOString(),
+  }));
+}
+
+/** A series' episodes by season, with their files and the user's progress; null if no such series. */
+export async function listEpisodes(db: Db, userId: string, seriesId: string): Promise<EpisodeList | null> {
+  const rows = await db.query<{
+    id: string;
+    media_type: string;
+    episode_id: string | null;
+    season_number: number | null;
+    episode_number: number | null;
+    title: string;
+    air_date: string | Date | null;
+    file_count: number;
+    progress: ProgressRow | null;
+  }>(
+    `SELECT s.id, s.media_type, e.season_number, e.episode_number, e.title, e.air_date, e.id AS episode_id,
+       (SELECT count(*) FROM media_files f WHERE f.media_id = e.id)::int AS file_count,
+       (SELECT to_jsonb(w) FROM (SELECT position_seconds, duration_seconds, completed, updated_at
+          FROM watch_history WHERE user_id = $2 AND media_id = e.id) w) AS progress
+     FROM media s
+     LEFT JOIN media e ON e.parent_id = s.id
+     WHERE s.id = $1 AND s.parent_id IS NULL
+     ORDER BY e.season_number, e.episode_number`,
+    [seriesId, userId],
+  );
+  if (rows[0]?.media_type !== 'tv') return null;
+  const seasons = new Map<number, EpisodeList['seasons'][number]>();
+  for (const row of rows) {
+    if (row.episode_id === null || row.season_number === null || row.episode_number === null) continue;
+    let season = seasons.get(row.season_number);
+    if (!season) {
+      season = { seasonNumber: row.season_number, episodes: [] };
+      seasons.set(row.season_number, season);
+    }
+    season.episodes.push({
+      id: row.episode_id,
+      episodeNumber: row.episode_number,
+      title: row.title,
+      airDate: row.air_date === null ? null : new Date(row.air_date).toISOString().slice(0, 10),
+      fileCount: row.file_count,
+      progress: row.progress ? progressFromRow(row.progress) : null,
+    });
+  }
+  return { seriesId, seasons: [...seasons.values()] };
+}

@@ -1,0 +1,51 @@
+import { MediaRef, type PersonalListName, PersonalListQuery } from '@sokoul/contracts';
+import { Hono } from 'hono';
+import { requireAuth } from '../auth/principal.js';
+import type { AppEnv } from '../context.js';
+import { notFound } from '../http/errors.js';
+import { readId, readJson, readMediaType, readQuery, readTmdbId } from '../http/validation.js';
+import { imagesOf, mediaResponse, resolveRef } from '../media/service.js';
+import { addToList, libraryStatus, listEntries, removeFromList } from './repository.js';
+
+const NAMES: Record<PersonalListName, string> = {
+  library: 'library',
+  favorites: 'favorites',
+  watchlist: 'watchlist',
+};
+
+/** POST (idempotent), GET and DELETE of one of the user's lists; other users' rows never show. */
+function personalList(list: PersonalListName) {
+  return new Hono<AppEnv>()
+    .use(requireAuth)
+    .post('/', async (c) => {
+      const mediaId = await resolveRef(c, await readJson(c, MediaRef));
+      const { addedAt, created } = await addToList(c.var.infra.db, list, c.var.principal.userId, mediaId);
+      return c.json({ media: await mediaResponse(c, mediaId), addedAt }, created ? 201 : 200);
+    })
+    .get('/', async (c) =>
+      c.json(
+        await listEntries(
+          c.var.infra.db,
+          imagesOf(c),
+          list,
+          c.var.principal.userId,
+          readQuery(c, PersonalListQuery),
+        ),
+      ),
+    )
+    .delete('/:mediaId', async (c) => {
+      const mediaId = readId(c, 'mediaId', 'Media');
+      if (!(await removeFromList(c.var.infra.db, list, c.var.principal.userId, mediaId))) {
+        throw notFound(`This title in your ${NAMES[list]}`);
+      }
+      return c.body(null, 204);
+    });
+}
+
+export const libraryRoutes = personalList('library').get('/status/:tmdbId/:type', async (c) =>
+  c.json(
+    await libraryStatus(c.var.infra.db, c.var.principal.userId, readTmdbId(c, 'tmdbId'), readMediaType(c)),
+  ),
+);
+export const favoritesRoutes = personalList('favorites');
+export const watchlistRoutes = personalList('watchlist');

@@ -1,0 +1,348 @@
+import type {
+  CreateMediaFileRequest,
+  ListMediaQuery,
+  Media,
+  MediaFile,
+  MediaKind,
+  MediaList,
+  UpdateMediaRequest,
+} from '@sokoul/contracts';
+import type { Normalizer } from '../catalog/normalize.js';
+import { decodeCursor, encodeCursor } from '../http/cursor.js';
+import { ApiError } from '../http/errors.js';
+import type { Db } from '../infra/db.js';
+
+export interface MediaRow {
+  id: string;
+  tmdb_id: number | null;
+  media_type: MediaKind;
+  title: string;
+  original_title: string | null;
+  year: number | null;
+  overview: string;
+  poster_path: string | null;
+  backdrop_path: string | null;
+  genre_ids: number[];
+  genres: string[];
+  runtime_minutes: number | null;
+  parent_id: string | null;
+  season_number: number | null;
+  episode_number: number | null;
+  air_date: string | Date | null;
+  file_count: number | string;
+  created_at: string | Date;
+  updated_at: string | Date;
+}
+
+/** Files of the title itself, or of all its episodes for a series. */
+const FILE_COUNT = `(SELECT count(*) FROM media_files f WHERE f.media_id = m.id
+   OR (m.media_type = 'tv' AND f.media_id IN (SELECT e.id FROM media e WHERE e.parent_id = m.id)))::int`;
+
+/** Every column `mediaFromRow` reads, for a `media m` in the FROM clause (arrays as JSON: the driver parses those). */
+export const MEDIA_COLUMNS = `m.id, m.tmdb_id, m.media_type, m.title, m.original_title, m.year, m.overview,
+  m.poster_path, m.backdrop_path, to_jsonb(m.genre_ids) AS genre_ids, to_jsonb(m.genres) AS genres, m.runtime_minutes, m.parent_id, m.season_number,
+  m.episode_number, m.air_date, m.created_at, m.updated_at, ${FILE_COUNT} AS file_count`;
+
+const iso = (value: string | Date) => new Date(value).toISOString();
+const day = (value: string | Date | null) =>
+  value === null ? null : typeof value === 'string' ? value.slice(0, 10) : value.toISOString().slice(0, 10);
+
+export function mediaFromRow(images: Normalizer, row: MediaRow): Media {
+  return {
+    id: row.id,
+    tmdbId: row.tmdb_id,
+    type: row.media_type,
+    title: row.title,
+    originalTitle: row.original_title,
+    year: row.year,
+    overview: row.overview,
+    poster: images.image(row.media_type === 'episode' ? 'still' : 'poster', row.poster_path),
+    backdrop: images.image('backdrop', row.backdrop_path),
+    genreIds: row.genre_ids,
+    genres: row.genres,
+    runtimeMinutes: row.runtime_minutes,
+    parentId: row.parent_id,
+    seasonNumber: row.season_number,
+    episodeNumber: row.episode_number,
+    airDate: day(row.air_date),
+    fileCount: Number(row.file_count),
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+  };
+}
+
+export async function findMedia(db: Db, id: string): Promise<MediaRow | undefined> {
+  const [row] = await db.query<MediaRow>(`SELECT ${MEDIA_COLUMNS} FROM media m WHERE m.id = $1`, [id]);
+  return row;
+}
+
+export async function findByTmdb(
+  db: Db,
+  type: 'movie' | 'tv',
+  tmdbId: number,
+): Promise<MediaRow | undefined> {
+  const [row] = await db.query<MediaRow>(
+    `SELECT ${MEDIA_COLUMNS} FROM media m WHERE m.media_type = $1 AND m.tmdb_id = $2 AND m.parent_id IS NULL`,
+    [type, tmdbId],
+  );
+  return row;
+}
+
+export async function mediaKind(db: Db, id: string): Promise<MediaKind | undefined> {
+  const [row] = await db.query<{ media_type: MediaKind }>('SELECT media_type FROM media WHERE id = $1', [id]);
+  return row?.media_type;
+}
+
+export async function findEpisode(
+  db: Db,
+  seriesId: string,
+  season: number,
+  episode: number,
+): Promise<string | undefined> {
+  const [row] = await db.query<{ id: string }>(
+    'SELECT id FROM media WHERE parent_id = $1 AND season_number = $2 AND episode_number = $3',
+    [seriesId, season, episode],
+  );
+  return row?.id;
+}
+
+export interface NewMedia {
+  tmdbId: number | null;
+  type: 'movie' | 'tv';
+  title: string;
+  originalTitle: string | null;
+  year: number | null;
+  overview: string;
+  posterPath: string | null;
+  backdropPath: string | null;
+  genreIds: number[];
+  genres: string[];
+  runtimeMinutes: number | null;
+}
+
+export interface NewEpisode {
+  season_number: number;
+  episode_number: number;
+  title: string;
+  overview: string;
+  air_date: string | null;
+  runtime_minutes: number | null;
+  still_path: string | null;
+}
+
+/**
+ * Inserts a film or series (and a series' episodes) in one transaction. Adding a TMDB title twice
+ * keeps the first row: the answer says whether this call created it.
+ */
+export async function insertMedia(
+  db: Db,
+  media: NewMedia,
+  episodes: NewEpisode[] = [],
+): Promise<{ id: string; created: boolean }> {
+  const [inserted, existing] = await db.transaction([
+    {
+      text: `INSERT INTO media (tmdb_id, media_type, title, original_title, year, overview, poster_path, backdrop_path,
+               genre_ids, genres, runtime_minutes)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
+               ARRAY(SELECT jsonb_array_elements_text($9::jsonb -> 'ids')::int),
+               ARRAY(SELECT jsonb_array_elements_text($9::jsonb -> 'names')), $10)
+             ON CONFLICT (media_type, tmdb_id) WHERE tmdb_id IS NOT NULL AND media_type <> 'episode' DO NOTHING
+             RETURNING id`,
+      params: [
+        media.tmdbId,
+        media.type,
+        media.title,
+        media.originalTitle,
+        media.year,
+        media.overview,
+        media.posterPath,
+        media.backdropPath,
+        // Arrays travel inside a JSON object: the driver sends bare arrays as PostgreSQL arrays.
+        { ids: media.genreIds, names: media.genres },
+        media.runtimeMinutes,
+      ],
+    },
+    {
+      text: `SELECT id FROM media WHERE media_type = $1 AND tmdb_id = $2 AND parent_id IS NULL`,
+      params: [media.type, media.tmdbId],
+    },
+  ]);
+  const created = inserted?.[0] as { id: string } | undefined;
+  const id = created?.id ?? (existing?.[0] as { id: string } | undefined)?.id;
+  if (!id) throw new Error('media insert returned no id');
+  if (created && episodes.length > 0) await insertEpisodes(db, id, episodes);
+  return { id, created: created !== undefined };
+}
+
+export async function insertEpisodes(db: Db, seriesId: string, episodes: NewEpisode[]): Promise<void> {
+  await db.execute(
+    `INSERT INTO media (media_type, parent_id, title, overview, season_number, episode_number, air_date,
+       runtime_minutes, poster_path, year)
+     SELECT 'episode', $1, e.title, coalesce(e.overview, ''), e.season_number, e.episode_number, e.air_date,
+       e.runtime_minutes, e.still_path, extract(year FROM e.air_date)::int
+     FROM jsonb_to_recordset($2::jsonb -> 'episodes') AS e(season_number int, episode_number int, title text, overview text,
+       air_date date, runtime_minutes int, still_path text)
+     ON CONFLICT (parent_id, season_number, episode_number) WHERE parent_id IS NOT NULL DO NOTHING`,
+    [seriesId, { episodes }],
+  );
+}
+
+export async function updateMedia(db: Db, id: string, input: UpdateMediaRequest): Promise<boolean> {
+  const count = await db.execute(
+    `UPDATE media SET
+       title = coalesce($2, title),
+       original_title = CASE WHEN $3::boolean THEN $4 ELSE original_title END,
+       year = CASE WHEN $5::boolean THEN $6::int ELSE year END,
+       overview = coalesce($7, overview),
+       genres = CASE WHEN $8::jsonb IS NULL THEN genres
+                ELSE ARRAY(SELECT jsonb_array_elements_text($8::jsonb -> 'names')) END,
+       updated_at = now()
+     WHERE id = $1 AND parent_id IS NULL`,
+    [
+      id,
+      input.title ?? null,
+      input.originalTitle !== undefined,
+      input.originalTitle ?? null,
+      input.year !== undefined,
+      input.year ?? null,
+      input.overview ?? null,
+      input.genres ? { names: input.genres } : null,
+    ],
+  );
+  return count > 0;
+}
+
+export async function deleteMedia(db: Db, id: string): Promise<boolean> {
+  return (await db.execute('DELETE FROM media WHERE id = $1 AND parent_id IS NULL', [id])) > 0;
+}
+
+/** The title expression the trigram index covers. */
+const TITLES = `(m.title || ' ' || coalesce(m.original_title, ''))`;
+
+/** Sort keys and the SQL type of their cursor value; only these strings ever reach the SQL. */
+const SORTS = {
+  added: { expr: 'm.created_at', type: 'timestamptz', order: 'desc' },
+  title: { expr: 'lower(m.title)', type: 'text', order: 'asc' },
+  year: { expr: 'coalesce(m.year, 0)', type: 'int', order: 'desc' },
+  relevance: { expr: `word_similarity($1, ${TITLES})`, type: 'real', order: 'desc' },
+} as const;
+
+/** Films and series (episodes are reached through their series), filtered, sorted, keyset-paged. */
+export async function listMedia(db: Db, images: Normalizer, query: ListMediaQuery): Promise<MediaList> {
+  const sortName = query.sort ?? (query.q ? 'relevance' : 'added');
+  if (sortName === 'relevance' && !query.q) {
+    throw new ApiError(400, 'validation_failed', 'Invalid query: sort relevance needs q');
+  }
+  const sort = SORTS[sortName];
+  const order = query.order ?? sort.order;
+  const cursor = decodeCursor(query.cursor);
+  const genreId = query.genre && /^\d+$/.test(query.genre) ? Number(query.genre) : null;
+  const genreName = query.genre && genreId === null ? query.genre.toLowerCase() : null;
+  const rows = await db.query<MediaRow & { sort_value: string | number | Date }>(
+    `SELECT ${MEDIA_COLUMNS}, ${sort.expr} AS sort_value
+     FROM media m
+     WHERE m.parent_id IS NULL
+       AND ($1::text IS NULL OR $1 <% ${TITLES})
+       AND ($2::text IS NULL OR m.media_type = $2)
+       AND ($3::int IS NULL OR m.genre_ids @> ARRAY[$3::int])
+       AND ($4::text IS NULL OR EXISTS (SELECT 1 FROM unnest(m.genres) g WHERE lower(g) = $4))
+       AND ($5::int IS NULL OR m.year = $5)
+       AND ($6::boolean IS NULL OR $6 = EXISTS (
+             SELECT 1 FROM media_files f WHERE f.media_id = m.id
+                OR f.media_id IN (SELECT e.id FROM media e WHERE e.parent_id = m.id)))
+       AND ($7::${sort.type} IS NULL OR (${sort.expr}, m.id) ${order === 'asc' ? '>' : '<'} ($7::${sort.type}, $8::uuid))
+     ORDER BY ${sort.expr} ${order}, m.id ${order}
+     LIMIT $9`,
+    [
+      query.q ?? null,
+      query.type ?? null,
+      genreId,
+      genreName,
+      query.year ?? null,
+      query.hasFiles ?? null,
+      cursor?.[0] ?? null,
+      cursor?.[1] ?? null,
+      query.limit + 1,
+    ],
+  );
+  const page = rows.slice(0, query.limit);
+  const last = page[page.length - 1];
+  const sortValue = (value: string | number | Date) => (value instanceof Date ? value.toISOString() : value);
+  return {
+    media: page.map((row) => mediaFromRow(images, row)),
+    nextCursor: rows.length > query.limit && last ? encodeCursor(sortValue(last.sort_value), last.id) : null,
+  };
+}
+
+// ---- files ----
+
+interface FileRow {
+  id: string;
+  media_id: string;
+  path: string;
+  size_bytes: string | number;
+  container: string | null;
+  video_codec: string | null;
+  audio_codec: string | null;
+  resolution: string | null;
+  duration_seconds: number | null;
+  quality: string | null;
+  origin: MediaFile['origin'];
+  added_at: string | Date;
+}
+
+const FILE_COLUMNS =
+  'id, media_id, path, size_bytes, container, video_codec, audio_codec, resolution, duration_seconds, quality, origin, added_at';
+
+const fileFromRow = (row: FileRow): MediaFile => ({
+  id: row.id,
+  mediaId: row.media_id,
+  path: row.path,
+  sizeBytes: Number(row.size_bytes),
+  container: row.container,
+  videoCodec: row.video_codec,
+  audioCodec: row.audio_codec,
+  resolution: row.resolution,
+  durationSeconds: row.duration_seconds,
+  quality: row.quality,
+  origin: row.origin,
+  addedAt: iso(row.added_at),
+});
+
+/** A film's files, or every file of a series' episodes. */
+export async function listFiles(db: Db, mediaId: string): Promise<MediaFile[]> {
+  const rows = await db.query<FileRow>(
+    `SELECT ${FILE_COLUMNS} FROM media_files
+     WHERE media_id = $1 OR media_id IN (SELECT id FROM media WHERE parent_id = $1)
+     ORDER BY added_at, id`,
+    [mediaId],
+  );
+  return rows.map(fileFromRow);
+}
+
+export async function insertFile(db: Db, mediaId: string, input: CreateMediaFileRequest): Promise<MediaFile> {
+  const [row] = await db.query<FileRow>(
+    `INSERT INTO media_files (media_id, path, size_bytes, container, video_codec, audio_codec, resolution,
+       duration_seconds, quality, origin)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+     RETURNING ${FILE_COLUMNS}`,
+    [
+      mediaId,
+      input.path,
+      input.sizeBytes,
+      input.container ?? null,
+      input.videoCodec ?? null,
+      input.audioCodec ?? null,
+      input.resolution ?? null,
+      input.durationSeconds ?? null,
+      input.quality ?? null,
+      input.origin ?? 'manual',
+    ],
+  );
+  if (!row) throw new Error('file insert returned nothing');
+  return fileFromRow(row);
+}
+
+export async function deleteFile(db: Db, mediaId: string, fileId: string): Promise<boolean> {
+  return (await db.execute('DELETE FROM media_files WHERE id = $1 AND media_id = $2', [fileId, mediaId])) > 0;
+}
