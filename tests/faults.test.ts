@@ -1,4 +1,12 @@
-import type { ErrorBody, HealthReport, TokenPair } from '@sokoul/contracts';
+import type {
+  ContinueList,
+  ErrorBody,
+  HealthReport,
+  Media,
+  MediaList,
+  RecordProgressResponse,
+  TokenPair,
+} from '@sokoul/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outputs } from '../launcher/src/build.js';
 import { createLogger } from '../launcher/src/log.js';
@@ -27,6 +35,18 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
 });
+
+/** The admin is whichever of the two concurrent first sign-ups below won. */
+async function adminLogin(): Promise<{ email: string; login: { status: number; body: TokenPair } }> {
+  for (const email of ['one@example.test', 'two@example.test']) {
+    const login = await api<TokenPair>('POST', '/auth/login', {
+      base: info.url,
+      body: { email, password: PASSWORD },
+    });
+    if (login.status === 200) return { email, login };
+  }
+  throw new Error('neither first account can sign in');
+}
 
 const health = async () => api<HealthReport>('GET', '/health', { base: info.url });
 const service = (name: string) => {
@@ -57,22 +77,29 @@ describe('embedded defaults', () => {
     expect(winner.body.user.role).toBe('admin');
   });
 
+  it('runs the library on the embedded PostgreSQL: pg_trgm fuzzy search, progress, continue watching', async () => {
+    const token = (await adminLogin()).login.body.accessToken;
+    const add = (title: string, year: number) =>
+      api<Media>('POST', '/media', { base: info.url, token, body: { type: 'movie', title, year } });
+    const rear = await add('Rear Window', 1954);
+    await add('Vertigo', 1958);
+    expect(rear.status).toBe(201);
+    const found = await api<MediaList>('GET', '/media?q=rear%20windw', { base: info.url, token });
+    expect(found.body.media.map((m) => m.title)).toEqual(['Rear Window']);
+    const progress = await api<RecordProgressResponse>('POST', '/watch-history', {
+      base: info.url,
+      token,
+      body: { mediaId: rear.body.id, positionSeconds: 900, durationSeconds: 6720 },
+    });
+    expect(progress.body).toMatchObject({ applied: true, progress: { completed: false } });
+    const resume = await api<ContinueList>('GET', '/watch-history/continue', { base: info.url, token });
+    expect(resume.body.items.map((i) => [i.reason, i.media.title])).toEqual([['resume', 'Rear Window']]);
+  });
+
   it('answers the catalog with a setup message when no TMDB key is configured, in the API and the app', {
     timeout: 60_000,
   }, async () => {
-    // The admin is whichever of the two concurrent sign-ups above won.
-    let email = 'one@example.test';
-    let login = await api<TokenPair>('POST', '/auth/login', {
-      base: info.url,
-      body: { email, password: PASSWORD },
-    });
-    if (login.status !== 200) {
-      email = 'two@example.test';
-      login = await api<TokenPair>('POST', '/auth/login', {
-        base: info.url,
-        body: { email, password: PASSWORD },
-      });
-    }
+    const { email, login } = await adminLogin();
     const res = await api<ErrorBody>('GET', '/tmdb/trending', {
       base: info.url,
       token: login.body.accessToken,

@@ -18,6 +18,7 @@ const SearchPage = lazy(() => import('./pages/catalog/SearchPage.js'));
 const MovieDetail = lazy(() => import('./pages/catalog/MovieDetail.js'));
 const TvDetail = lazy(() => import('./pages/catalog/TvDetail.js'));
 const PersonPage = lazy(() => import('./pages/catalog/PersonPage.js'));
+const LibraryPage = lazy(() => import('./pages/LibraryPage.js'));
 
 function Authenticated(props: ParentProps) {
   return (
@@ -50,7 +51,7 @@ export function App() {
             <Route path="/films" component={Films} />
             <Route path="/series" component={Series} />
             <Route path="/search" component={SearchPage} />
-            <Route path="/library" component={placeholder('nav.library')} />
+            <Route path="/library" component={LibraryPage} />
             <Route path="/downloads" component={placeholder('nav.downloads')} />
             <Route path="/movie/:tmdbId" component={MovieDetail} />
             <Route path="/tv/:tmdbId" component={TvDetail} />

@@ -4,6 +4,7 @@ import { type MessageKey, t } from '../i18n.js';
 import { session } from '../stores/session.js';
 import { ConnectionIndicator } from './ConnectionIndicator.js';
 import { LanguageSwitcher } from './LanguageSwitcher.js';
+import { Notices } from './Notices.js';
 import { SearchModal } from './SearchModal.js';
 
 const NAV: [string, MessageKey][] = [
@@ -69,6 +70,7 @@ export function Layout(props: ParentProps) {
       </header>
       <main class="content">{props.children}</main>
       <SearchModal />
+      <Notices />
     </div>
   );
 }

@@ -3,6 +3,7 @@ import { createSignal } from 'solid-js';
 import { authApi } from '../api/auth.js';
 import { refreshSession, tokens } from '../api/client.js';
 import { setLocale } from '../i18n.js';
+import { library } from './library.js';
 import { live } from './live.js';
 
 const [user, setUser] = createSignal<User | null>(null);
@@ -17,6 +18,7 @@ function start(pair: TokenPair): void {
 
 function end(): void {
   live.disconnect();
+  library.reset();
   tokens.clear();
   setUser(null);
 }

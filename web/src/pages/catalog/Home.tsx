@@ -1,5 +1,6 @@
 import { createResource } from 'solid-js';
 import { catalogApi } from '../../api/catalog.js';
+import { ContinueRow } from '../../components/ContinueRow.js';
 import { HeroCarousel } from '../../components/HeroCarousel.js';
 import { Loader } from '../../components/Loader.js';
 import { MediaRow } from '../../components/MediaRow.js';
@@ -29,10 +30,7 @@ export default function Home() {
       <Loader resource={hero} retry={refetch} loading={<Skeleton class="hero" />}>
         {(items) => <HeroCarousel items={items} />}
       </Loader>
-      <section class="media-row" aria-label={t('catalog.continue')} data-testid="row-continue">
-        <h2>{t('catalog.continue')}</h2>
-        <p class="muted">{t('catalog.continueSoon')}</p>
-      </section>
+      <ContinueRow />
       <MediaRow title={t('catalog.trendingFilms')} load={rows().films} testId="row-trending-films" />
       <MediaRow title={t('catalog.trendingSeries')} load={rows().series} testId="row-trending-series" />
       <MediaRow title={t('catalog.topRated')} load={rows().topRated} testId="row-top-rated" />

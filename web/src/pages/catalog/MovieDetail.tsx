@@ -1,6 +1,7 @@
 import { useParams } from '@solidjs/router';
 import { createResource } from 'solid-js';
 import { catalogApi } from '../../api/catalog.js';
+import { libraryApi } from '../../api/library.js';
 import { Loader } from '../../components/Loader.js';
 import { locale, t } from '../../i18n.js';
 import {
@@ -9,6 +10,7 @@ import {
   DetailSkeleton,
   Providers,
   SimilarRow,
+  TitleActions,
   tmdbIdOf,
   VideosRow,
 } from './details.js';
@@ -18,6 +20,10 @@ export default function MovieDetail() {
   const [movie, { refetch }] = createResource(
     () => [tmdbIdOf(params.tmdbId) ?? 0, locale()] as const,
     ([id]) => catalogApi.movie(id),
+  );
+  const [status, { refetch: refreshStatus }] = createResource(
+    () => tmdbIdOf(params.tmdbId),
+    (id) => libraryApi.status(id, 'movie'),
   );
   return (
     <Loader resource={movie} retry={refetch} loading={<DetailSkeleton />}>
@@ -33,7 +39,15 @@ export default function MovieDetail() {
                 m.rating ? `★ ${m.rating.toFixed(1)}` : null,
                 directors.length ? `${t('catalog.director')} ${directors.join(', ')}` : null,
               ]}
-            />
+            >
+              <TitleActions
+                tmdbId={m.id}
+                type="movie"
+                status={status.latest}
+                runtimeMinutes={m.runtime}
+                onChange={() => void refreshStatus()}
+              />
+            </DetailHeader>
             <CastRow cast={m.cast} />
             <VideosRow videos={m.videos} />
             <Providers providers={m.providers} />

@@ -1,16 +1,20 @@
+import type { Episode } from '@sokoul/contracts';
 import { useParams, useSearchParams } from '@solidjs/router';
 import { createResource, createSignal, For, Show } from 'solid-js';
 import { catalogApi } from '../../api/catalog.js';
+import { libraryApi } from '../../api/library.js';
 import { LoadError, Loader } from '../../components/Loader.js';
 import { Picture } from '../../components/Picture.js';
 import { Skeleton } from '../../components/Skeleton.js';
 import { formatDay, locale, t } from '../../i18n.js';
+import { notify } from '../../stores/notices.js';
 import {
   CastRow,
   DetailHeader,
   DetailSkeleton,
   Providers,
   SimilarRow,
+  TitleActions,
   tmdbIdOf,
   VideosRow,
 } from './details.js';
@@ -25,6 +29,27 @@ export default function TvDetail() {
     () => [id(), locale()] as const,
     ([tvId]) => catalogApi.tv(tvId),
   );
+  const [status, { refetch: refreshStatus }] = createResource(id, (tvId) => libraryApi.status(tvId, 'tv'));
+  const progressOf = (episode: Episode) =>
+    status.latest?.episodes.find(
+      (e) => e.seasonNumber === episode.seasonNumber && e.episodeNumber === episode.episodeNumber,
+    )?.progress;
+  const markWatched = async (episode: Episode) => {
+    const seconds = Math.max(1, (episode.runtime ?? 0) * 60);
+    try {
+      await libraryApi.record({
+        tmdbId: id(),
+        type: 'tv',
+        seasonNumber: episode.seasonNumber,
+        episodeNumber: episode.episodeNumber,
+        positionSeconds: seconds,
+        durationSeconds: seconds,
+      });
+      void refreshStatus();
+    } catch (error) {
+      notify(t('library.failed', { message: error instanceof Error ? error.message : String(error) }));
+    }
+  };
   /** The chosen season (a link may give one with ?season=), else the first regular one. */
   const seasonNumber = () => {
     const picked = chosen();
@@ -53,7 +78,15 @@ export default function TvDetail() {
                 ? `${t('catalog.createdBy')} ${s.createdBy.map((c) => c.name).join(', ')}`
                 : null,
             ]}
-          />
+          >
+            <TitleActions
+              tmdbId={s.id}
+              type="tv"
+              status={status.latest}
+              runtimeMinutes={s.episodeRuntime}
+              onChange={() => void refreshStatus()}
+            />
+          </DetailHeader>
           <section class="seasons" aria-label={t('catalog.seasons')}>
             <h2>{t('catalog.seasons')}</h2>
             <div class="tabs" role="tablist" data-testid="season-tabs">
@@ -80,7 +113,12 @@ export default function TvDetail() {
                 <ol class="episodes" data-testid="episodes" data-season={current().seasonNumber}>
                   <For each={current().episodes}>
                     {(episode) => (
-                      <li class="episode" data-testid="episode">
+                      <li
+                        class="episode"
+                        classList={{ watched: progressOf(episode)?.completed === true }}
+                        data-testid="episode"
+                        data-watched={progressOf(episode)?.completed === true}
+                      >
                         <Picture
                           image={episode.still}
                           sizes="(max-width: 600px) 40vw, 185px"
@@ -101,6 +139,43 @@ export default function TvDetail() {
                           </p>
                           <Show when={episode.overview}>
                             <p>{episode.overview}</p>
+                          </Show>
+                          <Show
+                            when={progressOf(episode)?.completed}
+                            fallback={
+                              <button
+                                type="button"
+                                onClick={() => void markWatched(episode)}
+                                data-testid="episode-mark-watched"
+                              >
+                                {t('library.markWatched')}
+                              </button>
+                            }
+                          >
+                            <span class="badge done">✓ {t('library.watched')}</span>
+                          </Show>
+                          <Show
+                            when={
+                              progressOf(episode) && !progressOf(episode)?.completed
+                                ? progressOf(episode)
+                                : null
+                            }
+                          >
+                            {(p) => (
+                              <span
+                                class="progress wide"
+                                role="progressbar"
+                                aria-valuemin={0}
+                                aria-valuemax={100}
+                                aria-valuenow={Math.round((p().positionSeconds / p().durationSeconds) * 100)}
+                              >
+                                <span
+                                  style={{
+                                    width: `${Math.round((p().positionSeconds / p().durationSeconds) * 100)}%`,
+                                  }}
+                                />
+                              </span>
+                            )}
                           </Show>
                         </div>
                       </li>

@@ -1,12 +1,22 @@
-import type { CastMember, MovieDetails, TitleProviders, TvDetails, Video } from '@sokoul/contracts';
+import type {
+  CastMember,
+  LibraryStatus,
+  MovieDetails,
+  TitleProviders,
+  TvDetails,
+  Video,
+} from '@sokoul/contracts';
 import { A } from '@solidjs/router';
 import { createSignal, For, type JSX, Show } from 'solid-js';
+import { libraryApi } from '../../api/library.js';
+import { ListButtons } from '../../components/ListButtons.js';
 import { MediaCard } from '../../components/MediaCard.js';
 import { Strip } from '../../components/MediaRow.js';
 import { Picture } from '../../components/Picture.js';
 import { Skeleton } from '../../components/Skeleton.js';
 import { VideoPlayer } from '../../components/VideoPlayer.js';
 import { type MessageKey, t } from '../../i18n.js';
+import { notify } from '../../stores/notices.js';
 
 /** The top of a film or series page: backdrop, poster, facts, overview and the trailer button. */
 export function DetailHeader(props: {
@@ -60,6 +70,63 @@ export function DetailHeader(props: {
         {(video) => <VideoPlayer video={video()} onClose={() => setPlaying(null)} />}
       </Show>
     </header>
+  );
+}
+
+/** The user's side of a title: list buttons, how far they are, and "mark as watched" for films. */
+export function TitleActions(props: {
+  tmdbId: number;
+  type: 'movie' | 'tv';
+  status: LibraryStatus | undefined;
+  runtimeMinutes: number | null;
+  onChange: () => void;
+}) {
+  const progress = () => props.status?.progress ?? null;
+  const markWatched = async () => {
+    const seconds = Math.max(1, (props.runtimeMinutes ?? 0) * 60);
+    try {
+      await libraryApi.record({
+        tmdbId: props.tmdbId,
+        type: 'movie',
+        positionSeconds: seconds,
+        durationSeconds: seconds,
+      });
+      props.onChange();
+    } catch (error) {
+      notify(t('library.failed', { message: error instanceof Error ? error.message : String(error) }));
+    }
+  };
+  return (
+    <div class="title-actions" data-testid="title-actions">
+      <ListButtons item={{ tmdbId: props.tmdbId, type: props.type }} />
+      <Show when={props.type === 'movie'}>
+        <Show
+          when={progress()?.completed}
+          fallback={
+            <button type="button" onClick={() => void markWatched()} data-testid="mark-watched">
+              {t('library.markWatched')}
+            </button>
+          }
+        >
+          <span class="badge done" data-testid="watched">
+            ✓ {t('library.watched')}
+          </span>
+        </Show>
+        <Show when={progress() && !progress()?.completed ? progress() : null}>
+          {(p) => (
+            <span
+              class="progress wide"
+              role="progressbar"
+              aria-valuemin={0}
+              aria-valuemax={100}
+              aria-valuenow={Math.round((p().positionSeconds / p().durationSeconds) * 100)}
+            >
+              <span style={{ width: `${Math.round((p().positionSeconds / p().durationSeconds) * 100)}%` }} />
+            </span>
+          )}
+        </Show>
+      </Show>
+    </div>
   );
 }
 
