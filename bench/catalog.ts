@@ -42,12 +42,12 @@ export async function catalogBench(opts: {
     opts.seconds,
     {
       connections: 10,
-      path: () => `/3/search/multi?query=${unique()}&api_key=${FAKE_V3_KEY}&language=fr-FR`,
+      next: () => ({ path: `/3/search/multi?query=${unique()}&api_key=${FAKE_V3_KEY}&language=fr-FR` }),
     },
   );
   const uncached = await load('GET /tmdb/search (miss)', `${opts.stackUrl}/tmdb/search`, auth, opts.seconds, {
     connections: 10,
-    path: () => `/tmdb/search?query=${unique()}`,
+    next: () => ({ path: `/tmdb/search?query=${unique()}` }),
   });
   return { cached, fakeDirect, uncached, addedP50Ms: uncached.p50 - fakeDirect.p50 };
 }

@@ -8,18 +8,28 @@ export interface Load {
   non2xx: number;
 }
 
-/** autocannon for `seconds` after a 2 s warm-up; `path` varies the URL per request when given. */
+/**
+ * autocannon for `seconds` after a 2 s warm-up. `next` varies each request (path, headers) when
+ * given: every request a new uncached search, or another user's token.
+ */
 export async function load(
   name: string,
   url: string,
   headers: Record<string, string> = {},
   seconds = 10,
-  options: { connections?: number; path?: () => string } = {},
+  options: { connections?: number; next?: () => { path?: string; headers?: Record<string, string> } } = {},
 ): Promise<Load> {
   const connections = options.connections ?? 100;
-  const nextPath = options.path;
-  const requests: Request[] | undefined = nextPath
-    ? [{ setupRequest: (req: Request) => ({ ...req, path: nextPath() }) }]
+  const next = options.next;
+  const requests: Request[] | undefined = next
+    ? [
+        {
+          setupRequest: (req: Request) => {
+            const change = next();
+            return { ...req, ...change, headers: { ...req.headers, ...change.headers } };
+          },
+        },
+      ]
     : undefined;
   await autocannon({ url, connections, duration: 2, headers, requests }); // warm-up
   const result = await autocannon({ url, connections, duration: seconds, headers, requests });

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,9 @@ import { createLogger } from '../launcher/src/log.js';
 import { freePorts } from '../launcher/src/ports.js';
 import { startStack } from '../launcher/src/stack.js';
 import { FAKE_V3_KEY, startFakeTmdb } from '../tests/helpers/fake-tmdb.js';
+import { createTestDatabase, dropTestDatabase } from '../tests/helpers/stack.js';
 import { type CatalogFigures, catalogBench, printCatalog, type WebFigures, webBench } from './catalog.js';
+import { generateDataset, libraryBench, printLibrary } from './library.js';
 import { type Load, load } from './load.js';
 
 /**
@@ -116,11 +119,65 @@ function treeMemory(rootPid: number): { rssMb: number; pssMb: number; byName: Re
 
 let ROOT = '';
 
+/** The bare Hono worker that every ratio is measured against. */
+async function buildBaseline(dataDir: string): Promise<string> {
+  const modulePath = join(dataDir, 'baseline.js');
+  await build({
+    entryPoints: [join(ROOT, 'bench/baseline.ts')],
+    outfile: modulePath,
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    mainFields: ['module', 'main'],
+    logLevel: 'warning',
+  });
+  return modulePath;
+}
+
+/** The library on the machine's PostgreSQL, filled with a large household's data. */
+async function libraryOnMachinePostgres(seconds: number): Promise<void> {
+  const databaseUrl = await createTestDatabase('sokoul_bench');
+  const dataDir = tempDataDir();
+  const jwtSecret = randomBytes(32).toString('hex');
+  const env = { ...(await benchEnv(dataDir)), DATABASE_URL: databaseUrl, JWT_SECRET: jwtSecret };
+  const [baselinePort = 0] = await freePorts(1);
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  const stack = await startStack(loadConfig(ROOT, env), log, {
+    baseline: { modulePath: await buildBaseline(dataDir), port: baselinePort },
+  });
+  process.env = saved;
+  try {
+    console.log('\nGenerating the library dataset on the machine PostgreSQL…');
+    const userIds = await generateDataset(databaseUrl, (line) => console.log(line));
+    const figures = await libraryBench({
+      stackUrl: stack.url,
+      baselineUrl: `http://127.0.0.1:${baselinePort}/`,
+      databaseUrl,
+      jwtSecret,
+      userIds,
+      seconds,
+    });
+    printLibrary(figures);
+    console.log(JSON.stringify({ library: { ...figures, plans: undefined } }));
+  } finally {
+    await stack.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+    await dropTestDatabase(databaseUrl);
+  }
+}
+
+/** `npm run bench [seconds] [foundation|library]`: every section by default. */
 export async function main(root: string, args: string[]): Promise<void> {
   ROOT = root;
-  const seconds = Number(args[0] ?? 10);
+  const seconds = Number(args.find((a) => /^\d+$/.test(a)) ?? 10);
+  const only = args.find((a) => !/^\d+$/.test(a));
   await buildAll(ROOT, log);
+  if (!only || only === 'foundation') await foundationAndCatalog(seconds);
+  if (!only || only === 'library') await libraryOnMachinePostgres(seconds);
+}
 
+async function foundationAndCatalog(seconds: number): Promise<void> {
   // 1. Cold start, first run (initdb included) and restart on existing data.
   const coldDir = tempDataDir();
   const env = await benchEnv(coldDir);
@@ -135,16 +192,7 @@ export async function main(root: string, args: string[]): Promise<void> {
 
   // 3. Throughput against a bare Hono route on the same workerd.
   const dataDir = tempDataDir();
-  const baselineModule = join(dataDir, 'baseline.js');
-  await build({
-    entryPoints: [join(ROOT, 'bench/baseline.ts')],
-    outfile: baselineModule,
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    mainFields: ['module', 'main'],
-    logLevel: 'warning',
-  });
+  const baselineModule = await buildBaseline(dataDir);
   const fake = await startFakeTmdb({ latencyMs: 50 });
   const stackEnv = {
     ...(await benchEnv(dataDir)),

@@ -1,3 +1,4 @@
+import type { ErrorBody } from '@sokoul/contracts';
 import { describe, expect, it } from 'vitest';
 import { api, memberSession } from './helpers/api.js';
 
@@ -54,8 +55,15 @@ describe('bad input gets a clear 4xx JSON error', () => {
     expect(type.status).toBe(400);
     const limit = await api('GET', '/tasks?limit=100000', { token: member.accessToken });
     expect(limit.status).toBe(400);
-    const cursor = await api('GET', "/tasks?cursor=';DROP TABLE tasks;--", { token: member.accessToken });
-    expect(cursor.status).toBe(200);
+    const cursor = await api<ErrorBody>('GET', "/tasks?cursor=';DROP TABLE tasks;--", {
+      token: member.accessToken,
+    });
+    expect(cursor.status).toBe(400);
+    expect(cursor.body.error).toMatchObject({
+      code: 'validation_failed',
+      message: expect.stringContaining('cursor'),
+    });
+    expect((await api('GET', '/tasks', { token: member.accessToken })).status).toBe(200);
   });
 
   it('never leaks a stack trace', async () => {

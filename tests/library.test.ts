@@ -191,7 +191,9 @@ describe.each(['library', 'favorites', 'watchlist'] as const)('/%s', (list) => {
     const films = PersonalList.parse(
       (await call(user, 'GET', `/${list}?type=movie&sort=year&order=asc`)).body,
     );
-    expect(films.items.map((i) => i.media.title)).toEqual(['Matrix', 'Fight Club']);
+    expect(films.items.map((i) => i.media.title).sort()).toEqual(['Fight Club', 'Matrix']);
+    const byYear = PersonalList.parse((await call(user, 'GET', `/${list}?sort=year&order=asc`)).body);
+    expect(byYear.items.map((i) => i.media.year)).toEqual([1999, 1999, 2008]);
     const found = PersonalList.parse((await call(user, 'GET', `/${list}?q=club`)).body);
     expect(found.items.map((i) => i.media.tmdbId)).toEqual([550]);
     const page1 = PersonalList.parse((await call(user, 'GET', `/${list}?limit=2`)).body);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Image, MediaType } from './catalog.js';
+import { PageCursor } from './cursor.js';
 
 /** The household's titles (`/media`) and each user's lists, progress and history. */
 
@@ -34,7 +35,7 @@ export type Media = z.infer<typeof Media>;
 const Title = z.string().trim().min(1, 'is required').max(500);
 const Year = z.coerce.number().int().min(1874).max(2100);
 const Limit = z.coerce.number().int().min(1).max(100).default(50);
-const Cursor = z.string().max(300).optional();
+const Cursor = PageCursor.optional();
 const Order = z.enum(['asc', 'desc']).optional();
 const TmdbId = z.coerce.number().int().positive().max(999_999_999);
 
@@ -73,23 +74,28 @@ export type UpdateMediaRequest = z.infer<typeof UpdateMediaRequest>;
 export const MediaSort = z.enum(['added', 'title', 'year', 'relevance']);
 export type MediaSort = z.infer<typeof MediaSort>;
 
-export const ListMediaQuery = z.object({
-  type: MediaType.optional(),
-  /** A TMDB genre id or a genre name. */
-  genre: z.string().trim().min(1).max(100).optional(),
-  year: Year.optional(),
-  hasFiles: z
-    .enum(['true', 'false'])
-    .transform((v) => v === 'true')
-    .optional(),
-  /** Fuzzy title search (typos and partial words welcome). */
-  q: z.string().trim().min(1).max(200).optional(),
-  /** Default: relevance with `q`, else the most recently added first. */
-  sort: MediaSort.optional(),
-  order: Order,
-  limit: Limit,
-  cursor: Cursor,
-});
+export const ListMediaQuery = z
+  .object({
+    type: MediaType.optional(),
+    /** A TMDB genre id or a genre name. */
+    genre: z.string().trim().min(1).max(100).optional(),
+    year: Year.optional(),
+    hasFiles: z
+      .enum(['true', 'false'])
+      .transform((v) => v === 'true')
+      .optional(),
+    /** Fuzzy title search (typos and partial words welcome). */
+    q: z.string().trim().min(1).max(200).optional(),
+    /** Default: relevance with `q`, else the most recently added first. */
+    sort: MediaSort.optional(),
+    order: Order,
+    limit: Limit,
+    cursor: Cursor,
+  })
+  .refine((v) => v.sort !== 'relevance' || v.q !== undefined, {
+    message: 'relevance needs q',
+    path: ['sort'],
+  });
 export type ListMediaQuery = z.infer<typeof ListMediaQuery>;
 
 export const MediaList = z.object({ media: z.array(Media), nextCursor: z.string().nullable() });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PageCursor } from './cursor.js';
 
 export const TaskStatus = z.enum(['pending', 'running', 'done', 'failed', 'cancelled']);
 export type TaskStatus = z.infer<typeof TaskStatus>;
@@ -42,7 +43,7 @@ export const ListTasksQuery = z.object({
   type: z.string().max(64).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   /** Opaque cursor from the previous page. */
-  cursor: z.string().max(200).optional(),
+  cursor: PageCursor.optional(),
 });
 export type ListTasksQuery = z.infer<typeof ListTasksQuery>;
 

@@ -1,30 +1,10 @@
 import { DurableObject } from 'cloudflare:workers';
+import type { SqlBatchResult, SqlParam, SqlResult, SqlRow, SqlStatement } from '@sokoul/contracts';
 import postgres from 'postgres';
 import type { Env } from './env.js';
 import { createLogger, errorMessage } from './log.js';
 
-export type SqlParam =
-  | string
-  | number
-  | boolean
-  | null
-  | Date
-  | string[]
-  | number[]
-  | Record<string, unknown>;
-export type SqlRow = Record<string, unknown>;
-export interface SqlStatement {
-  text: string;
-  params?: readonly SqlParam[];
-}
-
-/** What crosses the RPC boundary: postgres errors keep their SQLSTATE so callers can map them. */
-export type SqlResult =
-  | { ok: true; rows: SqlRow[]; count: number }
-  | { ok: false; code: string; message: string; constraint?: string };
-export type SqlBatchResult =
-  | { ok: true; results: { rows: SqlRow[]; count: number }[] }
-  | { ok: false; code: string; message: string; constraint?: string };
+export type { SqlBatchResult, SqlParam, SqlResult, SqlRow, SqlStatement };
 
 /**
  * Owns the PostgreSQL pool. Stateless handlers cannot keep sockets between requests on workerd, and

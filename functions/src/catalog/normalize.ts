@@ -196,7 +196,7 @@ function read<S extends z.ZodType>(schema: S, data: unknown): z.infer<S> {
 // ---- images ----
 
 /** The widths TMDB serves for each kind of picture (its /configuration `*_sizes`). */
-const WIDTHS = {
+export const WIDTHS = {
   poster: [92, 154, 185, 342, 500, 780],
   backdrop: [300, 780, 1280],
   profile: [45, 185],

@@ -1,8 +1,6 @@
-import type { ContinueItem, EpisodeList, HistoryEntry, HistoryQuery, Progress } from '@sokoul/contracts';
-import type { Normalizer } from '../catalog/normalize.js';
-import { decodeCursor, encodeCursor } from '../http/cursor.js';
-import type { Db } from '../infra/db.js';
-import { MEDIA_COLUMNS, type MediaRow, mediaFromRow } from '../media/repository.js';
+import type { EpisodeList, HistoryQuery, Progress } from '@sokoul/contracts';
+import type { Db } from '../infra/sql.js';
+import { isoJson, mediaJson, pageBody, progressJson } from '../media/json.js';
 
 interface ProgressRow {
   position_seconds: number;
@@ -64,69 +62,59 @@ export async function forgetProgress(db: Db, userId: string, mediaId: string): P
   );
 }
 
-type JoinedRow = ProgressRow & { item: MediaRow; series: MediaRow | null };
-
-/** Media columns as one JSON object per row (same keys as the columns), for joins of two media. */
-const mediaJson = (alias: string) =>
-  `(SELECT to_jsonb(x) FROM (SELECT ${MEDIA_COLUMNS} FROM media m WHERE m.id = ${alias}) x)`;
-
-/** The user's history, most recent first. */
+/** The user's history, most recent first, as the JSON text of a `HistoryList`. */
 export async function listHistory(
   db: Db,
-  images: Normalizer,
+  imageBase: string,
   userId: string,
   query: HistoryQuery,
-): Promise<{ items: HistoryEntry[]; nextCursor: string | null }> {
-  const cursor = decodeCursor(query.cursor);
-  const rows = await db.query<JoinedRow & { media_id: string }>(
-    `SELECT wh.media_id, wh.position_seconds, wh.duration_seconds, wh.completed, wh.updated_at,
-       ${mediaJson('wh.media_id')} AS item,
-       ${mediaJson('i.parent_id')} AS series
-     FROM watch_history wh
-     JOIN media i ON i.id = wh.media_id
-     WHERE wh.user_id = $1
-       AND ($2::text IS NULL OR i.media_type = $2)
-       AND ($3::timestamptz IS NULL OR (wh.updated_at, wh.media_id) < ($3::timestamptz, $4::uuid))
-     ORDER BY wh.updated_at DESC, wh.media_id DESC
-     LIMIT $5`,
-    [userId, query.type ?? null, cursor?.[0] ?? null, cursor?.[1] ?? null, query.limit + 1],
+): Promise<string> {
+  const ordering = 'wh.updated_at DESC, wh.media_id DESC';
+  const [row] = await db.query<{ body: string }>(
+    pageBody(
+      `SELECT wh.updated_at AS sort_value, wh.media_id AS cursor_id,
+         jsonb_build_object('media', ${mediaJson('i', '$6')},
+           'series', CASE WHEN s.id IS NULL THEN NULL ELSE ${mediaJson('s', '$6')} END,
+           'progress', ${progressJson('wh')}) AS item,
+         row_number() OVER (ORDER BY ${ordering}) AS rn
+       FROM watch_history wh
+       JOIN media i ON i.id = wh.media_id
+       LEFT JOIN media s ON s.id = i.parent_id
+       WHERE wh.user_id = $1
+         AND ($2::text IS NULL OR i.media_type = $2)
+         AND ($3::timestamptz IS NULL OR (wh.updated_at, wh.media_id) < ($3::timestamptz, $4::uuid))
+       ORDER BY ${ordering}
+       LIMIT $5 + 1`,
+      'items',
+      '$5',
+    ),
+    [
+      userId,
+      query.type ?? null,
+      query.cursor?.[0] ?? null,
+      query.cursor?.[1] ?? null,
+      query.limit,
+      imageBase,
+    ],
   );
-  const page = rows.slice(0, query.limit);
-  const last = page[page.length - 1];
-  return {
-    items: page.map((row) => ({
-      media: mediaFromRow(images, row.item),
-      series: row.series ? mediaFromRow(images, row.series) : null,
-      progress: progressFromRow(row),
-    })),
-    nextCursor:
-      rows.length > query.limit && last
-        ? encodeCursor(new Date(last.updated_at).toISOString(), last.media_id)
-        : null,
-  };
+  return row?.body ?? '{"items":[],"nextCursor":null}';
 }
 
 /** How far back "continue watching" looks: enough for any household, bounded for speed. */
 const RECENT_WINDOW = 200;
 
 /**
- * "Continue watching": per film or series, the most recent activity. A film or episode left
- * midway is resumed; a finished episode is followed by the next one the user has not finished.
+ * "Continue watching" as the JSON text of a `ContinueList`: per film or series, the most recent
+ * activity. A film or episode left midway is resumed; a finished episode is followed by the next
+ * one the user has not finished.
  */
 export async function listContinue(
   db: Db,
-  images: Normalizer,
+  imageBase: string,
   userId: string,
   limit: number,
-): Promise<ContinueItem[]> {
-  const rows = await db.query<
-    ProgressRow & {
-      reason: 'resume' | 'next';
-      item: MediaRow;
-      series: MediaRow | null;
-      last_at: string | Date;
-    }
-  >(
+): Promise<string> {
+  const [row] = await db.query<{ body: string }>(
     `WITH recent AS (
        SELECT wh.media_id, wh.position_seconds, wh.duration_seconds, wh.completed, wh.updated_at,
               m.parent_id, m.season_number, m.episode_number
@@ -155,21 +143,19 @@ export async function listContinue(
        ORDER BY l.updated_at DESC
        LIMIT $2
      )
-     SELECT CASE WHEN p.next_id IS NULL THEN 'resume' ELSE 'next' END AS reason,
-            p.position_seconds, p.duration_seconds, p.completed, p.updated_at, p.updated_at AS last_at,
-            ${mediaJson('coalesce(p.next_id, p.media_id)')} AS item,
-            ${mediaJson('p.parent_id')} AS series
+     SELECT json_build_object('items', coalesce(json_agg(jsonb_build_object(
+         'reason', CASE WHEN p.next_id IS NULL THEN 'resume' ELSE 'next' END,
+         'media', ${mediaJson('i', '$3')},
+         'series', CASE WHEN s.id IS NULL THEN NULL ELSE ${mediaJson('s', '$3')} END,
+         'progress', CASE WHEN p.next_id IS NULL THEN ${progressJson('p')} END,
+         'lastWatchedAt', ${isoJson('p.updated_at')}
+       ) ORDER BY p.updated_at DESC), '[]'::json))::text AS body
      FROM picked p
-     ORDER BY p.updated_at DESC`,
-    [userId, limit],
+     JOIN media i ON i.id = coalesce(p.next_id, p.media_id)
+     LEFT JOIN media s ON s.id = p.parent_id`,
+    [userId, limit, imageBase],
   );
-  return rows.map((row) => ({
-    reason: row.reason,
-    media: mediaFromRow(images, row.item),
-    series: row.series ? mediaFromRow(images, row.series) : null,
-    progress: row.reason === 'resume' ? progressFromRow(row) : null,
-    lastWatchedAt: new Date(row.last_at).toISOString(),
-  }));
+  return row?.body ?? '{"items":[]}';
 }
 
 /** A series' episodes by season, with their files and the user's progress; null if no such series. */

@@ -11,7 +11,7 @@ import type { AppEnv } from '../context.js';
 import { ApiError, notFound } from '../http/errors.js';
 import { readId, readJson, readQuery } from '../http/validation.js';
 import { findEpisode, mediaKind } from '../media/repository.js';
-import { ensureFromTmdb, imagesOf } from '../media/service.js';
+import { ensureFromTmdb, jsonBody } from '../media/service.js';
 import { forgetProgress, listContinue, listHistory, recordProgress } from './repository.js';
 
 /** Clocks drift; a report from further in the future than this is refused rather than trusted. */
@@ -61,19 +61,26 @@ export const historyRoutes = new Hono<AppEnv>()
     return c.json(body);
   })
   .get('/', async (c) =>
-    c.json(
-      await listHistory(c.var.infra.db, imagesOf(c), c.var.principal.userId, readQuery(c, HistoryQuery)),
+    jsonBody(
+      c,
+      await listHistory(
+        c.var.infra.db,
+        c.var.config.TMDB_IMAGE_BASE_URL,
+        c.var.principal.userId,
+        readQuery(c, HistoryQuery),
+      ),
     ),
   )
   .get('/continue', async (c) =>
-    c.json({
-      items: await listContinue(
+    jsonBody(
+      c,
+      await listContinue(
         c.var.infra.db,
-        imagesOf(c),
+        c.var.config.TMDB_IMAGE_BASE_URL,
         c.var.principal.userId,
         readQuery(c, ContinueQuery).limit,
       ),
-    }),
+    ),
   )
   .delete('/:mediaId', async (c) => {
     const mediaId = readId(c, 'mediaId', 'Media');

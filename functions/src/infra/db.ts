@@ -7,18 +7,9 @@ import {
   type SqlStatement,
 } from '@sokoul/durable-objects';
 import { ApiError, unavailable } from '../http/errors.js';
+import type { Db } from './sql.js';
 
-export type { SqlParam, SqlStatement };
-
-/** The database as domain code sees it. Rows are typed by the repository that wrote the SQL. */
-export interface Db {
-  query<T>(text: string, params?: readonly SqlParam[]): Promise<T[]>;
-  /** Affected row count, for statements without RETURNING. */
-  execute(text: string, params?: readonly SqlParam[]): Promise<number>;
-  /** All statements in one transaction; returns each statement's rows. */
-  transaction(statements: readonly SqlStatement[]): Promise<Record<string, unknown>[][]>;
-  ping(): Promise<void>;
-}
+export type { Db, SqlParam, SqlStatement };
 
 /** SQLSTATE classes that mean the database itself is unreachable or shutting down. */
 const isOutage = (code: string) => code === 'CONNECTION' || code.startsWith('08') || code.startsWith('57');

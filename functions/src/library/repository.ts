@@ -1,15 +1,7 @@
-import type {
-  LibraryStatus,
-  ListEntry,
-  MediaType,
-  PersonalListName,
-  PersonalListQuery,
-} from '@sokoul/contracts';
-import type { Normalizer } from '../catalog/normalize.js';
+import type { LibraryStatus, MediaType, PersonalListName, PersonalListQuery } from '@sokoul/contracts';
 import { progressFromRow } from '../history/repository.js';
-import { decodeCursor, encodeCursor } from '../http/cursor.js';
-import type { Db } from '../infra/db.js';
-import { MEDIA_COLUMNS, type MediaRow, mediaFromRow } from '../media/repository.js';
+import type { Db } from '../infra/sql.js';
+import { isoJson, mediaJson, pageBody } from '../media/json.js';
 
 /** The three personal lists share one shape; only these table names ever reach the SQL. */
 const TABLES: Record<PersonalListName, string> = {
@@ -61,45 +53,46 @@ const SORTS = {
   year: { expr: 'coalesce(m.year, 0)', type: 'int', order: 'desc' },
 } as const;
 
-/** One user's list, filtered and keyset-paged; the default order (newest first) uses its index. */
+/**
+ * One user's list, filtered and keyset-paged, as the JSON text of a `PersonalList`; the default
+ * order (newest first) walks its index.
+ */
 export async function listEntries(
   db: Db,
-  images: Normalizer,
+  imageBase: string,
   list: PersonalListName,
   userId: string,
   query: PersonalListQuery,
-): Promise<{ items: ListEntry[]; nextCursor: string | null }> {
+): Promise<string> {
   const sort = SORTS[query.sort];
   const order = query.order ?? sort.order;
-  const cursor = decodeCursor(query.cursor);
-  const rows = await db.query<MediaRow & { added_at: string | Date; sort_value: string | number | Date }>(
-    `SELECT ${MEDIA_COLUMNS}, l.added_at, ${sort.expr} AS sort_value
-     FROM ${TABLES[list]} l JOIN media m ON m.id = l.media_id
-     WHERE l.user_id = $1
-       AND ($2::text IS NULL OR m.media_type = $2)
-       AND ($3::text IS NULL OR m.title ILIKE '%' || $3 || '%' OR m.original_title ILIKE '%' || $3 || '%')
-       AND ($4::${sort.type} IS NULL OR (${sort.expr}, l.media_id) ${order === 'asc' ? '>' : '<'} ($4::${sort.type}, $5::uuid))
-     ORDER BY ${sort.expr} ${order}, l.media_id ${order}
-     LIMIT $6`,
+  const ordering = `${sort.expr} ${order}, l.media_id ${order}`;
+  const [row] = await db.query<{ body: string }>(
+    pageBody(
+      `SELECT ${sort.expr} AS sort_value, l.media_id AS cursor_id,
+         jsonb_build_object('media', ${mediaJson('m', '$7')}, 'addedAt', ${isoJson('l.added_at')}) AS item,
+         row_number() OVER (ORDER BY ${ordering}) AS rn
+       FROM ${TABLES[list]} l JOIN media m ON m.id = l.media_id
+       WHERE l.user_id = $1
+         AND ($2::text IS NULL OR m.media_type = $2)
+         AND ($3::text IS NULL OR m.title ILIKE '%' || $3 || '%' OR m.original_title ILIKE '%' || $3 || '%')
+         AND ($4::${sort.type} IS NULL OR (${sort.expr}, l.media_id) ${order === 'asc' ? '>' : '<'} ($4::${sort.type}, $5::uuid))
+       ORDER BY ${ordering}
+       LIMIT $6 + 1`,
+      'items',
+      '$6',
+    ),
     [
       userId,
       query.type ?? null,
       query.q ? query.q.replace(/[\\%_]/g, (ch) => `\\${ch}`) : null,
-      cursor?.[0] ?? null,
-      cursor?.[1] ?? null,
-      query.limit + 1,
+      query.cursor?.[0] ?? null,
+      query.cursor?.[1] ?? null,
+      query.limit,
+      imageBase,
     ],
   );
-  const page = rows.slice(0, query.limit);
-  const last = page[page.length - 1];
-  const sortValue = (value: string | number | Date) => (value instanceof Date ? value.toISOString() : value);
-  return {
-    items: page.map((row) => ({
-      media: mediaFromRow(images, row),
-      addedAt: new Date(row.added_at).toISOString(),
-    })),
-    nextCursor: rows.length > query.limit && last ? encodeCursor(sortValue(last.sort_value), last.id) : null,
-  };
+  return row?.body ?? '{"items":[],"nextCursor":null}';
 }
 
 /** A details page's whole state for the user, in one query. */

@@ -4,7 +4,7 @@ import { requireAuth } from '../auth/principal.js';
 import type { AppEnv } from '../context.js';
 import { notFound } from '../http/errors.js';
 import { readId, readJson, readMediaType, readQuery, readTmdbId } from '../http/validation.js';
-import { imagesOf, mediaResponse, resolveRef } from '../media/service.js';
+import { jsonBody, mediaResponse, resolveRef } from '../media/service.js';
 import { addToList, libraryStatus, listEntries, removeFromList } from './repository.js';
 
 const NAMES: Record<PersonalListName, string> = {
@@ -23,10 +23,11 @@ function personalList(list: PersonalListName) {
       return c.json({ media: await mediaResponse(c, mediaId), addedAt }, created ? 201 : 200);
     })
     .get('/', async (c) =>
-      c.json(
+      jsonBody(
+        c,
         await listEntries(
           c.var.infra.db,
-          imagesOf(c),
+          c.var.config.TMDB_IMAGE_BASE_URL,
           list,
           c.var.principal.userId,
           readQuery(c, PersonalListQuery),

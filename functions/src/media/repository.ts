@@ -4,88 +4,26 @@ import type {
   Media,
   MediaFile,
   MediaKind,
-  MediaList,
   UpdateMediaRequest,
 } from '@sokoul/contracts';
-import type { Normalizer } from '../catalog/normalize.js';
-import { decodeCursor, encodeCursor } from '../http/cursor.js';
-import { ApiError } from '../http/errors.js';
-import type { Db } from '../infra/db.js';
+import type { Db } from '../infra/sql.js';
+import { mediaJson, pageBody } from './json.js';
 
-export interface MediaRow {
-  id: string;
-  tmdb_id: number | null;
-  media_type: MediaKind;
-  title: string;
-  original_title: string | null;
-  year: number | null;
-  overview: string;
-  poster_path: string | null;
-  backdrop_path: string | null;
-  genre_ids: number[];
-  genres: string[];
-  runtime_minutes: number | null;
-  parent_id: string | null;
-  season_number: number | null;
-  episode_number: number | null;
-  air_date: string | Date | null;
-  file_count: number | string;
-  created_at: string | Date;
-  updated_at: string | Date;
+/** One title as the API answers it; `imageBase` is TMDB_IMAGE_BASE_URL. */
+export async function findMedia(db: Db, imageBase: string, id: string): Promise<Media | undefined> {
+  const [row] = await db.query<{ media: Media }>(
+    `SELECT ${mediaJson('m', '$2')} AS media FROM media m WHERE m.id = $1`,
+    [id, imageBase],
+  );
+  return row?.media;
 }
 
-/** Files of the title itself, or of all its episodes for a series. */
-const FILE_COUNT = `(SELECT count(*) FROM media_files f WHERE f.media_id = m.id
-   OR (m.media_type = 'tv' AND f.media_id IN (SELECT e.id FROM media e WHERE e.parent_id = m.id)))::int`;
-
-/** Every column `mediaFromRow` reads, for a `media m` in the FROM clause (arrays as JSON: the driver parses those). */
-export const MEDIA_COLUMNS = `m.id, m.tmdb_id, m.media_type, m.title, m.original_title, m.year, m.overview,
-  m.poster_path, m.backdrop_path, to_jsonb(m.genre_ids) AS genre_ids, to_jsonb(m.genres) AS genres, m.runtime_minutes, m.parent_id, m.season_number,
-  m.episode_number, m.air_date, m.created_at, m.updated_at, ${FILE_COUNT} AS file_count`;
-
-const iso = (value: string | Date) => new Date(value).toISOString();
-const day = (value: string | Date | null) =>
-  value === null ? null : typeof value === 'string' ? value.slice(0, 10) : value.toISOString().slice(0, 10);
-
-export function mediaFromRow(images: Normalizer, row: MediaRow): Media {
-  return {
-    id: row.id,
-    tmdbId: row.tmdb_id,
-    type: row.media_type,
-    title: row.title,
-    originalTitle: row.original_title,
-    year: row.year,
-    overview: row.overview,
-    poster: images.image(row.media_type === 'episode' ? 'still' : 'poster', row.poster_path),
-    backdrop: images.image('backdrop', row.backdrop_path),
-    genreIds: row.genre_ids,
-    genres: row.genres,
-    runtimeMinutes: row.runtime_minutes,
-    parentId: row.parent_id,
-    seasonNumber: row.season_number,
-    episodeNumber: row.episode_number,
-    airDate: day(row.air_date),
-    fileCount: Number(row.file_count),
-    createdAt: iso(row.created_at),
-    updatedAt: iso(row.updated_at),
-  };
-}
-
-export async function findMedia(db: Db, id: string): Promise<MediaRow | undefined> {
-  const [row] = await db.query<MediaRow>(`SELECT ${MEDIA_COLUMNS} FROM media m WHERE m.id = $1`, [id]);
-  return row;
-}
-
-export async function findByTmdb(
-  db: Db,
-  type: 'movie' | 'tv',
-  tmdbId: number,
-): Promise<MediaRow | undefined> {
-  const [row] = await db.query<MediaRow>(
-    `SELECT ${MEDIA_COLUMNS} FROM media m WHERE m.media_type = $1 AND m.tmdb_id = $2 AND m.parent_id IS NULL`,
+export async function findByTmdb(db: Db, type: 'movie' | 'tv', tmdbId: number): Promise<string | undefined> {
+  const [row] = await db.query<{ id: string }>(
+    'SELECT id FROM media WHERE media_type = $1 AND tmdb_id = $2 AND parent_id IS NULL',
     [type, tmdbId],
   );
-  return row;
+  return row?.id;
 }
 
 export async function mediaKind(db: Db, id: string): Promise<MediaKind | undefined> {
@@ -227,32 +165,36 @@ const SORTS = {
   relevance: { expr: `word_similarity($1, ${TITLES})`, type: 'real', order: 'desc' },
 } as const;
 
-/** Films and series (episodes are reached through their series), filtered, sorted, keyset-paged. */
-export async function listMedia(db: Db, images: Normalizer, query: ListMediaQuery): Promise<MediaList> {
-  const sortName = query.sort ?? (query.q ? 'relevance' : 'added');
-  if (sortName === 'relevance' && !query.q) {
-    throw new ApiError(400, 'validation_failed', 'Invalid query: sort relevance needs q');
-  }
-  const sort = SORTS[sortName];
+/**
+ * Films and series (episodes are reached through their series), filtered, sorted and keyset-paged,
+ * as the JSON text of a `MediaList`.
+ */
+export async function listMedia(db: Db, imageBase: string, query: ListMediaQuery): Promise<string> {
+  const sort = SORTS[query.sort ?? (query.q ? 'relevance' : 'added')];
   const order = query.order ?? sort.order;
-  const cursor = decodeCursor(query.cursor);
   const genreId = query.genre && /^\d+$/.test(query.genre) ? Number(query.genre) : null;
   const genreName = query.genre && genreId === null ? query.genre.toLowerCase() : null;
-  const rows = await db.query<MediaRow & { sort_value: string | number | Date }>(
-    `SELECT ${MEDIA_COLUMNS}, ${sort.expr} AS sort_value
-     FROM media m
-     WHERE m.parent_id IS NULL
-       AND ($1::text IS NULL OR $1 <% ${TITLES})
-       AND ($2::text IS NULL OR m.media_type = $2)
-       AND ($3::int IS NULL OR m.genre_ids @> ARRAY[$3::int])
-       AND ($4::text IS NULL OR EXISTS (SELECT 1 FROM unnest(m.genres) g WHERE lower(g) = $4))
-       AND ($5::int IS NULL OR m.year = $5)
-       AND ($6::boolean IS NULL OR $6 = EXISTS (
-             SELECT 1 FROM media_files f WHERE f.media_id = m.id
-                OR f.media_id IN (SELECT e.id FROM media e WHERE e.parent_id = m.id)))
-       AND ($7::${sort.type} IS NULL OR (${sort.expr}, m.id) ${order === 'asc' ? '>' : '<'} ($7::${sort.type}, $8::uuid))
-     ORDER BY ${sort.expr} ${order}, m.id ${order}
-     LIMIT $9`,
+  const ordering = `${sort.expr} ${order}, m.id ${order}`;
+  const [row] = await db.query<{ body: string }>(
+    pageBody(
+      `SELECT ${sort.expr} AS sort_value, m.id AS cursor_id, ${mediaJson('m', '$10')} AS item,
+         row_number() OVER (ORDER BY ${ordering}) AS rn
+       FROM media m
+       WHERE m.parent_id IS NULL
+         AND ($1::text IS NULL OR $1 <% ${TITLES})
+         AND ($2::text IS NULL OR m.media_type = $2)
+         AND ($3::int IS NULL OR m.genre_ids @> ARRAY[$3::int])
+         AND ($4::text IS NULL OR EXISTS (SELECT 1 FROM unnest(m.genres) g WHERE lower(g) = $4))
+         AND ($5::int IS NULL OR m.year = $5)
+         AND ($6::boolean IS NULL OR $6 = EXISTS (
+               SELECT 1 FROM media_files f WHERE f.media_id = m.id
+                  OR f.media_id IN (SELECT e.id FROM media e WHERE e.parent_id = m.id)))
+         AND ($7::${sort.type} IS NULL OR (${sort.expr}, m.id) ${order === 'asc' ? '>' : '<'} ($7::${sort.type}, $8::uuid))
+       ORDER BY ${ordering}
+       LIMIT $9 + 1`,
+      'media',
+      '$9',
+    ),
     [
       query.q ?? null,
       query.type ?? null,
@@ -260,18 +202,13 @@ export async function listMedia(db: Db, images: Normalizer, query: ListMediaQuer
       genreName,
       query.year ?? null,
       query.hasFiles ?? null,
-      cursor?.[0] ?? null,
-      cursor?.[1] ?? null,
-      query.limit + 1,
+      query.cursor?.[0] ?? null,
+      query.cursor?.[1] ?? null,
+      query.limit,
+      imageBase,
     ],
   );
-  const page = rows.slice(0, query.limit);
-  const last = page[page.length - 1];
-  const sortValue = (value: string | number | Date) => (value instanceof Date ? value.toISOString() : value);
-  return {
-    media: page.map((row) => mediaFromRow(images, row)),
-    nextCursor: rows.length > query.limit && last ? encodeCursor(sortValue(last.sort_value), last.id) : null,
-  };
+  return row?.body ?? '{"media":[],"nextCursor":null}';
 }
 
 // ---- files ----
@@ -306,7 +243,7 @@ const fileFromRow = (row: FileRow): MediaFile => ({
   durationSeconds: row.duration_seconds,
   quality: row.quality,
   origin: row.origin,
-  addedAt: iso(row.added_at),
+  addedAt: new Date(row.added_at).toISOString(),
 });
 
 /** A film's files, or every file of a series' episodes. */

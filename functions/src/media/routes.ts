@@ -12,7 +12,7 @@ import { ApiError, notFound } from '../http/errors.js';
 import { readId, readJson, readQuery } from '../http/validation.js';
 import { isUniqueViolation } from '../infra/db.js';
 import * as repo from './repository.js';
-import { createMedia, imagesOf, mediaResponse, requireMedia } from './service.js';
+import { createMedia, jsonBody, mediaResponse, requireMedia } from './service.js';
 
 /** The household's titles: everyone reads and adds; changing or removing them is for admins. */
 export const mediaRoutes = new Hono<AppEnv>()
@@ -22,7 +22,10 @@ export const mediaRoutes = new Hono<AppEnv>()
     return c.json(await mediaResponse(c, id), created ? 201 : 200);
   })
   .get('/', async (c) =>
-    c.json(await repo.listMedia(c.var.infra.db, imagesOf(c), readQuery(c, ListMediaQuery))),
+    jsonBody(
+      c,
+      await repo.listMedia(c.var.infra.db, c.var.config.TMDB_IMAGE_BASE_URL, readQuery(c, ListMediaQuery)),
+    ),
   )
   .get('/:id', async (c) => c.json(await mediaResponse(c, readId(c, 'id', 'Media'))))
   .patch('/:id', requireAdmin, async (c) => {

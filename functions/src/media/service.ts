@@ -7,7 +7,6 @@ import {
   TvDetails,
 } from '@sokoul/contracts';
 import type { Context } from 'hono';
-import { createImages } from '../catalog/normalize.js';
 import { createCatalog } from '../catalog/service.js';
 import type { AppEnv } from '../context.js';
 import { notFound } from '../http/errors.js';
@@ -16,7 +15,6 @@ import {
   findByTmdb,
   findMedia,
   insertMedia,
-  mediaFromRow,
   mediaKind,
   type NewEpisode,
   type NewMedia,
@@ -44,7 +42,7 @@ export async function ensureFromTmdb(
 ): Promise<{ id: string; created: boolean }> {
   const db = c.var.infra.db;
   const existing = await findByTmdb(db, ref.type, ref.tmdbId);
-  if (existing) return { id: existing.id, created: false };
+  if (existing) return { id: existing, created: false };
   const catalog = catalogFor(c);
   if (ref.type === 'movie') {
     const movie = MovieDetails.parse(JSON.parse((await catalog.movie(ref.tmdbId)).body));
@@ -125,14 +123,16 @@ export async function requireMedia(db: Db, id: string): Promise<void> {
   if (!(await mediaKind(db, id))) throw notFound('Media');
 }
 
-export const imagesOf = (c: Context<AppEnv>) => createImages(c.var.config.TMDB_IMAGE_BASE_URL);
-
 /** A media row as the API answers it. */
 export async function mediaResponse(c: Context<AppEnv>, id: string) {
-  const row = await findMedia(c.var.infra.db, id);
-  if (!row) throw notFound('Media');
-  return mediaFromRow(imagesOf(c), row);
+  const media = await findMedia(c.var.infra.db, c.var.config.TMDB_IMAGE_BASE_URL, id);
+  if (!media) throw notFound('Media');
+  return media;
 }
+
+/** A page of JSON text built by the database, sent as it is. */
+export const jsonBody = (c: Context<AppEnv>, body: string) =>
+  c.body(body, 200, { 'content-type': 'application/json; charset=utf-8' });
 
 /** The media a request points at: an existing id, or a TMDB title added on the way. */
 export async function resolveRef(c: Context<AppEnv>, ref: MediaRef): Promise<string> {

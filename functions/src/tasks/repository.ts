@@ -1,11 +1,12 @@
 import {
+  encodeCursor,
   TASK_COLUMNS as COLUMNS,
   type ListTasksQuery,
   type Task,
   type TaskRow,
   taskFromRow as toTask,
 } from '@sokoul/contracts';
-import type { Db } from '../infra/db.js';
+import type { Db } from '../infra/sql.js';
 
 export async function insertTask(
   db: Db,
@@ -35,7 +36,7 @@ export async function listTasks(
   userId: string,
   query: ListTasksQuery,
 ): Promise<{ tasks: Task[]; nextCursor: string | null }> {
-  const cursor = query.cursor ? decodeCursor(query.cursor) : null;
+  const cursor = query.cursor;
   const rows = await db.query<TaskRow>(
     `SELECT ${COLUMNS} FROM tasks
      WHERE user_id = $1
@@ -48,14 +49,14 @@ export async function listTasks(
       userId,
       query.status ?? null,
       query.type ?? null,
-      cursor?.createdAt ?? null,
-      cursor?.id ?? null,
+      cursor?.[0] ?? null,
+      cursor?.[1] ?? null,
       query.limit + 1,
     ],
   );
   const page = rows.slice(0, query.limit).map(toTask);
   const last = page[page.length - 1];
-  return { tasks: page, nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null };
+  return { tasks: page, nextCursor: rows.length > query.limit && last ? encodeCursor(last.createdAt, last.id) : null };
 }
 
 /** Cancels a pending or running task; returns undefined when it is not the user's or already finished. */
@@ -75,14 +76,4 @@ export async function failTask(db: Db, id: string, error: string): Promise<Task 
     [id, error],
   );
   return row && toTask(row);
-}
-
-function encodeCursor(task: Task): string {
-  return Buffer.from(`${task.createdAt}|${task.id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: string; id: string } | null {
-  const [createdAt, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  if (!createdAt || !id || Number.isNaN(Date.parse(createdAt)) || !/^[0-9a-f-]{36}$/.test(id)) return null;
-  return { createdAt, id };
 }
