@@ -10,6 +10,7 @@ import { requireAuth } from '../auth/principal.js';
 import type { AppEnv } from '../context.js';
 import { ApiError, notFound } from '../http/errors.js';
 import { readId, readJson, readQuery } from '../http/validation.js';
+import { forUser, userDataChanged } from '../infra/user-data.js';
 import { findEpisode, mediaKind } from '../media/repository.js';
 import { ensureFromTmdb, jsonBody } from '../media/service.js';
 import { forgetProgress, listContinue, listHistory, recordProgress } from './repository.js';
@@ -57,34 +58,35 @@ export const historyRoutes = new Hono<AppEnv>()
       completed,
       at: at.toISOString(),
     });
+    if (result.applied) await userDataChanged(c.var.infra.cache, c.var.principal.userId);
     const body: RecordProgressResponse = { mediaId, ...result };
     return c.json(body);
   })
-  .get('/', async (c) =>
-    jsonBody(
+  .get('/', async (c) => {
+    const query = readQuery(c, HistoryQuery);
+    const { userId } = c.var.principal;
+    return jsonBody(
       c,
-      await listHistory(
-        c.var.infra.db,
-        c.var.config.TMDB_IMAGE_BASE_URL,
-        c.var.principal.userId,
-        readQuery(c, HistoryQuery),
+      await forUser(c.var.infra.cache, userId, `history${new URL(c.req.url).search}`, () =>
+        listHistory(c.var.infra.db, c.var.config.TMDB_IMAGE_BASE_URL, userId, query),
       ),
-    ),
-  )
-  .get('/continue', async (c) =>
-    jsonBody(
+    );
+  })
+  .get('/continue', async (c) => {
+    const { limit } = readQuery(c, ContinueQuery);
+    const { userId } = c.var.principal;
+    return jsonBody(
       c,
-      await listContinue(
-        c.var.infra.db,
-        c.var.config.TMDB_IMAGE_BASE_URL,
-        c.var.principal.userId,
-        readQuery(c, ContinueQuery).limit,
+      await forUser(c.var.infra.cache, userId, `continue:${limit}`, () =>
+        listContinue(c.var.infra.db, c.var.config.TMDB_IMAGE_BASE_URL, userId, limit),
       ),
-    ),
-  )
+    );
+  })
   .delete('/:mediaId', async (c) => {
     const mediaId = readId(c, 'mediaId', 'Media');
-    if (!(await forgetProgress(c.var.infra.db, c.var.principal.userId, mediaId)))
+    if (!(await forgetProgress(c.var.infra.db, c.var.principal.userId, mediaId))) {
       throw notFound('This title in your history');
+    }
+    await userDataChanged(c.var.infra.cache, c.var.principal.userId);
     return c.body(null, 204);
   });

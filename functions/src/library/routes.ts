@@ -4,6 +4,7 @@ import { requireAuth } from '../auth/principal.js';
 import type { AppEnv } from '../context.js';
 import { notFound } from '../http/errors.js';
 import { readId, readJson, readMediaType, readQuery, readTmdbId } from '../http/validation.js';
+import { forUser, userDataChanged } from '../infra/user-data.js';
 import { jsonBody, mediaResponse, resolveRef } from '../media/service.js';
 import { addToList, libraryStatus, listEntries, removeFromList } from './repository.js';
 
@@ -20,33 +21,39 @@ function personalList(list: PersonalListName) {
     .post('/', async (c) => {
       const mediaId = await resolveRef(c, await readJson(c, MediaRef));
       const { addedAt, created } = await addToList(c.var.infra.db, list, c.var.principal.userId, mediaId);
+      if (created) await userDataChanged(c.var.infra.cache, c.var.principal.userId);
       return c.json({ media: await mediaResponse(c, mediaId), addedAt }, created ? 201 : 200);
     })
-    .get('/', async (c) =>
-      jsonBody(
+    .get('/', async (c) => {
+      const query = readQuery(c, PersonalListQuery);
+      const { userId } = c.var.principal;
+      return jsonBody(
         c,
-        await listEntries(
-          c.var.infra.db,
-          c.var.config.TMDB_IMAGE_BASE_URL,
-          list,
-          c.var.principal.userId,
-          readQuery(c, PersonalListQuery),
+        await forUser(c.var.infra.cache, userId, `${list}${new URL(c.req.url).search}`, () =>
+          listEntries(c.var.infra.db, c.var.config.TMDB_IMAGE_BASE_URL, list, userId, query),
         ),
-      ),
-    )
+      );
+    })
     .delete('/:mediaId', async (c) => {
       const mediaId = readId(c, 'mediaId', 'Media');
       if (!(await removeFromList(c.var.infra.db, list, c.var.principal.userId, mediaId))) {
         throw notFound(`This title in your ${NAMES[list]}`);
       }
+      await userDataChanged(c.var.infra.cache, c.var.principal.userId);
       return c.body(null, 204);
     });
 }
 
-export const libraryRoutes = personalList('library').get('/status/:tmdbId/:type', async (c) =>
-  c.json(
-    await libraryStatus(c.var.infra.db, c.var.principal.userId, readTmdbId(c, 'tmdbId'), readMediaType(c)),
-  ),
-);
+export const libraryRoutes = personalList('library').get('/status/:tmdbId/:type', async (c) => {
+  const tmdbId = readTmdbId(c, 'tmdbId');
+  const type = readMediaType(c);
+  const { userId } = c.var.principal;
+  return jsonBody(
+    c,
+    await forUser(c.var.infra.cache, userId, `status:${type}:${tmdbId}`, async () =>
+      JSON.stringify(await libraryStatus(c.var.infra.db, userId, tmdbId, type)),
+    ),
+  );
+});
 export const favoritesRoutes = personalList('favorites');
 export const watchlistRoutes = personalList('watchlist');

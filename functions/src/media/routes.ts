@@ -11,6 +11,7 @@ import { listEpisodes } from '../history/repository.js';
 import { ApiError, notFound } from '../http/errors.js';
 import { readId, readJson, readQuery } from '../http/validation.js';
 import { isUniqueViolation } from '../infra/db.js';
+import { titlesChanged } from '../infra/user-data.js';
 import * as repo from './repository.js';
 import { createMedia, jsonBody, mediaResponse, requireMedia } from './service.js';
 
@@ -32,10 +33,12 @@ export const mediaRoutes = new Hono<AppEnv>()
     const id = readId(c, 'id', 'Media');
     if (!(await repo.updateMedia(c.var.infra.db, id, await readJson(c, UpdateMediaRequest))))
       throw notFound('Media');
+    await titlesChanged(c.var.infra.cache);
     return c.json(await mediaResponse(c, id));
   })
   .delete('/:id', requireAdmin, async (c) => {
     if (!(await repo.deleteMedia(c.var.infra.db, readId(c, 'id', 'Media')))) throw notFound('Media');
+    await titlesChanged(c.var.infra.cache);
     return c.body(null, 204);
   })
   .get('/:id/files', async (c) => {
@@ -48,7 +51,9 @@ export const mediaRoutes = new Hono<AppEnv>()
     const input = await readJson(c, CreateMediaFileRequest);
     await requireMedia(c.var.infra.db, id);
     try {
-      return c.json(await repo.insertFile(c.var.infra.db, id, input), 201);
+      const file = await repo.insertFile(c.var.infra.db, id, input);
+      await titlesChanged(c.var.infra.cache);
+      return c.json(file, 201);
     } catch (error) {
       if (isUniqueViolation(error))
         throw new ApiError(409, 'conflict', 'A file with this path is already known');
@@ -62,6 +67,7 @@ export const mediaRoutes = new Hono<AppEnv>()
       readId(c, 'fileId', 'File'),
     );
     if (!removed) throw notFound('File');
+    await titlesChanged(c.var.infra.cache);
     return c.body(null, 204);
   })
   .get('/:id/episodes', async (c) => {

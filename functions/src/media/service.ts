@@ -11,6 +11,7 @@ import { createCatalog } from '../catalog/service.js';
 import type { AppEnv } from '../context.js';
 import { notFound } from '../http/errors.js';
 import type { Db } from '../infra/db.js';
+import { titlesChanged } from '../infra/user-data.js';
 import {
   findByTmdb,
   findMedia,
@@ -40,6 +41,13 @@ export async function ensureFromTmdb(
   c: Context<AppEnv>,
   ref: TmdbRef,
 ): Promise<{ id: string; created: boolean }> {
+  const result = await storeFromTmdb(c, ref);
+  // A new title changes other users' answers (its status now has an id).
+  if (result.created) await titlesChanged(c.var.infra.cache);
+  return result;
+}
+
+async function storeFromTmdb(c: Context<AppEnv>, ref: TmdbRef): Promise<{ id: string; created: boolean }> {
   const db = c.var.infra.db;
   const existing = await findByTmdb(db, ref.type, ref.tmdbId);
   if (existing) return { id: existing, created: false };
@@ -115,7 +123,9 @@ export async function createMedia(
     genres: input.genres ?? [],
     runtimeMinutes: input.runtimeMinutes ?? null,
   };
-  return insertMedia(c.var.infra.db, manual);
+  const result = await insertMedia(c.var.infra.db, manual);
+  await titlesChanged(c.var.infra.cache);
+  return result;
 }
 
 /** A media id from a request must exist; anything else is a 404 like a missing one. */

@@ -1,6 +1,6 @@
 import {
-  encodeCursor,
   TASK_COLUMNS as COLUMNS,
+  encodeCursor,
   type ListTasksQuery,
   type Task,
   type TaskRow,
@@ -56,7 +56,10 @@ export async function listTasks(
   );
   const page = rows.slice(0, query.limit).map(toTask);
   const last = page[page.length - 1];
-  return { tasks: page, nextCursor: rows.length > query.limit && last ? encodeCursor(last.createdAt, last.id) : null };
+  return {
+    tasks: page,
+    nextCursor: rows.length > query.limit && last ? encodeCursor(last.createdAt, last.id) : null,
+  };
 }
 
 /** Cancels a pending or running task; returns undefined when it is not the user's or already finished. */
