@@ -35,8 +35,10 @@ CREATE UNIQUE INDEX media_episode_key ON media (parent_id, season_number, episod
 CREATE INDEX media_list_added_idx ON media (created_at DESC, id DESC) WHERE parent_id IS NULL;
 CREATE INDEX media_list_title_idx ON media (lower(title), id) WHERE parent_id IS NULL;
 CREATE INDEX media_genres_idx ON media USING gin (genre_ids) WHERE parent_id IS NULL;
--- Fuzzy `q`: trigram index over both titles.
+-- Fuzzy `q`: trigram index over both titles. Without a pending list (fastupdate off): titles are
+-- written rarely and searched often, and a long pending list is scanned by every search.
 CREATE INDEX media_title_trgm_idx ON media USING gin ((title || ' ' || coalesce(original_title, '')) gin_trgm_ops)
+  WITH (fastupdate = off)
   WHERE parent_id IS NULL;
 
 -- Files on disk; a title can have several (a 4K and a 1080p copy).

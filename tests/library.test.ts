@@ -160,12 +160,18 @@ describe('media', () => {
 
   it('lets admins edit and delete titles', async () => {
     const created = await call<Media>(alice, 'POST', '/media', { type: 'tv', title: 'Série maison' });
+    await call(alice, 'POST', '/watchlist', { mediaId: created.body.id });
+    const before = PersonalList.parse((await call(alice, 'GET', '/watchlist?q=maison')).body);
+    expect(before.items.map((i) => i.media.title)).toEqual(['Série maison']);
     const edited = await call<Media>(admin, 'PATCH', `/media/${created.body.id}`, {
       title: 'Série de la maison',
       year: 2024,
     });
     expect(edited.status).toBe(200);
     expect(edited.body).toMatchObject({ title: 'Série de la maison', year: 2024 });
+    // Lists are kept per user between writes; an edited title shows in them at once.
+    const after = PersonalList.parse((await call(alice, 'GET', '/watchlist?q=maison')).body);
+    expect(after.items.map((i) => i.media.title)).toEqual(['Série de la maison']);
     expect((await call(admin, 'DELETE', `/media/${created.body.id}`)).status).toBe(204);
     expect((await call(alice, 'GET', `/media/${created.body.id}`)).status).toBe(404);
   });

@@ -2,32 +2,41 @@ import type { Cache } from './cache.js';
 
 /**
  * Per-user answers (lists, history, "continue watching") kept in the isolate while the user's data
- * version in the shared cache is unchanged. Every write to a user's data sets a new version after
- * it commits, in Redis or the Durable Object, so every instance sees it on its next read: a read
- * costs one cache lookup instead of a database query. Titles edited by an admin change answers for
- * everyone; that global version is re-read at most every GLOBAL_CHECK_MS.
+ * version is unchanged. Every write to a user's data sets a new version after it commits, here and
+ * in the shared cache (Redis or the Durable Object): this instance sees it at once, other instances
+ * within CHECK_MS, when they read the shared version again. Titles edited by an admin change
+ * answers for everyone; that version is shared the same way.
  */
 const MAX_ENTRIES = 5000;
 const VERSION_TTL_SECONDS = 30 * 86_400;
-const GLOBAL_CHECK_MS = 2000;
+const CHECK_MS = 1000;
 const entries = new Map<string, { version: string; body: string }>();
-let global: { version: string; checkedAt: number } | null = null;
+/** Versions as last read from the shared cache (bounded like the entries). */
+const versions = new Map<string, { version: string; checkedAt: number }>();
 
 const userKey = (userId: string) => `user-data:${userId}`;
 const GLOBAL_KEY = 'user-data:*';
 
-async function versionOf(cache: Cache, key: string): Promise<string> {
+async function sharedVersion(cache: Cache, key: string): Promise<string> {
   const current = await cache.get(key);
   if (current) return current;
   await cache.add(key, crypto.randomUUID(), VERSION_TTL_SECONDS);
   return (await cache.get(key)) ?? 'unknown';
 }
 
-async function globalVersion(cache: Cache): Promise<string> {
-  if (!global || Date.now() - global.checkedAt > GLOBAL_CHECK_MS) {
-    global = { version: await versionOf(cache, GLOBAL_KEY), checkedAt: Date.now() };
+async function versionOf(cache: Cache, key: string): Promise<string> {
+  const known = versions.get(key);
+  if (known && Date.now() - known.checkedAt < CHECK_MS) return known.version;
+  return remember(key, await sharedVersion(cache, key));
+}
+
+function remember(key: string, version: string): string {
+  if (versions.size >= MAX_ENTRIES) {
+    const oldest = versions.keys().next().value;
+    if (oldest !== undefined) versions.delete(oldest);
   }
-  return global.version;
+  versions.set(key, { version, checkedAt: Date.now() });
+  return version;
 }
 
 /** `compute` runs only when this user's data (or any title) changed since the answer was kept. */
@@ -37,7 +46,10 @@ export async function forUser(
   key: string,
   compute: () => Promise<string>,
 ): Promise<string> {
-  const [mine, everyone] = await Promise.all([versionOf(cache, userKey(userId)), globalVersion(cache)]);
+  const [mine, everyone] = await Promise.all([
+    versionOf(cache, userKey(userId)),
+    versionOf(cache, GLOBAL_KEY),
+  ]);
   const version = `${mine}/${everyone}`;
   const entryKey = `${userId}\u0000${key}`;
   const kept = entries.get(entryKey);
@@ -53,12 +65,16 @@ export async function forUser(
 
 /** After a write to one user's lists or progress has committed. */
 export async function userDataChanged(cache: Cache, userId: string): Promise<void> {
-  await cache.set(userKey(userId), crypto.randomUUID(), VERSION_TTL_SECONDS);
+  await changed(cache, userKey(userId));
 }
 
 /** After a change to shared titles or files, which appear in every user's answers. */
 export async function titlesChanged(cache: Cache): Promise<void> {
+  await changed(cache, GLOBAL_KEY);
+}
+
+async function changed(cache: Cache, key: string): Promise<void> {
   const version = crypto.randomUUID();
-  await cache.set(GLOBAL_KEY, version, VERSION_TTL_SECONDS);
-  global = { version, checkedAt: Date.now() };
+  await cache.set(key, version, VERSION_TTL_SECONDS);
+  remember(key, version);
 }
