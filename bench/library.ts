@@ -166,6 +166,7 @@ export interface LibraryFigures {
   continueWatching: Load;
   libraryFirstPage: Load;
   fuzzySearch: Load;
+  single: Load[];
   plans: Record<string, string[]>;
 }
 
@@ -203,12 +204,32 @@ export async function libraryBench(opts: {
       () => `/media?q=${encodeURIComponent(fuzzyQuery(1 + ((q++ * 7919) % 80_000)))}&limit=20`,
     ),
   });
+  // One connection: the latency of a request on its own, without queueing behind 49 others.
+  const single = [];
+  for (const [name, next] of [
+    ['continue (1 connection)', asNextUser('/watch-history/continue')],
+    ['/library (1 connection)', asNextUser('/library?limit=50')],
+    [
+      'fuzzy (1 connection)',
+      asNextUserEach(
+        () => `/media?q=${encodeURIComponent(fuzzyQuery(3 + ((q++ * 7919) % 80_000)))}&limit=20`,
+      ),
+    ],
+  ] as const) {
+    single.push(
+      await load(name, opts.stackUrl, {}, Math.max(3, Math.round(opts.seconds / 2)), {
+        connections: 1,
+        next,
+      }),
+    );
+  }
   return {
     rows: SIZES,
     baseline,
     continueWatching,
     libraryFirstPage,
     fuzzySearch,
+    single,
     plans: await plans(opts.databaseUrl, opts.userIds[0] ?? ''),
   };
 }
@@ -229,6 +250,8 @@ export function printLibrary(figures: LibraryFigures): void {
     console.log(row(r));
   }
   console.log('(targets: p99 < 15 ms for continue and /library, < 30 ms for fuzzy search)');
+  console.log('\nroute                            req/s     p50 ms   p99 ms   ratio   non-2xx');
+  for (const r of figures.single) console.log(row(r));
   for (const [name, plan] of Object.entries(figures.plans)) {
     console.log(`\nQuery plan, ${name}:`);
     for (const line of plan) console.log(`  ${line}`);

@@ -1,3 +1,5 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../launcher/src/log.js';
@@ -22,12 +24,31 @@ describe('migrations on the machine PostgreSQL', () => {
     const sql = postgres(url, { max: 1, onnotice: () => {} });
     try {
       const rows = await sql<{ name: string }[]>`SELECT name FROM pgmigrations ORDER BY run_on`;
-      expect(rows.map((r) => r.name)).toEqual(['1764000000000_foundation']);
+      const files = readdirSync(join(ROOT, 'migrations'))
+        .filter((f) => f.endsWith('.sql'))
+        .map((f) => f.replace(/\.sql$/, ''))
+        .sort();
+      expect(rows.map((r) => r.name)).toEqual(files);
       const tables = await sql<{ table_name: string }[]>`
         SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`;
       expect(tables.map((t) => t.table_name)).toEqual(
-        expect.arrayContaining(['users', 'refresh_tokens', 'api_keys', 'tasks', 'settings', 'invites']),
+        expect.arrayContaining([
+          'users',
+          'refresh_tokens',
+          'api_keys',
+          'tasks',
+          'settings',
+          'invites',
+          'media',
+          'media_files',
+          'library',
+          'favorites',
+          'watchlist',
+          'watch_history',
+        ]),
       );
+      const extensions = await sql<{ extname: string }[]>`SELECT extname FROM pg_extension`;
+      expect(extensions.map((e) => e.extname)).toContain('pg_trgm');
       const [version] = await sql<{ server_version_num: string }[]>`SHOW server_version_num`;
       expect(Number(version?.server_version_num)).toBeGreaterThanOrEqual(150000);
     } finally {

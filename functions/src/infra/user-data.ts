@@ -8,6 +8,9 @@ import type { Cache } from './cache.js';
  * answers for everyone; that version is shared the same way.
  */
 const MAX_ENTRIES = 5000;
+/** Bodies kept, in UTF-16 code units (about bytes for these ASCII-heavy JSON texts ×2). */
+const MAX_CHARS = 16 * 1024 * 1024;
+let keptChars = 0;
 const VERSION_TTL_SECONDS = 30 * 86_400;
 const CHECK_MS = 1000;
 const entries = new Map<string, { version: string; body: string }>();
@@ -55,11 +58,17 @@ export async function forUser(
   const kept = entries.get(entryKey);
   if (kept && kept.version === version) return kept.body;
   const body = await compute();
-  if (entries.size >= MAX_ENTRIES) {
-    const oldest = entries.keys().next().value;
-    if (oldest !== undefined) entries.delete(oldest);
+  if (kept) keptChars -= kept.body.length;
+  entries.delete(entryKey);
+  // Oldest first out, within both an entry count and a size budget (the isolate's heap is shared).
+  while (entries.size > 0 && (entries.size >= MAX_ENTRIES || keptChars + body.length > MAX_CHARS)) {
+    const [oldestKey, oldest] = entries.entries().next().value ?? [];
+    if (oldestKey === undefined || oldest === undefined) break;
+    entries.delete(oldestKey);
+    keptChars -= oldest.body.length;
   }
   entries.set(entryKey, { version, body });
+  keptChars += body.length;
   return body;
 }
 
