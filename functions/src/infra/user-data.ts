@@ -8,8 +8,8 @@ import type { Cache } from './cache.js';
  * answers for everyone; that version is shared the same way.
  */
 const MAX_ENTRIES = 5000;
-/** Bodies kept, in UTF-16 code units (about bytes for these ASCII-heavy JSON texts ×2). */
-const MAX_CHARS = 16 * 1024 * 1024;
+/** Characters of bodies kept (V8 stores these mostly-ASCII texts at one byte per character). */
+const MAX_CHARS = 32 * 1024 * 1024;
 let keptChars = 0;
 const VERSION_TTL_SECONDS = 30 * 86_400;
 const CHECK_MS = 1000;
