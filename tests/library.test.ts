@@ -487,6 +487,23 @@ describe('security: every personal row belongs to its owner', () => {
     expect((await call(bob, 'DELETE', `/watch-history/${film.id}`)).status).toBe(404);
     const aliceHistory = HistoryList.parse((await call(alice, 'GET', '/watch-history?limit=100')).body);
     expect(aliceHistory.items.map((i) => i.media.id)).toContain(film.id);
+
+    // Episode progress on a series page is the caller's own.
+    await call(alice, 'POST', '/watch-history', {
+      tmdbId: 94605,
+      type: 'tv',
+      seasonNumber: 1,
+      episodeNumber: 1,
+      positionSeconds: 2400,
+      durationSeconds: 2400,
+    });
+    const arcane = await addFromTmdb(94605, 'tv');
+    const seenByAlice = EpisodeList.parse((await call(alice, 'GET', `/media/${arcane.id}/episodes`)).body);
+    expect(seenByAlice.seasons[1]?.episodes[0]?.progress?.completed).toBe(true);
+    const seenByBob = EpisodeList.parse((await call(bob, 'GET', `/media/${arcane.id}/episodes`)).body);
+    expect(seenByBob.seasons.flatMap((s) => s.episodes).every((e) => e.progress === null)).toBe(true);
+    const bobStatus = LibraryStatus.parse((await call(bob, 'GET', '/library/status/94605/tv')).body);
+    expect(bobStatus.episodes).toEqual([]);
   });
 
   it('keeps shared titles editable by admins only', async () => {
