@@ -14,6 +14,7 @@ import { createTestDatabase, dropTestDatabase } from '../tests/helpers/stack.js'
 import { type CatalogFigures, catalogBench, printCatalog, type WebFigures, webBench } from './catalog.js';
 import { generateDataset, libraryBench, printLibrary } from './library.js';
 import { type Load, load } from './load.js';
+import { parserBench, printParser } from './parser.js';
 
 /**
  * Sokoul's benchmarks (foundation, catalog, web). Figures are printed, never asserted: the machine is shared, so throughput
@@ -167,12 +168,17 @@ async function libraryOnMachinePostgres(seconds: number): Promise<void> {
   }
 }
 
-/** `npm run bench [seconds] [foundation|library]`: every section by default. */
+/** `npm run bench [seconds] [parser|foundation|library]`: every section by default. */
 export async function main(root: string, args: string[]): Promise<void> {
   ROOT = root;
   const seconds = Number(args.find((a) => /^\d+$/.test(a)) ?? 10);
   const only = args.find((a) => !/^\d+$/.test(a));
   await buildAll(ROOT, log);
+  if (!only || only === 'parser') {
+    const parser = parserBench(Math.min(seconds, 5));
+    printParser(parser);
+    console.log(JSON.stringify({ parser }));
+  }
   if (!only || only === 'foundation') await foundationAndCatalog(seconds);
   if (!only || only === 'library') await libraryOnMachinePostgres(seconds);
 }

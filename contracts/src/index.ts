@@ -7,5 +7,6 @@ export * from './events.js';
 export * from './health.js';
 export * from './library.js';
 export * from './nats.js';
+export * from './search.js';
 export * from './sql.js';
 export * from './tasks.js';

@@ -2,6 +2,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '@sokoul/contracts';
+import { parseRelease } from '@sokoul/torrent-node/release';
 import { buildAll } from './build.js';
 import { loadConfig, type ResolvedConfig } from './config.js';
 import { createLogger } from './log.js';
@@ -18,6 +19,7 @@ const USAGE = `Usage: sokoul <command>
   user create --email E --password P [--name N] [--admin]
                                     create an account (or reset its password; --admin promotes it)
   build [--force]                   build the worker bundle, the web app and torrent-node
+  parse-release TITLE...            print what each release title says, one JSON object per line
 
 Configuration comes from the environment and .env; see .env.example.`;
 
@@ -67,6 +69,16 @@ async function start(config: ResolvedConfig, only: Role | undefined): Promise<vo
 
 export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
+  // Needs no configuration: a tool for checking how Sokoul reads a title.
+  if (command === 'parse-release') {
+    if (rest.length === 0) {
+      process.stderr.write('sokoul: parse-release needs at least one title\n');
+      process.exitCode = 2;
+      return;
+    }
+    for (const title of rest) process.stdout.write(`${JSON.stringify(parseRelease(title))}\n`);
+    return;
+  }
   try {
     const config = loadConfig(ROOT);
     switch (command) {

@@ -1,0 +1,91 @@
+import { z } from 'zod';
+
+/** What a release title says about itself, as `parseRelease` reads it. */
+
+export const Resolution = z.enum(['2160p', '1080p', '720p', '576p', '480p']);
+export type Resolution = z.infer<typeof Resolution>;
+
+export const ReleaseSource = z.enum([
+  'CAM',
+  'TS',
+  'TC',
+  'SCR',
+  'DVD',
+  'HDTV',
+  'WEB-DL',
+  'WEBRip',
+  'BluRay',
+  'Remux',
+]);
+export type ReleaseSource = z.infer<typeof ReleaseSource>;
+
+export const VideoCodec = z.enum(['H.264', 'H.265', 'AV1', 'VP9', 'XviD', 'MPEG-2']);
+export type VideoCodec = z.infer<typeof VideoCodec>;
+
+export const HdrFormat = z.enum(['HDR10', 'HDR10+', 'DV', 'HLG']);
+export type HdrFormat = z.infer<typeof HdrFormat>;
+
+export const AudioCodec = z.enum([
+  'TrueHD',
+  'DTS-HD MA',
+  'DTS-X',
+  'DTS',
+  'EAC3',
+  'AC3',
+  'AAC',
+  'FLAC',
+  'Opus',
+  'MP3',
+  'PCM',
+]);
+export type AudioCodec = z.infer<typeof AudioCodec>;
+
+/** The French scene's language tags, as they appear in titles. */
+export const FrenchTag = z.enum([
+  'FRENCH',
+  'TRUEFRENCH',
+  'VFF',
+  'VFQ',
+  'VFI',
+  'VF2',
+  'VOSTFR',
+  'MULTI',
+  'SUBFRENCH',
+]);
+export type FrenchTag = z.infer<typeof FrenchTag>;
+
+export const ParsedRelease = z.object({
+  /** The raw title as given. */
+  raw: z.string(),
+  title: z.string(),
+  /** Lower-case, accents and punctuation removed: what titles are compared on. */
+  normalizedTitle: z.string(),
+  year: z.number().int().nullable(),
+  seasons: z.array(z.number().int()),
+  episodes: z.array(z.number().int()),
+  /** A whole season (or several) in one release. */
+  fullSeason: z.boolean(),
+  /** Anime numbering without seasons ("One Piece - 1071"). */
+  absoluteEpisodes: z.array(z.number().int()),
+  resolution: Resolution.nullable(),
+  source: ReleaseSource.nullable(),
+  videoCodec: VideoCodec.nullable(),
+  hdr: z.array(HdrFormat),
+  /** Bit depth when stated (10-bit encodes). */
+  bitDepth: z.number().int().nullable(),
+  audioCodec: AudioCodec.nullable(),
+  atmos: z.boolean(),
+  audioChannels: z.string().nullable(),
+  /** ISO 639-1 audio languages the title states; `multi` when it says several without naming them. */
+  languages: z.array(z.string()),
+  subtitles: z.array(z.string()),
+  frenchTags: z.array(FrenchTag),
+  multi: z.boolean(),
+  edition: z.string().nullable(),
+  proper: z.boolean(),
+  repack: z.boolean(),
+  /** PROPER/REPACK count: REPACK2 is 2. */
+  revision: z.number().int(),
+  group: z.string().nullable(),
+});
+export type ParsedRelease = z.infer<typeof ParsedRelease>;

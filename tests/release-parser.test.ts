@@ -1,0 +1,447 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { ParsedRelease } from '@sokoul/contracts';
+import { describe, expect, it } from 'vitest';
+import { normalizeTitle, parseRelease } from '../torrent-node/src/search/release.js';
+import { ROOT } from './helpers/stack.js';
+
+/** Release titles as indexers list them, with what each must read as (only the fields given). */
+const CASES: [string, Partial<ParsedRelease>][] = [
+  // Films, English scene.
+  [
+    'The.Matrix.1999.1080p.BluRay.x264-SPARKS',
+    {
+      title: 'The Matrix',
+      year: 1999,
+      resolution: '1080p',
+      source: 'BluRay',
+      videoCodec: 'H.264',
+      group: 'SPARKS',
+    },
+  ],
+  [
+    'Inception.2010.2160p.UHD.BluRay.REMUX.HDR.HEVC.Atmos-EPSiLON',
+    {
+      title: 'Inception',
+      year: 2010,
+      resolution: '2160p',
+      source: 'Remux',
+      hdr: ['HDR10'],
+      videoCodec: 'H.265',
+      atmos: true,
+      group: 'EPSiLON',
+    },
+  ],
+  [
+    'Dune.Part.Two.2024.2160p.WEB-DL.DDP5.1.Atmos.DV.HDR10+.H.265-FLUX',
+    {
+      title: 'Dune Part Two',
+      year: 2024,
+      source: 'WEB-DL',
+      audioCodec: 'EAC3',
+      audioChannels: '5.1',
+      atmos: true,
+      hdr: ['HDR10+', 'DV'],
+      videoCodec: 'H.265',
+      group: 'FLUX',
+    },
+  ],
+  [
+    'Oppenheimer.2023.1080p.WEBRip.x265.10bit.AAC5.1-YTS',
+    {
+      title: 'Oppenheimer',
+      source: 'WEBRip',
+      bitDepth: 10,
+      audioCodec: 'AAC',
+      audioChannels: '5.1',
+      group: 'YTS',
+    },
+  ],
+  [
+    'Blade.Runner.2049.2017.1080p.BluRay.DTS-HD.MA.7.1.x264-DON',
+    { title: 'Blade Runner 2049', year: 2017, audioCodec: 'DTS-HD MA', audioChannels: '7.1', group: 'DON' },
+  ],
+  ['1917.2019.720p.BluRay.x264-SPARKS', { title: '1917', year: 2019, resolution: '720p' }],
+  ['2012.2009.1080p.BluRay.x264', { title: '2012', year: 2009, group: null }],
+  [
+    '2001.A.Space.Odyssey.1968.REMASTERED.1080p.BluRay.x264',
+    { title: '2001 A Space Odyssey', year: 1968, edition: 'Remastered' },
+  ],
+  [
+    'Blade.Runner.1982.The.Final.Cut.1080p.BluRay.x264-AMIABLE',
+    { title: 'Blade Runner', year: 1982, edition: 'Final Cut' },
+  ],
+  ['Aliens.1986.Special.Edition.1080p.BluRay.x264', { title: 'Aliens', edition: 'Special Edition' }],
+  [
+    'The.Lord.of.the.Rings.The.Fellowship.of.the.Ring.2001.EXTENDED.2160p.UHD.BluRay.x265.10bit.HDR.TrueHD.7.1.Atmos-SWTYBLZ',
+    {
+      title: 'The Lord of the Rings The Fellowship of the Ring',
+      year: 2001,
+      edition: 'Extended',
+      audioCodec: 'TrueHD',
+      audioChannels: '7.1',
+      atmos: true,
+      bitDepth: 10,
+    },
+  ],
+  [
+    'Kingdom.of.Heaven.2005.Directors.Cut.1080p.BluRay.x264',
+    { title: 'Kingdom of Heaven', edition: "Director's Cut" },
+  ],
+  ['Apocalypse.Now.1979.Final.Cut.UNRATED.1080p.BluRay', { title: 'Apocalypse Now', year: 1979 }],
+  ['Avatar.2009.IMAX.1080p.BluRay.x264', { title: 'Avatar', edition: 'IMAX' }],
+  [
+    'Seven.Samurai.1954.Criterion.1080p.BluRay.x264-CtrlHD',
+    { title: 'Seven Samurai', edition: 'Criterion', group: 'CtrlHD' },
+  ],
+  [
+    'The.Dark.Knight.2008.PROPER.1080p.BluRay.x264-GROUP',
+    { title: 'The Dark Knight', proper: true, revision: 1 },
+  ],
+  [
+    'Tenet.2020.REPACK.1080p.WEB-DL.DD5.1.H264-EVO',
+    { title: 'Tenet', repack: true, audioCodec: 'AC3', audioChannels: '5.1', source: 'WEB-DL' },
+  ],
+  ['Tenet.2020.REPACK2.1080p.WEB-DL.DD5.1.H264-EVO', { repack: true, revision: 2 }],
+  ['Joker.2019.HDCAM.x264-NoGrp', { title: 'Joker', source: 'CAM' }],
+  ['Joker.2019.CAMRip.XviD', { source: 'CAM', videoCodec: 'XviD' }],
+  ['Avengers.Endgame.2019.HDTS.x264-RGB', { source: 'TS' }],
+  ['Avengers.Endgame.2019.TELESYNC.XviD', { source: 'TS' }],
+  ['Frozen.II.2019.HDTC.x264', { title: 'Frozen II', source: 'TC' }],
+  ['The.Irishman.2019.DVDScr.XviD-EVO', { source: 'SCR', videoCodec: 'XviD' }],
+  ['Amelie.2001.DVDRip.XviD-DiAMOND', { title: 'Amelie', source: 'DVD' }],
+  ['Fargo.1996.DVD9.MPEG-2', { source: 'DVD', videoCodec: 'MPEG-2' }],
+  [
+    'Spider-Man.No.Way.Home.2021.1080p.WEB-DL.DDP5.1.H.264-EVO',
+    { title: 'Spider-Man No Way Home', year: 2021, group: 'EVO' },
+  ],
+  [
+    'Mission.Impossible.Dead.Reckoning.Part.One.2023.1080p.AMZN.WEB-DL.DDP5.1.H.264-FLUX',
+    { title: 'Mission Impossible Dead Reckoning Part One', source: 'WEB-DL' },
+  ],
+  ['S.W.A.T.2003.1080p.BluRay.x264', { title: 'S.W.A.T', year: 2003 }],
+  [
+    'Mr.Robot.S01E01.720p.HDTV.x264-KILLERS',
+    { title: 'Mr Robot', seasons: [1], episodes: [1], source: 'HDTV', group: 'KILLERS' },
+  ],
+  [
+    'Le.Fabuleux.Destin.d.Amelie.Poulain.AKA.Amelie.2001.1080p.BluRay',
+    { title: 'Le Fabuleux Destin d Amelie Poulain', year: 2001 },
+  ],
+  [
+    'Parasite (2019) [1080p] [BluRay] [5.1] [YTS.MX]',
+    { title: 'Parasite', year: 2019, resolution: '1080p', source: 'BluRay', audioChannels: '5.1' },
+  ],
+  [
+    'Interstellar (2014) 2160p UHD BluRay x265 HDR Atmos',
+    { title: 'Interstellar', year: 2014, resolution: '2160p' },
+  ],
+  [
+    'www.Torrenting.com - The.Batman.2022.1080p.WEBRip.x264',
+    { title: 'The Batman', year: 2022, source: 'WEBRip' },
+  ],
+  ['[ www.Speed.cd ] - Heat.1995.1080p.BluRay.x264', { title: 'Heat', year: 1995 }],
+  [
+    'The.Godfather.1972.1080p.BluRay.FLAC.1.0.x264-CtrlHD.mkv',
+    { title: 'The Godfather', audioCodec: 'FLAC', audioChannels: '1.0', group: 'CtrlHD' },
+  ],
+  [
+    'Barbie.2023.1080p.WEB.H264-LAMA',
+    { title: 'Barbie', source: 'WEB-DL', videoCodec: 'H.264', group: 'LAMA' },
+  ],
+  ['Poor.Things.2023.2160p.WEB.H265-HUZZAH', { resolution: '2160p', videoCodec: 'H.265' }],
+  [
+    'Everything.Everywhere.All.at.Once.2022.1080p.AV1.Opus.5.1-Retr0',
+    { videoCodec: 'AV1', audioCodec: 'Opus', audioChannels: '5.1' },
+  ],
+  ['Arrival.2016.1080p.BluRay.DTS-X.7.1.x264', { audioCodec: 'DTS-X' }],
+  ['Gravity.2013.3D.1080p.BluRay.Half-SBS.DTS.x264', { title: 'Gravity', audioCodec: 'DTS', group: null }],
+  [
+    'Top.Gun.Maverick.2022.IMAX.2160p.DSNP.WEB-DL.DV.HDR.DDP5.1.Atmos.H.265-FLUX',
+    { hdr: ['HDR10', 'DV'], edition: 'IMAX' },
+  ],
+  ['Drive.2011.HLG.2160p.WEB.H265', { hdr: ['HLG'] }],
+  ['The.Thing.1982.Hi10P.1080p.BluRay', { bitDepth: 10 }],
+
+  // French scene.
+  [
+    'Intouchables.2011.FRENCH.1080p.BluRay.x264-LOST',
+    { title: 'Intouchables', year: 2011, frenchTags: ['FRENCH'], languages: ['fr'], group: 'LOST' },
+  ],
+  [
+    'Le.Diner.de.Cons.1998.TRUEFRENCH.720p.BluRay.x264-FHD',
+    { title: 'Le Diner de Cons', frenchTags: ['TRUEFRENCH'], languages: ['fr'] },
+  ],
+  [
+    'Dune.2021.MULTi.VFF.2160p.WEB-DL.HDR.DDP5.1.Atmos.x265-QTZ',
+    { title: 'Dune', multi: true, frenchTags: ['MULTI', 'VFF'], languages: ['fr'] },
+  ],
+  [
+    'Avatar.The.Way.of.Water.2022.MULTi.VFQ.1080p.BluRay.x264-QC',
+    { frenchTags: ['MULTI', 'VFQ'], multi: true },
+  ],
+  ['Barbie.2023.MULTi.VF2.1080p.WEB.H264-SUPPLY', { frenchTags: ['MULTI', 'VF2'] }],
+  ['Oppenheimer.2023.MULTi.VFI.2160p.WEB-DL.x265', { frenchTags: ['MULTI', 'VFI'] }],
+  [
+    'Shogun.2024.S01E01.VOSTFR.1080p.WEB.H264-FW',
+    {
+      title: 'Shogun',
+      year: 2024,
+      seasons: [1],
+      episodes: [1],
+      frenchTags: ['VOSTFR'],
+      subtitles: ['fr'],
+      languages: [],
+    },
+  ],
+  [
+    'The.Bear.S02.SUBFRENCH.720p.WEB.H264',
+    { title: 'The Bear', seasons: [2], fullSeason: true, frenchTags: ['SUBFRENCH'], subtitles: ['fr'] },
+  ],
+  [
+    'Lupin.S03E01.FRENCH.720p.WEB.H264-FW',
+    { title: 'Lupin', seasons: [3], episodes: [1], languages: ['fr'] },
+  ],
+  [
+    'Astérix.et.Obélix.L.Empire.du.Milieu.2023.FRENCH.1080p.WEB.H264',
+    {
+      title: 'Astérix et Obélix L Empire du Milieu',
+      normalizedTitle: 'asterix et obelix l empire du milieu',
+    },
+  ],
+  [
+    'Kaamelott.Premier.Volet.2021.MULTi.TRUEFRENCH.1080p.BluRay.x264-LOST',
+    { title: 'Kaamelott Premier Volet', frenchTags: ['MULTI', 'TRUEFRENCH'] },
+  ],
+  [
+    'Les.Trois.Mousquetaires.D.Artagnan.2023.VFF.1080p.WEB-DL.DD5.1.H264',
+    { frenchTags: ['VFF'], languages: ['fr'] },
+  ],
+  ['Bac.Nord.2020.FRENCH.720p.HDTV.x264', { source: 'HDTV' }],
+  [
+    'Le.Bureau.des.Legendes.S05.COMPLETE.FRENCH.1080p.WEB.H264-FW',
+    { title: 'Le Bureau des Legendes', seasons: [5], fullSeason: true },
+  ],
+  ['Dix.Pour.Cent.Saison.1.FRENCH.720p.HDTV', { title: 'Dix Pour Cent', seasons: [1], fullSeason: true }],
+  ['Baron.Noir.Saison.1.a.3.FRENCH.1080p.WEB', { title: 'Baron Noir', seasons: [1, 2, 3], fullSeason: true }],
+  ['Engrenages.Integrale.FRENCH.720p.HDTV', { title: 'Engrenages', fullSeason: true }],
+  ['Astrid.et.Raphaelle.S04E05.FRENCH.WEB.x264-TFA', { seasons: [4], episodes: [5] }],
+  ['OSS.117.Rio.ne.repond.plus.2009.FRENCH.DVDRip.XviD', { title: 'OSS 117 Rio ne repond plus', year: 2009 }],
+  ['Titanic.1997.MULTi.ENGLISH.1080p.BluRay', { languages: ['en'], multi: true }],
+  ['Amelie.2001.MULTi.GERMAN.ITALIAN.720p.BluRay', { languages: ['de', 'it'] }],
+
+  // Series.
+  [
+    'Breaking.Bad.S05E14.720p.HDTV.x264-EVOLVE',
+    { title: 'Breaking Bad', seasons: [5], episodes: [14], group: 'EVOLVE' },
+  ],
+  [
+    'Game.of.Thrones.S08E06.The.Iron.Throne.1080p.AMZN.WEB-DL.DDP5.1.H.264-GoT',
+    { title: 'Game of Thrones', seasons: [8], episodes: [6] },
+  ],
+  ['The.Office.US.S02E01E02.720p.BluRay.x264', { title: 'The Office US', seasons: [2], episodes: [1, 2] }],
+  ['Friends.S01E01-E03.DVDRip.XviD', { title: 'Friends', seasons: [1], episodes: [1, 2, 3], source: 'DVD' }],
+  ['Friends.S01E01-03.1080p.BluRay', { episodes: [1, 2, 3] }],
+  ['Lost.S01E24E25.720p.BluRay', { episodes: [24, 25] }],
+  [
+    'Stranger.Things.S04.2160p.NF.WEB-DL.DDP5.1.Atmos.DV.HDR.H.265-FLUX',
+    { title: 'Stranger Things', seasons: [4], fullSeason: true, episodes: [] },
+  ],
+  [
+    'The.Wire.S01-S05.COMPLETE.720p.BluRay.x264',
+    { title: 'The Wire', seasons: [1, 2, 3, 4, 5], fullSeason: true },
+  ],
+  ['The.Sopranos.S01-06.1080p.BluRay', { seasons: [1, 2, 3, 4, 5, 6], fullSeason: true }],
+  ['Seinfeld.Season.4.1080p.WEB-DL', { title: 'Seinfeld', seasons: [4], fullSeason: true }],
+  [
+    'Doctor.Who.2005.S13E01.1080p.WEB.H264',
+    { title: 'Doctor Who', year: 2005, seasons: [13], episodes: [1] },
+  ],
+  [
+    'Doctor Who (2005) - 10x12 - The Doctor Falls',
+    { title: 'Doctor Who', year: 2005, seasons: [10], episodes: [12] },
+  ],
+  ['Sherlock.3x01.The.Empty.Hearse.720p', { title: 'Sherlock', seasons: [3], episodes: [1] }],
+  [
+    'Chernobyl.S01E05.Vichnaya.Pamyat.2160p.HMAX.WEB-DL.DDP5.1.HDR.HEVC-MZABI',
+    { title: 'Chernobyl', hdr: ['HDR10'] },
+  ],
+  [
+    'House.of.the.Dragon.S02E08.1080p.WEB.H264-SuccessfulCrab[TGx]',
+    { title: 'House of the Dragon', seasons: [2], episodes: [8], group: 'SuccessfulCrab' },
+  ],
+  [
+    'The.Mandalorian.S03E08.2160p.DSNP.WEB-DL.DDP5.1.Atmos.DV.HDR.H.265',
+    { source: 'WEB-DL', seasons: [3], episodes: [8] },
+  ],
+  ['Severance.S02E10.REPACK.1080p.ATVP.WEB-DL.DDP5.1.H.264', { repack: true, episodes: [10] }],
+  ['Shameless.US.S11E12.PROPER.720p.WEB.H264', { proper: true }],
+  [
+    'The.Last.of.Us.S01E01.When.Youre.Lost.in.the.Darkness.1080p.HMAX.WEB-DL',
+    { title: 'The Last of Us', seasons: [1], episodes: [1] },
+  ],
+  [
+    'Fallout.S01.COMPLETE.2160p.AMZN.WEB-DL.DDP5.1.HDR10+.H.265',
+    { seasons: [1], fullSeason: true, hdr: ['HDR10+'] },
+  ],
+  [
+    'true.detective.s01e01.1080p.bluray.x264',
+    { title: 'true detective', seasons: [1], episodes: [1], source: 'BluRay' },
+  ],
+  [
+    'The Expanse - S06E01 - Strange Dogs (1080p AMZN WEB-DL x265 10bit)',
+    { title: 'The Expanse', seasons: [6], episodes: [1], bitDepth: 10 },
+  ],
+  [
+    'Band of Brothers (2001) Season 1 S01 1080p BluRay',
+    { title: 'Band of Brothers', year: 2001, seasons: [1], fullSeason: true },
+  ],
+
+  // Anime.
+  [
+    '[SubsPlease] One Piece - 1071 (1080p) [ABCD1234].mkv',
+    { title: 'One Piece', absoluteEpisodes: [1071], group: 'SubsPlease', resolution: '1080p' },
+  ],
+  [
+    '[Erai-raws] Jujutsu Kaisen - 24 [1080p][Multiple Subtitle]',
+    { title: 'Jujutsu Kaisen', absoluteEpisodes: [24], group: 'Erai-raws' },
+  ],
+  [
+    '[HorribleSubs] Boku no Hero Academia - 88 [720p].mkv',
+    { title: 'Boku no Hero Academia', absoluteEpisodes: [88], resolution: '720p' },
+  ],
+  [
+    '[Judas] Vinland Saga - 01-24 (Batch) [1080p][HEVC x265 10bit]',
+    {
+      title: 'Vinland Saga',
+      absoluteEpisodes: Array.from({ length: 24 }, (_, i) => i + 1),
+      videoCodec: 'H.265',
+      bitDepth: 10,
+    },
+  ],
+  ['[SubsPlease] Frieren - 05v2 (1080p) [1234ABCD].mkv', { title: 'Frieren', absoluteEpisodes: [5] }],
+  ['Naruto Shippuden - 500 [1080p]', { title: 'Naruto Shippuden', absoluteEpisodes: [500] }],
+  [
+    '[ASW] Shingeki no Kyojin - The Final Season - 28 [1080p HEVC][AAC]',
+    { title: 'Shingeki no Kyojin - The Final Season', absoluteEpisodes: [28] },
+  ],
+  [
+    'Attack.on.Titan.S04E28.1080p.WEB.H264-SENPAI',
+    { title: 'Attack on Titan', seasons: [4], episodes: [28] },
+  ],
+  [
+    '[Anime Time] Demon Slayer (Season 1) [BD][1080p][HEVC 10bit][Dual Audio]',
+    { title: 'Demon Slayer', seasons: [1], fullSeason: true, multi: true },
+  ],
+];
+
+/** Every field a case does not give must still be well-formed: the parse is a valid contract object. */
+describe('release titles seen on indexers', () => {
+  it.each(CASES)('%s', (raw, expected) => {
+    const parsed = parseRelease(raw);
+    expect(ParsedRelease.parse(parsed)).toEqual(parsed);
+    expect(parsed).toMatchObject(expected);
+  });
+});
+
+/** The same tags in every order and separator style indexers use, on films and episodes. */
+describe('tag combinations', () => {
+  const names: [string, string, number][] = [
+    ['The Matrix', 'The.Matrix', 1999],
+    ['Le Parrain', 'Le.Parrain', 1972],
+    ['Spirited Away', 'Spirited.Away', 2001],
+    ['La Haine', 'La_Haine', 1995],
+    ['No Country for Old Men', 'No.Country.for.Old.Men', 2007],
+  ];
+  const tags: [string, Partial<ParsedRelease>][] = [
+    ['1080p.BluRay.x264-GRP', { resolution: '1080p', source: 'BluRay', videoCodec: 'H.264', group: 'GRP' }],
+    [
+      '2160p.WEB-DL.DDP5.1.HDR.H.265-GRP',
+      {
+        resolution: '2160p',
+        source: 'WEB-DL',
+        audioCodec: 'EAC3',
+        audioChannels: '5.1',
+        hdr: ['HDR10'],
+        videoCodec: 'H.265',
+      },
+    ],
+    ['720p.HDTV.x264-GRP', { resolution: '720p', source: 'HDTV' }],
+    ['MULTi.1080p.WEB.H264-GRP', { multi: true, source: 'WEB-DL' }],
+    ['FRENCH.DVDRip.XviD-GRP', { languages: ['fr'], source: 'DVD', videoCodec: 'XviD' }],
+    ['TRUEFRENCH.1080p.BluRay.DTS.x264-GRP', { frenchTags: ['TRUEFRENCH'], audioCodec: 'DTS' }],
+    [
+      'VOSTFR.720p.WEBRip.AAC2.0.x264-GRP',
+      { subtitles: ['fr'], source: 'WEBRip', audioCodec: 'AAC', audioChannels: '2.0' },
+    ],
+    ['EXTENDED.1080p.BluRay.x264-GRP', { edition: 'Extended' }],
+    ['PROPER.1080p.WEB-DL.H264-GRP', { proper: true }],
+    [
+      '2160p.UHD.BluRay.REMUX.DV.HDR10.TrueHD.Atmos.7.1-GRP',
+      { source: 'Remux', hdr: ['HDR10', 'DV'], audioCodec: 'TrueHD', atmos: true },
+    ],
+    ['HDCAM.x264-GRP', { source: 'CAM' }],
+    ['576p.DVD.x264-GRP', { resolution: '576p', source: 'DVD' }],
+  ];
+  const cases: [string, Partial<ParsedRelease>][] = [];
+  for (const [title, dotted, year] of names) {
+    for (const [suffix, expected] of tags) {
+      // Spaced titles keep the dots inside tags (DDP5.1, H.265).
+      const spaced = (s: string) => s.replace(/\.(?!\d)/g, ' ');
+      cases.push([`${dotted}.${year}.${suffix}`, { ...expected, title, year, seasons: [] }]);
+      cases.push([`${spaced(dotted)} (${year}) ${spaced(suffix)}`, { ...expected, title, year }]);
+      cases.push([
+        `${dotted}.S02E07.${suffix}`,
+        { ...expected, title, year: null, seasons: [2], episodes: [7] },
+      ]);
+    }
+  }
+  it(`reads ${cases.length} generated titles`, () => {
+    const wrong = cases.flatMap(([raw, expected]) => {
+      const parsed = parseRelease(raw);
+      const mismatch = Object.entries(expected).filter(
+        ([key, value]) => JSON.stringify(parsed[key as keyof ParsedRelease]) !== JSON.stringify(value),
+      );
+      return mismatch.length
+        ? [
+            {
+              raw,
+              mismatch: Object.fromEntries(mismatch.map(([k]) => [k, parsed[k as keyof ParsedRelease]])),
+            },
+          ]
+        : [];
+    });
+    expect(wrong).toEqual([]);
+    expect(cases.length).toBeGreaterThan(150);
+  });
+});
+
+describe('titles for matching', () => {
+  it('normalises accents, case, punctuation and ampersands', () => {
+    expect(normalizeTitle("Amélie: L'Été & Co.")).toBe('amelie lete and co');
+    expect(normalizeTitle('Spider-Man: No Way Home')).toBe('spider man no way home');
+  });
+});
+
+describe('sokoul parse-release', () => {
+  it('prints one JSON object per title', () => {
+    const out = execFileSync(
+      process.execPath,
+      [
+        join(ROOT, 'launcher/bin/sokoul.mjs'),
+        'parse-release',
+        'Dune.2021.MULTi.2160p.WEB-DL.x265-QTZ',
+        'Lupin.S03E01.FRENCH.720p.WEB.H264-FW',
+      ],
+      { encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'silent' } },
+    );
+    const lines = out
+      .trim()
+      .split('\n')
+      .map((line) => ParsedRelease.parse(JSON.parse(line)));
+    expect(lines.map((p) => [p.title, p.year, p.seasons, p.episodes, p.group])).toEqual([
+      ['Dune', 2021, [], [], 'QTZ'],
+      ['Lupin', null, [3], [1], 'FW'],
+    ]);
+  });
+});
