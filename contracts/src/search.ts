@@ -89,3 +89,38 @@ export const ParsedRelease = z.object({
   group: z.string().nullable(),
 });
 export type ParsedRelease = z.infer<typeof ParsedRelease>;
+
+/** One result from an indexer, as its Torznab feed describes it. */
+export const IndexerResult = z.object({
+  title: z.string(),
+  guid: z.string(),
+  /** The indexer's name (Jackett's and Prowlarr's feeds name the real tracker per item). */
+  indexer: z.string(),
+  downloadUrl: z.string().nullable(),
+  magnetUrl: z.string().nullable(),
+  infoHash: z.string().nullable(),
+  size: z.number().nullable(),
+  seeders: z.number().int().nullable(),
+  /** Seeders and leechers together, as Torznab counts peers. */
+  peers: z.number().int().nullable(),
+  publishedAt: z.string().nullable(),
+  categories: z.array(z.number().int()),
+  /** 0 means freeleech: downloading does not count against the ratio. */
+  downloadVolumeFactor: z.number().nullable(),
+  uploadVolumeFactor: z.number().nullable(),
+  imdbId: z.string().nullable(),
+  tmdbId: z.number().int().nullable(),
+  tvdbId: z.number().int().nullable(),
+});
+export type IndexerResult = z.infer<typeof IndexerResult>;
+
+export const SearchMode = z.enum(['search', 'tvsearch', 'movie']);
+export type SearchMode = z.infer<typeof SearchMode>;
+
+/** What an indexer says it can do (`t=caps`). */
+export const IndexerCaps = z.object({
+  modes: z.record(SearchMode, z.object({ available: z.boolean(), params: z.array(z.string()) })),
+  categories: z.array(z.object({ id: z.number().int(), name: z.string() })),
+  limit: z.number().int().nullable(),
+});
+export type IndexerCaps = z.infer<typeof IndexerCaps>;

@@ -1,0 +1,200 @@
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A local Torznab indexer answering as Jackett and Prowlarr do: caps documents, result feeds with
+ * `torznab:attr` elements, `<error>` documents, plus the failures real indexers produce (HTML
+ * pages, broken XML, 429, slowness, hanging).
+ */
+
+export interface FakeRelease {
+  title: string;
+  seeders: number;
+  size: number;
+  infoHash?: string;
+  imdb?: string;
+  category?: number;
+}
+
+export type IndexerBehaviour =
+  | { kind: 'ok'; delayMs?: number }
+  | { kind: 'hang' }
+  | { kind: 'html' }
+  | { kind: 'malformed' }
+  | { kind: 'error'; code: number; description: string }
+  | { kind: 'status'; status: number; retryAfter?: number };
+
+export const JACKETT_CAPS = `<?xml version="1.0" encoding="UTF-8"?>
+<caps>
+  <server title="Jackett" />
+  <limits default="100" max="100" />
+  <searching>
+    <search available="yes" supportedParams="q" />
+    <tv-search available="yes" supportedParams="q,season,ep,imdbid,tvdbid" />
+    <movie-search available="yes" supportedParams="q,imdbid,tmdbid" />
+    <music-search available="no" supportedParams="q" />
+    <audio-search available="no" supportedParams="q" />
+    <book-search available="no" supportedParams="q" />
+  </searching>
+  <categories>
+    <category id="2000" name="Movies">
+      <subcat id="2040" name="Movies/HD" />
+      <subcat id="2045" name="Movies/UHD" />
+    </category>
+    <category id="5000" name="TV">
+      <subcat id="5040" name="TV/HD" />
+    </category>
+    <category id="100001" name="Films HD" />
+  </categories>
+</caps>`;
+
+const xmlEscape = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** A Jackett-style feed: the tracker named per item, imdb without "tt", a magnet and an infohash. */
+export function jackettFeed(base: string, indexer: string, releases: FakeRelease[]): string {
+  const items = releases
+    .map((r, i) => {
+      const hash = r.infoHash ?? `${(i + 1).toString(16).padStart(2, '0')}`.repeat(20);
+      return `    <item>
+      <title>${xmlEscape(r.title)}</title>
+      <guid>${base}/details/${i + 1}</guid>
+      <jackettindexer id="${indexer.toLowerCase()}">${xmlEscape(indexer)}</jackettindexer>
+      <type>public</type>
+      <comments>${base}/details/${i + 1}</comments>
+      <pubDate>Mon, 01 Jan 2024 12:0${i % 10}:00 +0000</pubDate>
+      <size>${r.size}</size>
+      <files>1</files>
+      <grabs>${r.seeders * 3}</grabs>
+      <description />
+      <link>${base}/dl/${i + 1}.torrent?jackett_apikey=secret</link>
+      <category>${r.category ?? 2000}</category>
+      <category>100001</category>
+      <enclosure url="${base}/dl/${i + 1}.torrent?jackett_apikey=secret" length="${r.size}" type="application/x-bittorrent" />
+      <torznab:attr name="category" value="${r.category ?? 2000}" />
+      <torznab:attr name="genre" value="" />
+      ${r.imdb ? `<torznab:attr name="imdb" value="${r.imdb.replace(/^tt/, '')}" />` : ''}
+      <torznab:attr name="seeders" value="${r.seeders}" />
+      <torznab:attr name="peers" value="${r.seeders + 7}" />
+      <torznab:attr name="infohash" value="${hash}" />
+      <torznab:attr name="magneturl" value="magnet:?xt=urn:btih:${hash}&amp;dn=${encodeURIComponent(r.title)}" />
+      <torznab:attr name="minimumratio" value="1" />
+      <torznab:attr name="minimumseedtime" value="172800" />
+      <torznab:attr name="downloadvolumefactor" value="${i === 0 ? 0 : 1}" />
+      <torznab:attr name="uploadvolumefactor" value="1" />
+    </item>`;
+    })
+    .join('\n');
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:torznab="http://torznab.com/schemas/2015/feed">
+  <channel>
+    <atom:link href="${base}/api" rel="self" type="application/rss+xml" />
+    <title>${xmlEscape(indexer)}</title>
+    <description>${xmlEscape(indexer)} Torznab feed</description>
+    <language>en-US</language>
+    <category>search</category>
+${items}
+  </channel>
+</rss>`;
+}
+
+/** A Prowlarr-style feed: the magnet only in the enclosure, size only as an attribute. */
+export function prowlarrFeed(indexer: string, releases: FakeRelease[]): string {
+  const items = releases
+    .map((r, i) => {
+      const hash = r.infoHash ?? `${(i + 11).toString(16).padStart(2, '0')}`.repeat(20);
+      const magnet = `magnet:?xt=urn:btih:${hash.toUpperCase()}&amp;dn=x`;
+      return `<item><title><![CDATA[${r.title}]]></title><guid isPermaLink="true">https://tracker.example/t/${i}</guid>
+<prowlarrindexer id="12" type="public">${xmlEscape(indexer)}</prowlarrindexer><pubDate>Tue, 02 Jan 2024 08:00:00 GMT</pubDate>
+<enclosure url="${magnet}" length="0" type="application/x-bittorrent;x-scheme-handler/magnet" />
+<torznab:attr name="size" value="${r.size}" /><torznab:attr name="seeders" value="${r.seeders}" /><torznab:attr name="peers" value="${Math.max(0, r.seeders - 2)}" />
+<torznab:attr name="imdbid" value="${r.imdb ?? ''}" /><torznab:attr name="tmdbid" value="603" /></item>`;
+    })
+    .join('');
+  return `<?xml version="1.0" encoding="utf-8"?><rss version="2.0" xmlns:torznab="http://torznab.com/schemas/2015/feed"><channel><title>Prowlarr</title>${items}</channel></rss>`;
+}
+
+export interface FakeIndexer {
+  url: string;
+  calls: { path: string; params: Record<string, string> }[];
+  setBehaviour(b: IndexerBehaviour): void;
+  close(): Promise<void>;
+}
+
+export async function startFakeIndexer(options: {
+  name: string;
+  releases: FakeRelease[];
+  style?: 'jackett' | 'prowlarr';
+  apiKey?: string;
+}): Promise<FakeIndexer> {
+  let behaviour: IndexerBehaviour = { kind: 'ok' };
+  const calls: FakeIndexer['calls'] = [];
+  const open = new Set<ServerResponse>();
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const params = Object.fromEntries(url.searchParams);
+    calls.push({ path: url.pathname, params });
+    const xml = (status: number, body: string) => {
+      res.writeHead(status, { 'content-type': 'application/rss+xml; charset=utf-8' });
+      res.end(body);
+    };
+    if (options.apiKey && params.apikey !== options.apiKey) {
+      return xml(
+        200,
+        '<?xml version="1.0" encoding="UTF-8"?><error code="100" description="Invalid API Key" />',
+      );
+    }
+    const current = behaviour;
+    if (current.kind === 'hang') {
+      open.add(res);
+      res.on('close', () => open.delete(res));
+      return;
+    }
+    if (current.kind === 'ok' && current.delayMs) await new Promise((r) => setTimeout(r, current.delayMs));
+    if (current.kind === 'html') {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      return res.end(
+        '<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>Checking your browser</body></html>',
+      );
+    }
+    if (current.kind === 'malformed')
+      return xml(200, '<?xml version="1.0"?><rss><channel><item><title>Broken');
+    if (current.kind === 'error') {
+      return xml(
+        200,
+        `<?xml version="1.0" encoding="UTF-8"?><error code="${current.code}" description="${current.description}" />`,
+      );
+    }
+    if (current.kind === 'status') {
+      res.writeHead(current.status, current.retryAfter ? { 'retry-after': String(current.retryAfter) } : {});
+      return res.end();
+    }
+    if (params.t === 'caps') return xml(200, JACKETT_CAPS);
+    const q = (params.q ?? '').toLowerCase().split(/\s+/).filter(Boolean);
+    const found = options.releases.filter(
+      (r) =>
+        (params.imdbid ? r.imdb?.replace(/^tt/, '') === params.imdbid : true) &&
+        q.every((word) => r.title.toLowerCase().includes(word)),
+    );
+    const base = `http://${req.headers.host}`;
+    xml(
+      200,
+      options.style === 'prowlarr'
+        ? prowlarrFeed(options.name, found)
+        : jackettFeed(base, options.name, found),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`,
+    calls,
+    setBehaviour: (b) => {
+      behaviour = b;
+    },
+    async close() {
+      for (const res of open) res.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
