@@ -124,3 +124,70 @@ export const IndexerCaps = z.object({
   limit: z.number().int().nullable(),
 });
 export type IndexerCaps = z.infer<typeof IndexerCaps>;
+
+/** What an admin (or a preset) asks of releases. Empty lists mean "any". */
+export const QualityProfile = z.object({
+  name: z.string().min(1).max(100),
+  allowedResolutions: z.array(Resolution).default([]),
+  /** Best first. */
+  preferredResolutions: z.array(Resolution).default([]),
+  allowedSources: z.array(ReleaseSource).default(['DVD', 'HDTV', 'WEB-DL', 'WEBRip', 'BluRay', 'Remux']),
+  preferredSources: z.array(ReleaseSource).default([]),
+  preferredCodecs: z.array(VideoCodec).default([]),
+  preferHdr: z.boolean().default(false),
+  /** Largest acceptable size per resolution, in GB. */
+  maxSizeGb: z.partialRecord(Resolution, z.number().positive()).default({}),
+  /** Smaller than this per hour of runtime is a fake or a broken upload. */
+  minSizeGbPerHour: z.number().min(0).default(0.1),
+  /** ISO 639-1 codes, best first; defaults from TMDB_LANGUAGE. */
+  preferredLanguages: z.array(z.string()).default([]),
+  requirePreferredLanguage: z.boolean().default(false),
+  minSeeders: z.number().int().min(0).default(1),
+});
+export type QualityProfile = z.infer<typeof QualityProfile>;
+export type QualityProfileInput = z.input<typeof QualityProfile>;
+
+/** The built-in profiles; admins add their own. */
+export const QUALITY_PRESETS: Record<'1080p' | '4K HDR' | 'small', QualityProfileInput> = {
+  '1080p': {
+    name: '1080p',
+    allowedResolutions: ['1080p', '720p'],
+    preferredResolutions: ['1080p', '720p'],
+    preferredSources: ['BluRay', 'WEB-DL', 'WEBRip'],
+    preferredCodecs: ['H.265', 'H.264'],
+    maxSizeGb: { '1080p': 20, '720p': 8 },
+  },
+  '4K HDR': {
+    name: '4K HDR',
+    allowedResolutions: ['2160p', '1080p'],
+    preferredResolutions: ['2160p', '1080p'],
+    preferredSources: ['Remux', 'BluRay', 'WEB-DL'],
+    preferredCodecs: ['H.265', 'AV1'],
+    preferHdr: true,
+    maxSizeGb: { '2160p': 90, '1080p': 30 },
+  },
+  small: {
+    name: 'small',
+    allowedResolutions: ['720p', '1080p', '576p', '480p'],
+    preferredResolutions: ['720p', '1080p'],
+    preferredSources: ['WEB-DL', 'WEBRip', 'BluRay'],
+    preferredCodecs: ['H.265', 'AV1'],
+    maxSizeGb: { '1080p': 4, '720p': 2.5, '576p': 1.5, '480p': 1 },
+  },
+};
+
+/** Why a result ranks where it does: shown to the user next to it. */
+export const RankReason = z.object({
+  effect: z.enum(['plus', 'minus', 'reject']),
+  points: z.number(),
+  text: z.string(),
+});
+export type RankReason = z.infer<typeof RankReason>;
+
+export const RankedResult = IndexerResult.extend({
+  parsed: ParsedRelease,
+  score: z.number(),
+  rejected: z.boolean(),
+  reasons: z.array(RankReason),
+});
+export type RankedResult = z.infer<typeof RankedResult>;
