@@ -191,3 +191,30 @@ export const RankedResult = IndexerResult.extend({
   reasons: z.array(RankReason),
 });
 export type RankedResult = z.infer<typeof RankedResult>;
+
+/** One release found on one or more indexers (deduplicated by info hash, else by title and size). */
+export const MergedResult = IndexerResult.extend({ sources: z.array(z.string()) });
+export type MergedResult = z.infer<typeof MergedResult>;
+
+/** How one indexer did in one search. */
+export const IndexerReport = z.object({
+  indexer: z.string(),
+  status: z.enum(['ok', 'failed', 'skipped']),
+  results: z.number().int(),
+  latencyMs: z.number().int(),
+  error: z.string().nullable(),
+});
+export type IndexerReport = z.infer<typeof IndexerReport>;
+
+/** An indexer's track record: what the circuit breaker decides on, shown to admins. */
+export const IndexerHealth = z.object({
+  indexer: z.string(),
+  state: z.enum(['closed', 'open', 'half-open']),
+  successes: z.number().int(),
+  failures: z.number().int(),
+  consecutiveFailures: z.number().int(),
+  averageLatencyMs: z.number().int().nullable(),
+  lastError: z.string().nullable(),
+  retryAt: z.string().nullable(),
+});
+export type IndexerHealth = z.infer<typeof IndexerHealth>;
