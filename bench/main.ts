@@ -15,6 +15,7 @@ import { type CatalogFigures, catalogBench, printCatalog, type WebFigures, webBe
 import { generateDataset, libraryBench, printLibrary } from './library.js';
 import { type Load, load } from './load.js';
 import { parserBench, printParser } from './parser.js';
+import { printScout, scoutBench } from './scout.js';
 
 /**
  * Sokoul's benchmarks (foundation, catalog, web). Figures are printed, never asserted: the machine is shared, so throughput
@@ -168,7 +169,7 @@ async function libraryOnMachinePostgres(seconds: number): Promise<void> {
   }
 }
 
-/** `npm run bench [seconds] [parser|foundation|library]`: every section by default. */
+/** `npm run bench [seconds] [parser|scout|foundation|library]`: every section by default. */
 export async function main(root: string, args: string[]): Promise<void> {
   ROOT = root;
   const seconds = Number(args.find((a) => /^\d+$/.test(a)) ?? 10);
@@ -178,6 +179,16 @@ export async function main(root: string, args: string[]): Promise<void> {
     const parser = parserBench(Math.min(seconds, 5));
     printParser(parser);
     console.log(JSON.stringify({ parser }));
+  }
+  if (!only || only === 'scout') {
+    const dir = tempDataDir();
+    try {
+      const figures = await scoutBench(ROOT, dir);
+      printScout(figures);
+      console.log(JSON.stringify({ scout: figures }));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
   if (!only || only === 'foundation') await foundationAndCatalog(seconds);
   if (!only || only === 'library') await libraryOnMachinePostgres(seconds);
