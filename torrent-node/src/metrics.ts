@@ -56,3 +56,17 @@ export async function startMetricsServer(
   });
   return server;
 }
+
+export const oracleCalls = new Counter({
+  name: 'sokoul_oracle_calls_total',
+  help: 'Oracle rescoring calls, by outcome (ok, cached, timeout, invalid, error).',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+});
+
+export const oracleDuration = new Histogram({
+  name: 'sokoul_oracle_duration_seconds',
+  help: 'Duration of calls to the LLM endpoint.',
+  buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10],
+  registers: [registry],
+});

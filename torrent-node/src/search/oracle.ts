@@ -1,0 +1,160 @@
+import { createHash } from 'node:crypto';
+import type { RankedResult } from '@sokoul/contracts';
+import { z } from 'zod';
+import { oracleCalls, oracleDuration } from '../metrics.js';
+import type { SearchTarget } from './rank.js';
+
+/*
+ * Oracle: an optional second opinion on the best candidates from an OpenAI-compatible chat endpoint
+ * (LLAMA_ENDPOINT). One batched call with a strict JSON answer, a short timeout and a cache; any
+ * failure leaves the heuristic ranking as it is, so a search never fails because of it.
+ */
+
+const Answer = z.object({
+  results: z.array(
+    z.object({ id: z.number().int().min(0), score: z.number().min(0).max(100), reason: z.string().max(300) }),
+  ),
+});
+const ChatCompletion = z.object({
+  choices: z.array(z.object({ message: z.object({ content: z.string() }) })).min(1),
+});
+
+export interface OracleOptions {
+  endpoint: string;
+  model?: string;
+  timeoutMs?: number;
+  /** How many of the best heuristic candidates are sent. */
+  top?: number;
+  cacheSize?: number;
+  fetch?: typeof fetch;
+}
+
+export interface OracleOutcome {
+  ranked: RankedResult[];
+  source: 'oracle' | 'cached' | 'heuristic';
+  latencyMs: number;
+  error: string | null;
+}
+
+const INSTRUCTIONS = `You rate torrent releases for a media server. For each candidate, give a score from 0 to 100
+for how well it matches the wanted title (right film or episode, complete, good quality for its
+size, trustworthy naming) and a short reason. Answer only with JSON:
+{"results":[{"id":<candidate id>,"score":<0-100>,"reason":"<short reason>"}]}`;
+
+/** The chat-completions URL: the endpoint as given when it names the path, else the standard one. */
+const completionsUrl = (endpoint: string) =>
+  /\/chat\/completions\/?$/.test(endpoint) ? endpoint : `${endpoint.replace(/\/+$/, '')}/v1/chat/completions`;
+
+/** Oracle moves a result by at most this many points either way: it refines, the rules decide. */
+const MAX_SHIFT = 20;
+
+export function createOracle(options: OracleOptions) {
+  const timeoutMs = options.timeoutMs ?? 4000;
+  const top = options.top ?? 10;
+  const cacheSize = options.cacheSize ?? 500;
+  const cache = new Map<string, z.infer<typeof Answer>>();
+
+  async function ask(target: SearchTarget, candidates: RankedResult[]): Promise<z.infer<typeof Answer>> {
+    const payload = {
+      wanted: target,
+      candidates: candidates.map((c, id) => ({
+        id,
+        title: c.title,
+        sizeGb: c.size ? +(c.size / 1024 ** 3).toFixed(2) : null,
+        seeders: c.seeders,
+      })),
+    };
+    const started = performance.now();
+    try {
+      const response = await (options.fetch ?? fetch)(completionsUrl(options.endpoint), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: options.model ?? 'default',
+          temperature: 0,
+          response_format: { type: 'json_object' },
+          messages: [
+            { role: 'system', content: INSTRUCTIONS },
+            { role: 'user', content: JSON.stringify(payload) },
+          ],
+        }),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      if (!response.ok) throw new Error(`the LLM endpoint answered HTTP ${response.status}`);
+      const completion = ChatCompletion.safeParse(await response.json().catch(() => null));
+      if (!completion.success) throw new Error('the LLM endpoint sent no chat completion');
+      const content = completion.data.choices[0]?.message.content ?? '';
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(content.replace(/^```(?:json)?\s*|\s*```$/g, ''));
+      } catch {
+        throw new Error('the LLM did not answer with JSON');
+      }
+      const answer = Answer.safeParse(parsed);
+      if (!answer.success) throw new Error('the LLM answer does not have the expected shape');
+      return answer.data;
+    } finally {
+      oracleDuration.observe((performance.now() - started) / 1000);
+    }
+  }
+
+  return {
+    async rescore(target: SearchTarget, ranked: RankedResult[]): Promise<OracleOutcome> {
+      const candidates = ranked.filter((r) => !r.rejected).slice(0, top);
+      if (candidates.length < 2) return { ranked, source: 'heuristic', latencyMs: 0, error: null };
+      const key = createHash('sha256')
+        .update(JSON.stringify([target, candidates.map((c) => [c.title, c.size])]))
+        .digest('hex');
+      const started = performance.now();
+      let answer = cache.get(key);
+      let source: OracleOutcome['source'] = 'cached';
+      if (answer) {
+        oracleCalls.labels('cached').inc();
+      } else {
+        try {
+          answer = await ask(target, candidates);
+          source = 'oracle';
+          oracleCalls.labels('ok').inc();
+          if (cache.size >= cacheSize) {
+            const oldest = cache.keys().next().value;
+            if (oldest !== undefined) cache.delete(oldest);
+          }
+          cache.set(key, answer);
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          const timedOut = error instanceof Error && error.name === 'TimeoutError';
+          oracleCalls
+            .labels(timedOut ? 'timeout' : /JSON|shape|completion/.test(message) ? 'invalid' : 'error')
+            .inc();
+          return {
+            ranked,
+            source: 'heuristic',
+            latencyMs: Math.round(performance.now() - started),
+            error: timedOut ? `the LLM did not answer within ${timeoutMs} ms` : message,
+          };
+        }
+      }
+      const byCandidate = new Map(answer.results.map((r) => [r.id, r]));
+      const rescored = ranked.map((result) => {
+        const id = candidates.indexOf(result);
+        const opinion = id >= 0 ? byCandidate.get(id) : undefined;
+        if (!opinion) return result;
+        const points = Math.round(((opinion.score - 50) / 50) * MAX_SHIFT);
+        return {
+          ...result,
+          score: result.score + points,
+          reasons: [
+            ...result.reasons,
+            {
+              effect: points >= 0 ? ('plus' as const) : ('minus' as const),
+              points,
+              text: `Oracle: ${opinion.reason}`,
+            },
+          ],
+        };
+      });
+      rescored.sort((a, b) => Number(a.rejected) - Number(b.rejected) || b.score - a.score);
+      return { ranked: rescored, source, latencyMs: Math.round(performance.now() - started), error: null };
+    },
+  };
+}
