@@ -142,6 +142,15 @@ export const TorrentNodeConfigSchema = SharedConfigSchema.extend({
   TORRENT_NODE_METRICS_PORT: intWithDefault(9464, 0, 65_535),
   HEARTBEAT_INTERVAL_MS: intWithDefault(10_000, 100, 600_000),
   NODE_ID: z.preprocess(blankToUndefined, z.string().default('torrent-node')),
+  /** How long one indexer may take before Scout stops waiting for it. */
+  INDEXER_TIMEOUT_MS: intWithDefault(8000, 100, 120_000),
+  /** Identical searches within this window are answered from stored results. */
+  SEARCH_CACHE_MINUTES: intWithDefault(30, 0, 7 * 24 * 60),
+  /** Rescore the best results with the LLM at LLAMA_ENDPOINT (off unless set to true). */
+  ORACLE_ENABLED: z
+    .preprocess(blankToUndefined, z.enum(['true', 'false']).default('false'))
+    .transform((v) => v === 'true'),
+  ORACLE_TIMEOUT_MS: intWithDefault(4000, 100, 60_000),
 });
 export type TorrentNodeConfig = z.infer<typeof TorrentNodeConfigSchema>;
 

@@ -218,3 +218,69 @@ export const IndexerHealth = z.object({
   retryAt: z.string().nullable(),
 });
 export type IndexerHealth = z.infer<typeof IndexerHealth>;
+
+/** POST /search: a title already in Sokoul, or one from TMDB; optionally an episode or free text. */
+export const StartSearchRequest = z
+  .object({
+    mediaId: z.uuid().optional(),
+    tmdbId: z.number().int().positive().optional(),
+    type: z.enum(['movie', 'tv']).optional(),
+    season: z.number().int().min(0).max(1000).optional(),
+    episode: z.number().int().min(0).max(100_000).optional(),
+    query: z.string().trim().min(1).max(200).optional(),
+  })
+  .strict()
+  .refine((v) => (v.mediaId === undefined) !== (v.tmdbId === undefined), {
+    message: 'give either mediaId or tmdbId with type',
+    path: ['mediaId'],
+  })
+  .refine((v) => v.tmdbId === undefined || v.type !== undefined, {
+    message: 'is required with tmdbId',
+    path: ['type'],
+  })
+  .refine((v) => v.episode === undefined || v.season !== undefined, {
+    message: 'is required with episode',
+    path: ['season'],
+  });
+export type StartSearchRequest = z.infer<typeof StartSearchRequest>;
+
+/** What torrent-node needs to run a search (the task's payload). */
+export const SearchTaskPayload = z.object({
+  mediaId: z.uuid(),
+  queryKey: z.string(),
+  target: z.object({
+    type: z.enum(['movie', 'tv']),
+    titles: z.array(z.string()).min(1),
+    year: z.number().int().nullable(),
+    season: z.number().int().optional(),
+    episode: z.number().int().optional(),
+    runtimeMinutes: z.number().int().nullable().optional(),
+  }),
+  request: z.object({
+    mode: SearchMode,
+    query: z.string(),
+    imdbId: z.string().optional(),
+    tmdbId: z.number().int().optional(),
+    season: z.number().int().optional(),
+    episode: z.number().int().optional(),
+  }),
+});
+export type SearchTaskPayload = z.infer<typeof SearchTaskPayload>;
+
+/** GET /search/:media_id: the stored results of the latest search, best first. */
+export const SearchResults = z.object({
+  mediaId: z.uuid(),
+  results: z.array(RankedResult),
+  searchedAt: z.string().nullable(),
+});
+export type SearchResults = z.infer<typeof SearchResults>;
+
+/** The search task's outcome (its `result`). */
+export const SearchOutcome = z.object({
+  cached: z.boolean(),
+  results: z.number().int(),
+  accepted: z.number().int(),
+  reports: z.array(IndexerReport),
+  oracle: z.enum(['oracle', 'cached', 'heuristic', 'off']),
+});
+export type SearchOutcome = z.infer<typeof SearchOutcome>;

@@ -5,11 +5,11 @@ export const TaskStatus = z.enum(['pending', 'running', 'done', 'failed', 'cance
 export type TaskStatus = z.infer<typeof TaskStatus>;
 
 /**
- * Task types torrent-node knows how to run. Later features (search, download) add theirs.
- * `system.report` samples the host (CPU, memory, disk); `maintenance.cleanup` purges expired
- * auth rows and old finished tasks and is admin-only.
+ * Task types torrent-node knows how to run. `system.report` samples the host (CPU, memory, disk);
+ * `maintenance.cleanup` purges expired rows and old finished tasks and is admin-only; `search` asks
+ * the indexers for a title (started through POST /search).
  */
-export const TaskType = z.enum(['system.report', 'maintenance.cleanup']);
+export const TaskType = z.enum(['system.report', 'maintenance.cleanup', 'search']);
 export type TaskType = z.infer<typeof TaskType>;
 
 export const ADMIN_ONLY_TASK_TYPES: readonly TaskType[] = ['maintenance.cleanup'];

@@ -16,6 +16,7 @@ import { registry } from './http/metrics.js';
 import { requestContext } from './http/request-log.js';
 import { favoritesRoutes, libraryRoutes, watchlistRoutes } from './library/routes.js';
 import { mediaRoutes } from './media/routes.js';
+import { searchRoutes } from './search/routes.js';
 import { taskRoutes } from './tasks/routes.js';
 import { wsRoutes } from './ws/routes.js';
 
@@ -55,6 +56,7 @@ export function createApp() {
   app.route('/favorites', favoritesRoutes);
   app.route('/watchlist', watchlistRoutes);
   app.route('/watch-history', historyRoutes);
+  app.route('/search', searchRoutes);
 
   // Prometheus scrapes with METRICS_TOKEN when set; otherwise only admins may read metrics.
   app.get(

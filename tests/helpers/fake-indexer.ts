@@ -116,6 +116,8 @@ export function prowlarrFeed(indexer: string, releases: FakeRelease[]): string {
 
 export interface FakeIndexer {
   url: string;
+  /** The server's root, for services that build their own paths (Jackett's). */
+  root: string;
   calls: { path: string; params: Record<string, string> }[];
   setBehaviour(b: IndexerBehaviour): void;
   close(): Promise<void>;
@@ -133,6 +135,18 @@ export async function startFakeIndexer(options: {
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://fake');
     const params = Object.fromEntries(url.searchParams);
+    // Control for tests in other processes: how many searches it answered, and its behaviour.
+    if (url.pathname === '/__calls') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return res.end(JSON.stringify({ searches: calls.filter((c) => c.params.t !== 'caps').length }));
+    }
+    if (url.pathname === '/__behaviour' && req.method === 'POST') {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      behaviour = JSON.parse(Buffer.concat(chunks).toString()) as IndexerBehaviour;
+      res.writeHead(204);
+      return res.end();
+    }
     calls.push({ path: url.pathname, params });
     const xml = (status: number, body: string) => {
       res.writeHead(status, { 'content-type': 'application/rss+xml; charset=utf-8' });
@@ -185,8 +199,10 @@ export async function startFakeIndexer(options: {
     );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const root = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`,
+    url: `${root}/api`,
+    root,
     calls,
     setBehaviour: (b) => {
       behaviour = b;
@@ -198,3 +214,45 @@ export async function startFakeIndexer(options: {
     },
   };
 }
+
+/** The releases the shared test stack's Jackett serves (IMDb ids as the fake TMDB gives them). */
+export const STACK_RELEASES: FakeRelease[] = [
+  {
+    title: 'The.Matrix.1999.MULTi.VFF.1080p.BluRay.x265-QTZ',
+    seeders: 80,
+    size: 9 * 1024 ** 3,
+    imdb: 'tt0000603',
+  },
+  {
+    title: 'The.Matrix.1999.1080p.BluRay.x264-SPARKS',
+    seeders: 150,
+    size: 10 * 1024 ** 3,
+    imdb: 'tt0000603',
+  },
+  { title: 'The.Matrix.1999.HDCAM.x264', seeders: 300, size: 1.4 * 1024 ** 3, imdb: 'tt0000603' },
+  {
+    title: 'The.Matrix.Reloaded.2003.1080p.BluRay.x264',
+    seeders: 90,
+    size: 10 * 1024 ** 3,
+    imdb: 'tt0000603',
+  },
+  {
+    title: 'Game.of.Thrones.S01E02.The.Kingsroad.1080p.BluRay.x264-GOT',
+    seeders: 60,
+    size: 2 * 1024 ** 3,
+    category: 5000,
+  },
+  {
+    title: 'Game.of.Thrones.S01E03.Lord.Snow.1080p.BluRay.x264-GOT',
+    seeders: 70,
+    size: 2 * 1024 ** 3,
+    category: 5000,
+  },
+  {
+    title: 'Game.of.Thrones.S01.COMPLETE.FRENCH.1080p.BluRay.x264-FR',
+    seeders: 40,
+    size: 20 * 1024 ** 3,
+    category: 5000,
+  },
+];
+export const STACK_JACKETT_KEY = 'jackett-api-key-for-tests';

@@ -1,4 +1,5 @@
 import type { TestProject } from 'vitest/node';
+import { STACK_JACKETT_KEY, STACK_RELEASES, startFakeIndexer } from './fake-indexer.js';
 import { FAKE_V3_KEY, startFakeTmdb } from './fake-tmdb.js';
 import {
   createTestDatabase,
@@ -14,6 +15,8 @@ declare module 'vitest' {
     stack: StackInfo;
     /** The fake TMDB's root URL (control API under /__control). */
     tmdb: string;
+    /** The fake Jackett's root URL (control: /__calls, /__behaviour). */
+    jackett: string;
   }
 }
 
@@ -24,9 +27,17 @@ declare module 'vitest' {
  */
 export default async function setup(project: TestProject) {
   const tmdb = await startFakeTmdb();
+  const jackett = await startFakeIndexer({
+    name: 'Jackett',
+    releases: STACK_RELEASES,
+    apiKey: STACK_JACKETT_KEY,
+  });
   const databaseUrl = await createTestDatabase('sokoul_test');
   const { stack, info } = await launchStack({
     ...tmdbSettings(tmdb.url, FAKE_V3_KEY),
+    JACKETT_URL: jackett.root,
+    JACKETT_API_KEY: STACK_JACKETT_KEY,
+    INDEXER_TIMEOUT_MS: '2000',
     DATABASE_URL: databaseUrl,
     REDIS_URL: MACHINE_REDIS,
     LOGIN_RATE_LIMIT: '5',
@@ -34,9 +45,11 @@ export default async function setup(project: TestProject) {
   });
   project.provide('stack', info);
   project.provide('tmdb', tmdb.url);
+  project.provide('jackett', jackett.root);
   return async () => {
     await stack.stop();
     await tmdb.close();
+    await jackett.close();
     await dropTestDatabase(databaseUrl);
   };
 }

@@ -12,6 +12,7 @@ export async function maintenanceCleanup(ctx: TaskContext): Promise<Record<strin
     ],
     ['invites', "DELETE FROM invites WHERE used_at IS NULL AND expires_at < now() - interval '7 days'"],
     ['apiKeys', "DELETE FROM api_keys WHERE revoked_at < now() - interval '30 days'"],
+    ['searchResults', 'DELETE FROM search_results WHERE expires_at < now()'],
     [
       'tasks',
       `DELETE FROM tasks WHERE status IN ('done', 'failed', 'cancelled')

@@ -24,6 +24,7 @@ import { publishTaskUpdate } from '../events.js';
 import type { Logger } from '../log.js';
 import { taskDuration, tasksRunning, tasksTotal } from '../metrics.js';
 import { maintenanceCleanup } from './maintenance-cleanup.js';
+import { searchTask } from './search.js';
 import { systemReport } from './system-report.js';
 
 export interface TaskContext {
@@ -40,6 +41,7 @@ type Handler = (ctx: TaskContext) => Promise<unknown>;
 const HANDLERS: Record<TaskType, Handler> = {
   'system.report': systemReport,
   'maintenance.cleanup': maintenanceCleanup,
+  search: searchTask,
 };
 
 const codec = JSONCodec<unknown>();

@@ -3,6 +3,7 @@ import { createResource } from 'solid-js';
 import { catalogApi } from '../../api/catalog.js';
 import { libraryApi } from '../../api/library.js';
 import { Loader } from '../../components/Loader.js';
+import { ReleaseSearch } from '../../components/ReleaseSearch.js';
 import { locale, t } from '../../i18n.js';
 import {
   CastRow,
@@ -48,6 +49,7 @@ export default function MovieDetail() {
                 onChange={() => void refreshStatus()}
               />
             </DetailHeader>
+            <ReleaseSearch tmdbId={m.id} type="movie" />
             <CastRow cast={m.cast} />
             <VideosRow videos={m.videos} />
             <Providers providers={m.providers} />

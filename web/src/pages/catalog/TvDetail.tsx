@@ -5,6 +5,7 @@ import { catalogApi } from '../../api/catalog.js';
 import { libraryApi } from '../../api/library.js';
 import { LoadError, Loader } from '../../components/Loader.js';
 import { Picture } from '../../components/Picture.js';
+import { ReleaseSearch } from '../../components/ReleaseSearch.js';
 import { Skeleton } from '../../components/Skeleton.js';
 import { formatDay, locale, t } from '../../i18n.js';
 import { notify } from '../../stores/notices.js';
@@ -23,6 +24,7 @@ export default function TvDetail() {
   const params = useParams<{ tmdbId: string }>();
   const [search] = useSearchParams<{ season?: string }>();
   // Local state, not the URL: a router navigation runs as a transition that holds the new season back.
+  const [pickedEpisode, setPickedEpisode] = createSignal<number | null>(null);
   const [chosen, choose] = createSignal(search.season === undefined ? null : Number(search.season));
   const id = () => tmdbIdOf(params.tmdbId) ?? 0;
   const [show, { refetch }] = createResource(
@@ -96,7 +98,10 @@ export default function TvDetail() {
                     type="button"
                     role="tab"
                     aria-selected={seasonNumber() === item.seasonNumber}
-                    onClick={() => choose(item.seasonNumber)}
+                    onClick={() => {
+                      choose(item.seasonNumber);
+                      setPickedEpisode(null);
+                    }}
                     data-testid={`season-tab-${item.seasonNumber}`}
                   >
                     {item.name}
@@ -104,6 +109,37 @@ export default function TvDetail() {
                 )}
               </For>
             </div>
+            <label class="inline episode-pick">
+              <span>{t('releases.episode')}</span>
+              <select
+                value={pickedEpisode() ?? ''}
+                onChange={(e) =>
+                  setPickedEpisode(e.currentTarget.value ? Number(e.currentTarget.value) : null)
+                }
+                data-testid="release-episode"
+              >
+                <option value="">{t('releases.wholeSeason')}</option>
+                <For each={season.latest?.episodes ?? []}>
+                  {(episode) => (
+                    <option value={String(episode.episodeNumber)}>{episode.episodeNumber}</option>
+                  )}
+                </For>
+              </select>
+            </label>
+            <Show when={seasonNumber()} keyed>
+              {(n) => (
+                <Show when={pickedEpisode() ?? 'season'} keyed>
+                  {(picked) => (
+                    <ReleaseSearch
+                      tmdbId={s.id}
+                      type="tv"
+                      season={n}
+                      episode={typeof picked === 'number' ? picked : undefined}
+                    />
+                  )}
+                </Show>
+              )}
+            </Show>
             <Show when={season.state === 'errored'}>
               <LoadError error={season.error} retry={season$.refetch} />
             </Show>

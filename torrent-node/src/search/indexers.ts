@@ -1,0 +1,49 @@
+import type { TorrentNodeConfig } from '@sokoul/contracts';
+import { z } from 'zod';
+import type { TorznabEndpoint } from './torznab.js';
+
+const ProwlarrIndexer = z.object({ id: z.number().int(), name: z.string(), enable: z.boolean() });
+
+/**
+ * The Torznab endpoints to search: Jackett's aggregate endpoint (every indexer configured in it),
+ * and each enabled indexer of Prowlarr (it serves one Torznab endpoint per indexer).
+ */
+export async function configuredIndexers(
+  config: TorrentNodeConfig,
+): Promise<{ endpoints: TorznabEndpoint[]; errors: string[] }> {
+  const endpoints: TorznabEndpoint[] = [];
+  const errors: string[] = [];
+  const timeoutMs = config.INDEXER_TIMEOUT_MS;
+  if (config.JACKETT_URL) {
+    endpoints.push({
+      name: 'Jackett',
+      url: `${config.JACKETT_URL.replace(/\/+$/, '')}/api/v2.0/indexers/all/results/torznab/api`,
+      apiKey: config.JACKETT_API_KEY,
+      timeoutMs,
+    });
+  }
+  if (config.PROWLARR_URL) {
+    const base = config.PROWLARR_URL.replace(/\/+$/, '');
+    try {
+      const response = await fetch(`${base}/api/v1/indexer`, {
+        headers: { 'x-api-key': config.PROWLARR_API_KEY ?? '' },
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const indexers = z.array(ProwlarrIndexer).parse(await response.json());
+      for (const indexer of indexers.filter((i) => i.enable)) {
+        endpoints.push({
+          name: indexer.name,
+          url: `${base}/${indexer.id}/api`,
+          apiKey: config.PROWLARR_API_KEY,
+          timeoutMs,
+        });
+      }
+    } catch (error) {
+      errors.push(
+        `Prowlarr's indexer list is unavailable: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
+  return { endpoints, errors };
+}

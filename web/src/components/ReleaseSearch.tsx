@@ -1,0 +1,257 @@
+import type { RankedResult, Resolution } from '@sokoul/contracts';
+import { createMemo, createSignal, For, onCleanup, Show } from 'solid-js';
+import { searchApi } from '../api/search.js';
+import { tasksApi } from '../api/tasks.js';
+import { type MessageKey, t } from '../i18n.js';
+
+type SortKey = 'score' | 'size' | 'seeders';
+const POLL_MS = 500;
+const GB = 1024 ** 3;
+
+const languageOf = (r: RankedResult) =>
+  [...r.parsed.frenchTags, ...r.parsed.languages.filter((l) => l !== 'fr').map((l) => l.toUpperCase())].join(
+    ' ',
+  ) || 'VO';
+
+/**
+ * "Find releases": starts a search, shows each indexer's progress, then the ranked releases in a
+ * table to sort and filter; rejected ones stay behind a toggle with the reasons.
+ */
+export function ReleaseSearch(props: {
+  tmdbId: number;
+  type: 'movie' | 'tv';
+  season?: number;
+  episode?: number;
+}) {
+  const [status, setStatus] = createSignal<'idle' | 'running' | 'done' | 'failed'>('idle');
+  const [message, setMessage] = createSignal<string | null>(null);
+  const [results, setResults] = createSignal<RankedResult[]>([]);
+  const [sort, setSort] = createSignal<SortKey>('score');
+  const [resolution, setResolution] = createSignal<Resolution | ''>('');
+  const [source, setSource] = createSignal('');
+  const [frenchOnly, setFrenchOnly] = createSignal(false);
+  const [minSeeders, setMinSeeders] = createSignal(0);
+  const [maxGb, setMaxGb] = createSignal(0);
+  const [showRejected, setShowRejected] = createSignal(false);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  onCleanup(() => clearTimeout(timer));
+
+  const run = async () => {
+    clearTimeout(timer);
+    setStatus('running');
+    setMessage(t('releases.searching'));
+    try {
+      const task = await searchApi.start({
+        tmdbId: props.tmdbId,
+        type: props.type,
+        season: props.season,
+        episode: props.episode,
+      });
+      const mediaId = (task.payload as { mediaId?: string }).mediaId ?? '';
+      const follow = async () => {
+        const current = await tasksApi.get(task.id);
+        if (current.message) setMessage(current.message);
+        if (current.status === 'done') {
+          setResults((await searchApi.results(mediaId, props.season, props.episode)).results);
+          setStatus('done');
+        } else if (current.status === 'failed' || current.status === 'cancelled') {
+          setMessage(current.error ?? t('releases.failed'));
+          setStatus('failed');
+        } else {
+          timer = setTimeout(() => void follow().catch(fail), POLL_MS);
+        }
+      };
+      await follow();
+    } catch (error) {
+      fail(error);
+    }
+  };
+  const fail = (error: unknown) => {
+    setMessage(error instanceof Error ? error.message : String(error));
+    setStatus('failed');
+  };
+
+  const visible = createMemo(() =>
+    results()
+      .filter((r) => !r.rejected)
+      .filter((r) => !resolution() || r.parsed.resolution === resolution())
+      .filter((r) => !source() || r.parsed.source === source())
+      .filter((r) => !frenchOnly() || r.parsed.languages.includes('fr') || r.parsed.multi)
+      .filter((r) => (r.seeders ?? 0) >= minSeeders())
+      .filter((r) => !maxGb() || (r.size ?? 0) <= maxGb() * GB)
+      .sort((a, b) =>
+        sort() === 'size'
+          ? (b.size ?? 0) - (a.size ?? 0)
+          : sort() === 'seeders'
+            ? (b.seeders ?? 0) - (a.seeders ?? 0)
+            : b.score - a.score,
+      ),
+  );
+  const rejected = () => results().filter((r) => r.rejected);
+  const options = (pick: (r: RankedResult) => string | null) =>
+    [
+      ...new Set(
+        results()
+          .filter((r) => !r.rejected)
+          .map(pick)
+          .filter((v): v is string => Boolean(v)),
+      ),
+    ].sort();
+  const header = (key: SortKey, label: MessageKey) => (
+    <th aria-sort={sort() === key ? 'descending' : 'none'}>
+      <button type="button" class="link" onClick={() => setSort(key)}>
+        {t(label)}
+        {sort() === key ? ' ▾' : ''}
+      </button>
+    </th>
+  );
+
+  return (
+    <section class="release-search" aria-label={t('releases.title')} data-testid="release-search">
+      <div class="inline">
+        <button
+          type="button"
+          class="primary"
+          onClick={() => void run()}
+          disabled={status() === 'running'}
+          data-testid="find-releases"
+        >
+          {t('releases.find')}
+        </button>
+        <Show when={message()}>
+          <span class="muted" role="status" data-testid="release-status">
+            {message()}
+          </span>
+        </Show>
+      </div>
+      <Show when={status() === 'done'}>
+        <form class="filters" onSubmit={(e) => e.preventDefault()}>
+          <label>
+            <span>{t('releases.resolution')}</span>
+            <select
+              value={resolution()}
+              onChange={(e) => setResolution(e.currentTarget.value as Resolution | '')}
+            >
+              <option value="">{t('search.all')}</option>
+              <For each={options((r) => r.parsed.resolution)}>{(v) => <option value={v}>{v}</option>}</For>
+            </select>
+          </label>
+          <label>
+            <span>{t('releases.source')}</span>
+            <select value={source()} onChange={(e) => setSource(e.currentTarget.value)}>
+              <option value="">{t('search.all')}</option>
+              <For each={options((r) => r.parsed.source)}>{(v) => <option value={v}>{v}</option>}</For>
+            </select>
+          </label>
+          <label class="check">
+            <input
+              type="checkbox"
+              checked={frenchOnly()}
+              onChange={(e) => setFrenchOnly(e.currentTarget.checked)}
+              data-testid="french-only"
+            />
+            <span>{t('releases.frenchOnly')}</span>
+          </label>
+          <label>
+            <span>{t('releases.minSeeders')}</span>
+            <input
+              type="number"
+              min="0"
+              value={minSeeders()}
+              onInput={(e) => setMinSeeders(Number(e.currentTarget.value) || 0)}
+            />
+          </label>
+          <label>
+            <span>{t('releases.maxSize')}</span>
+            <input
+              type="number"
+              min="0"
+              step="0.5"
+              value={maxGb() || ''}
+              onInput={(e) => setMaxGb(Number(e.currentTarget.value) || 0)}
+            />
+          </label>
+        </form>
+        <Show when={visible().length > 0} fallback={<p class="muted">{t('releases.none')}</p>}>
+          <div class="table-scroll">
+            <table class="table releases" data-testid="releases">
+              <thead>
+                <tr>
+                  <th>{t('releases.name')}</th>
+                  <th>{t('releases.quality')}</th>
+                  <th>{t('releases.language')}</th>
+                  {header('size', 'releases.size')}
+                  {header('seeders', 'releases.seeders')}
+                  {header('score', 'releases.score')}
+                  <th />
+                </tr>
+              </thead>
+              <tbody>
+                <For each={visible()}>
+                  {(r) => (
+                    <tr data-testid="release">
+                      <td>
+                        <span class="release-title">{r.title}</span>
+                        <span class="muted reasons">
+                          {r.reasons
+                            .map((reason) => `${reason.effect === 'plus' ? '+' : '−'} ${reason.text}`)
+                            .join(' · ')}
+                        </span>
+                      </td>
+                      <td>
+                        {[r.parsed.resolution, r.parsed.source, r.parsed.videoCodec, ...r.parsed.hdr]
+                          .filter(Boolean)
+                          .join(' ')}
+                      </td>
+                      <td>{languageOf(r)}</td>
+                      <td>{r.size ? `${(r.size / GB).toFixed(1)} GB` : '?'}</td>
+                      <td>{r.seeders ?? '?'}</td>
+                      <td>{r.score}</td>
+                      <td>
+                        <Show when={r.magnetUrl ?? r.downloadUrl}>
+                          {(link) => (
+                            <a class="button" href={link()} data-testid="release-download">
+                              {t('releases.download')}
+                            </a>
+                          )}
+                        </Show>
+                      </td>
+                    </tr>
+                  )}
+                </For>
+              </tbody>
+            </table>
+          </div>
+        </Show>
+        <Show when={rejected().length > 0}>
+          <button
+            type="button"
+            onClick={() => setShowRejected(!showRejected())}
+            data-testid="toggle-rejected"
+          >
+            {showRejected()
+              ? t('releases.hideRejected')
+              : t('releases.showRejected', { n: String(rejected().length) })}
+          </button>
+          <Show when={showRejected()}>
+            <ul class="rejected" data-testid="rejected">
+              <For each={rejected()}>
+                {(r) => (
+                  <li>
+                    <span class="release-title">{r.title}</span>
+                    <span class="muted">
+                      {r.reasons
+                        .filter((reason) => reason.effect === 'reject')
+                        .map((reason) => reason.text)
+                        .join(' · ')}
+                    </span>
+                  </li>
+                )}
+              </For>
+            </ul>
+          </Show>
+        </Show>
+      </Show>
+    </section>
+  );
+}
