@@ -284,3 +284,41 @@ export const SearchOutcome = z.object({
   oracle: z.enum(['oracle', 'cached', 'heuristic', 'off']),
 });
 export type SearchOutcome = z.infer<typeof SearchOutcome>;
+
+/** A Torznab endpoint an admin added. The API key is never sent back, only whether there is one. */
+export const Indexer = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  url: z.string(),
+  hasApiKey: z.boolean(),
+  enabled: z.boolean(),
+  useFlareSolverr: z.boolean(),
+  createdAt: z.string(),
+});
+export type Indexer = z.infer<typeof Indexer>;
+
+export const CreateIndexerRequest = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    url: z.url({ protocol: /^https?$/, message: 'expected the http(s) URL of a Torznab API' }),
+    apiKey: z.string().trim().min(1).max(200).optional(),
+    enabled: z.boolean().default(true),
+    useFlareSolverr: z.boolean().default(false),
+  })
+  .strict();
+export type CreateIndexerRequest = z.infer<typeof CreateIndexerRequest>;
+
+export const UpdateIndexerRequest = z
+  .object({
+    name: z.string().trim().min(1).max(100).optional(),
+    url: z.url({ protocol: /^https?$/, message: 'expected the http(s) URL of a Torznab API' }).optional(),
+    apiKey: z.string().trim().min(1).max(200).nullable().optional(),
+    enabled: z.boolean().optional(),
+    useFlareSolverr: z.boolean().optional(),
+  })
+  .strict()
+  .refine((v) => Object.keys(v).length > 0, 'nothing to update');
+export type UpdateIndexerRequest = z.infer<typeof UpdateIndexerRequest>;
+
+export const IndexerList = z.object({ indexers: z.array(Indexer) });
+export type IndexerList = z.infer<typeof IndexerList>;

@@ -18,6 +18,8 @@ export interface FakeRelease {
 
 export type IndexerBehaviour =
   | { kind: 'ok'; delayMs?: number }
+  /** Behind Cloudflare: a challenge page unless the request carries FlareSolverr's clearance. */
+  | { kind: 'cloudflare' }
   | { kind: 'hang' }
   | { kind: 'html' }
   | { kind: 'malformed' }
@@ -159,6 +161,18 @@ export async function startFakeIndexer(options: {
       );
     }
     const current = behaviour;
+    if (
+      current.kind === 'cloudflare' &&
+      !(
+        req.headers.cookie?.includes(`cf_clearance=${CLEARANCE}`) &&
+        req.headers['user-agent'] === SOLVER_AGENT
+      )
+    ) {
+      res.writeHead(403, { 'content-type': 'text/html' });
+      return res.end(
+        '<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>cf challenge</body></html>',
+      );
+    }
     if (current.kind === 'hang') {
       open.add(res);
       res.on('close', () => open.delete(res));
@@ -256,3 +270,70 @@ export const STACK_RELEASES: FakeRelease[] = [
   },
 ];
 export const STACK_JACKETT_KEY = 'jackett-api-key-for-tests';
+
+const CLEARANCE = 'cleared-by-flaresolverr';
+const SOLVER_AGENT = 'Mozilla/5.0 (X11; Linux x86_64) FakeFlareSolverr';
+
+/** FlareSolverr's v1 API: `request.get` answers with the clearance cookies and the browser's agent. */
+export async function startFakeFlareSolverr(): Promise<{ url: string; close(): Promise<void> }> {
+  let solved = 0;
+  const server = createServer(async (req, res) => {
+    if (req.url === '/__calls') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return res.end(JSON.stringify({ solved }));
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = JSON.parse(Buffer.concat(chunks).toString() || '{}') as { cmd?: string; url?: string };
+    res.writeHead(200, { 'content-type': 'application/json' });
+    if (req.url !== '/v1' || body.cmd !== 'request.get' || !body.url) {
+      return res.end(JSON.stringify({ status: 'error', message: "Request parameter 'cmd' is mandatory." }));
+    }
+    solved++;
+    res.end(
+      JSON.stringify({
+        status: 'ok',
+        message: 'Challenge solved!',
+        solution: {
+          url: body.url,
+          status: 200,
+          headers: {},
+          response: '<html><body>ok</body></html>',
+          cookies: [
+            {
+              name: 'cf_clearance',
+              value: CLEARANCE,
+              domain: '127.0.0.1',
+              path: '/',
+              httpOnly: true,
+              secure: false,
+            },
+            { name: '__cf_bm', value: 'bm', domain: '127.0.0.1', path: '/' },
+          ],
+          userAgent: SOLVER_AGENT,
+        },
+        startTimestamp: 1_700_000_000_000,
+        endTimestamp: 1_700_000_001_000,
+        version: '3.3.21',
+      }),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Inception releases, served by the stack's Cloudflare-protected indexer. */
+export const PROTECTED_RELEASES: FakeRelease[] = [
+  {
+    title: 'Inception.2010.MULTi.1080p.BluRay.x264-PROTECTED',
+    seeders: 55,
+    size: 9 * 1024 ** 3,
+    imdb: 'tt0027205',
+  },
+];

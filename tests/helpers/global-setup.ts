@@ -1,5 +1,11 @@
 import type { TestProject } from 'vitest/node';
-import { STACK_JACKETT_KEY, STACK_RELEASES, startFakeIndexer } from './fake-indexer.js';
+import {
+  PROTECTED_RELEASES,
+  STACK_JACKETT_KEY,
+  STACK_RELEASES,
+  startFakeFlareSolverr,
+  startFakeIndexer,
+} from './fake-indexer.js';
 import { FAKE_V3_KEY, startFakeTmdb } from './fake-tmdb.js';
 import {
   createTestDatabase,
@@ -17,6 +23,9 @@ declare module 'vitest' {
     tmdb: string;
     /** The fake Jackett's root URL (control: /__calls, /__behaviour). */
     jackett: string;
+    /** A Torznab indexer behind a (fake) Cloudflare challenge, and the fake FlareSolverr. */
+    protectedIndexer: string;
+    flareSolverr: string;
   }
 }
 
@@ -32,12 +41,16 @@ export default async function setup(project: TestProject) {
     releases: STACK_RELEASES,
     apiKey: STACK_JACKETT_KEY,
   });
+  const flareSolverr = await startFakeFlareSolverr();
+  const protectedIndexer = await startFakeIndexer({ name: 'Protected', releases: PROTECTED_RELEASES });
+  protectedIndexer.setBehaviour({ kind: 'cloudflare' });
   const databaseUrl = await createTestDatabase('sokoul_test');
   const { stack, info } = await launchStack({
     ...tmdbSettings(tmdb.url, FAKE_V3_KEY),
     JACKETT_URL: jackett.root,
     JACKETT_API_KEY: STACK_JACKETT_KEY,
     INDEXER_TIMEOUT_MS: '2000',
+    FLARESOLVERR_URL: flareSolverr.url,
     DATABASE_URL: databaseUrl,
     REDIS_URL: MACHINE_REDIS,
     LOGIN_RATE_LIMIT: '5',
@@ -46,10 +59,14 @@ export default async function setup(project: TestProject) {
   project.provide('stack', info);
   project.provide('tmdb', tmdb.url);
   project.provide('jackett', jackett.root);
+  project.provide('protectedIndexer', protectedIndexer.url);
+  project.provide('flareSolverr', flareSolverr.url);
   return async () => {
     await stack.stop();
     await tmdb.close();
     await jackett.close();
+    await protectedIndexer.close();
+    await flareSolverr.close();
     await dropTestDatabase(databaseUrl);
   };
 }

@@ -1,5 +1,8 @@
 import {
+  CreateIndexerRequest,
   CreateInviteRequest,
+  type IndexerList,
+  UpdateIndexerRequest,
   UpdateSettingsRequest,
   UpdateUserRequest,
   type UserList,
@@ -9,6 +12,7 @@ import { requireAdmin, requireAuth } from '../auth/principal.js';
 import { readSettings, writeSettings } from '../auth/settings.js';
 import type { AppEnv } from '../context.js';
 import { readId, readJson } from '../http/validation.js';
+import { createIndexer, deleteIndexer, listIndexers, updateIndexer } from './indexers.js';
 import { createInvite, deleteUser, listUsers, updateUser } from './users.js';
 
 export const adminRoutes = new Hono<AppEnv>()
@@ -21,6 +25,20 @@ export const adminRoutes = new Hono<AppEnv>()
   })
   .delete('/users/:id', async (c) => {
     await deleteUser(c.var.infra.db, readId(c, 'id', 'User'));
+    return c.body(null, 204);
+  })
+  .get('/indexers', async (c) =>
+    c.json({ indexers: await listIndexers(c.var.infra.db) } satisfies IndexerList),
+  )
+  .post('/indexers', async (c) =>
+    c.json(await createIndexer(c.var.infra.db, await readJson(c, CreateIndexerRequest)), 201),
+  )
+  .patch('/indexers/:id', async (c) => {
+    const id = readId(c, 'id', 'Indexer');
+    return c.json(await updateIndexer(c.var.infra.db, id, await readJson(c, UpdateIndexerRequest)));
+  })
+  .delete('/indexers/:id', async (c) => {
+    await deleteIndexer(c.var.infra.db, readId(c, 'id', 'Indexer'));
     return c.body(null, 204);
   })
   .get('/settings', async (c) => c.json(await readSettings(c.var.infra.db)))

@@ -1,4 +1,5 @@
 import type { TorrentNodeConfig } from '@sokoul/contracts';
+import type postgres from 'postgres';
 import { z } from 'zod';
 import type { TorznabEndpoint } from './torznab.js';
 
@@ -6,10 +7,12 @@ const ProwlarrIndexer = z.object({ id: z.number().int(), name: z.string(), enabl
 
 /**
  * The Torznab endpoints to search: Jackett's aggregate endpoint (every indexer configured in it),
- * and each enabled indexer of Prowlarr (it serves one Torznab endpoint per indexer).
+ * each enabled indexer of Prowlarr (it serves one Torznab endpoint per indexer), and the endpoints
+ * an admin added (some through FlareSolverr).
  */
 export async function configuredIndexers(
   config: TorrentNodeConfig,
+  sql: postgres.Sql,
 ): Promise<{ endpoints: TorznabEndpoint[]; errors: string[] }> {
   const endpoints: TorznabEndpoint[] = [];
   const errors: string[] = [];
@@ -44,6 +47,21 @@ export async function configuredIndexers(
         `Prowlarr's indexer list is unavailable: ${error instanceof Error ? error.message : String(error)}`,
       );
     }
+  }
+  const added = await sql<{ name: string; url: string; api_key: string | null; use_flaresolverr: boolean }[]>`
+    SELECT name, url, api_key, use_flaresolverr FROM indexers WHERE enabled ORDER BY name`;
+  for (const indexer of added) {
+    if (indexer.use_flaresolverr && !config.FLARESOLVERR_URL) {
+      errors.push(`${indexer.name} needs FlareSolverr, but FLARESOLVERR_URL is not set`);
+      continue;
+    }
+    endpoints.push({
+      name: indexer.name,
+      url: indexer.url,
+      apiKey: indexer.api_key ?? undefined,
+      timeoutMs,
+      flareSolverrUrl: indexer.use_flaresolverr ? config.FLARESOLVERR_URL : undefined,
+    });
   }
   return { endpoints, errors };
 }

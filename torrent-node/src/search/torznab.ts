@@ -1,5 +1,6 @@
 import type { IndexerCaps, IndexerResult, SearchMode } from '@sokoul/contracts';
 import { XMLParser } from 'fast-xml-parser';
+import { z } from 'zod';
 
 /*
  * Torznab (and Newznab) client: capabilities, then searches shaped by them. Jackett and Prowlarr
@@ -198,16 +199,80 @@ export interface TorznabEndpoint {
   url: string;
   apiKey?: string;
   timeoutMs: number;
+  /** FlareSolverr's URL, for indexers behind Cloudflare: its clearance cookies go with each request. */
+  flareSolverrUrl?: string;
   fetch?: typeof fetch;
+}
+
+const FlareSolverrAnswer = z.object({
+  status: z.string(),
+  message: z.string().optional(),
+  solution: z
+    .object({
+      cookies: z.array(z.object({ name: z.string(), value: z.string() })).default([]),
+      userAgent: z.string(),
+    })
+    .optional(),
+});
+
+/** Clearance per indexer origin; Cloudflare's cookies last longer than this. */
+const CLEARANCE_MS = 10 * 60_000;
+const clearances = new Map<string, { cookie: string; userAgent: string; until: number }>();
+
+/** Asks FlareSolverr (v1 `request.get`) to pass the challenge and hand over its cookies. */
+async function clearance(
+  endpoint: TorznabEndpoint,
+  solver: string,
+): Promise<{ cookie: string; userAgent: string }> {
+  const origin = new URL(endpoint.url).origin;
+  const known = clearances.get(origin);
+  if (known && known.until > Date.now()) return known;
+  let answer: z.infer<typeof FlareSolverrAnswer>;
+  try {
+    const response = await (endpoint.fetch ?? fetch)(`${solver.replace(/\/+$/, '')}/v1`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ cmd: 'request.get', url: endpoint.url, maxTimeout: endpoint.timeoutMs }),
+      signal: AbortSignal.timeout(endpoint.timeoutMs),
+    });
+    answer = FlareSolverrAnswer.parse(await response.json());
+  } catch (error) {
+    throw new IndexerError(
+      'unreachable',
+      `FlareSolverr could not solve ${endpoint.name}: ${error instanceof Error ? error.message : error}`,
+    );
+  }
+  if (answer.status !== 'ok' || !answer.solution) {
+    throw new IndexerError(
+      'unreachable',
+      `FlareSolverr could not solve ${endpoint.name}: ${answer.message ?? answer.status}`,
+    );
+  }
+  const solved = {
+    cookie: answer.solution.cookies.map((c) => `${c.name}=${c.value}`).join('; '),
+    userAgent: answer.solution.userAgent,
+    until: Date.now() + CLEARANCE_MS,
+  };
+  clearances.set(origin, solved);
+  return solved;
 }
 
 async function get(endpoint: TorznabEndpoint, params: Record<string, string>): Promise<string> {
   const url = new URL(endpoint.url);
   for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
   if (endpoint.apiKey) url.searchParams.set('apikey', endpoint.apiKey);
+  const headers: Record<string, string> = {};
+  if (endpoint.flareSolverrUrl) {
+    const pass = await clearance(endpoint, endpoint.flareSolverrUrl);
+    headers.cookie = pass.cookie;
+    headers['user-agent'] = pass.userAgent;
+  }
   let response: Response;
   try {
-    response = await (endpoint.fetch ?? fetch)(url, { signal: AbortSignal.timeout(endpoint.timeoutMs) });
+    response = await (endpoint.fetch ?? fetch)(url, {
+      headers,
+      signal: AbortSignal.timeout(endpoint.timeoutMs),
+    });
   } catch (error) {
     if (error instanceof Error && error.name === 'TimeoutError') {
       throw new IndexerError('timeout', `${endpoint.name} did not answer within ${endpoint.timeoutMs} ms`);
@@ -228,6 +293,9 @@ async function get(endpoint: TorznabEndpoint, params: Record<string, string>): P
     throw new IndexerError('auth', `${endpoint.name} refused the API key (HTTP ${response.status})`);
   }
   const body = await response.text();
+  // A challenge page again means the clearance expired: the next request asks FlareSolverr anew.
+  if (endpoint.flareSolverrUrl && /^\s*<(!doctype html|html)/i.test(body))
+    clearances.delete(new URL(endpoint.url).origin);
   if (!response.ok && !body.trimStart().startsWith('<?xml')) {
     throw new IndexerError('http', `${endpoint.name} answered with HTTP ${response.status}`);
   }

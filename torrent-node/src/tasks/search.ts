@@ -36,11 +36,12 @@ export async function searchTask(ctx: TaskContext): Promise<SearchOutcome> {
     }
   }
 
-  const { endpoints, errors } = await configuredIndexers(config);
+  const { endpoints, errors } = await configuredIndexers(config, sql);
   for (const error of errors) ctx.log.warn({ error }, 'indexer discovery failed');
   if (endpoints.length === 0) {
     throw new Error(
-      errors[0] ?? 'No indexer is configured: set JACKETT_URL or PROWLARR_URL (with their API keys)',
+      errors[0] ??
+        'No indexer is configured: set JACKETT_URL or PROWLARR_URL (with their API keys), or add one in the admin settings',
     );
   }
   let answered = 0;

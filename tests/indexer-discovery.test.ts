@@ -1,0 +1,76 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseConfig, TorrentNodeConfigSchema } from '@sokoul/contracts';
+import type postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configuredIndexers } from '../torrent-node/src/search/indexers.js';
+
+/** Which Torznab endpoints a search uses: Jackett's aggregate, Prowlarr's enabled indexers, admin rows. */
+let prowlarr = '';
+const server = createServer((req, res) => {
+  if (req.url !== '/api/v1/indexer' || req.headers['x-api-key'] !== 'prowlarr-key') {
+    res.writeHead(401, { 'content-type': 'application/json' });
+    return res.end('{"error":"Unauthorized"}');
+  }
+  res.writeHead(200, { 'content-type': 'application/json' });
+  // Prowlarr's indexer resources carry many more fields; only these matter here.
+  res.end(
+    JSON.stringify([
+      { id: 1, name: 'Nyaa', enable: true, protocol: 'torrent', priority: 25, fields: [] },
+      { id: 7, name: 'Disabled', enable: false, protocol: 'torrent', priority: 25, fields: [] },
+      { id: 9, name: 'YGG', enable: true, protocol: 'torrent', priority: 10, fields: [] },
+    ]),
+  );
+});
+beforeAll(async () => {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  prowlarr = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+const config = (extra: Record<string, string>) =>
+  parseConfig(TorrentNodeConfigSchema, {
+    DATABASE_URL: 'postgres://x@127.0.0.1/x',
+    NATS_URL: 'nats://127.0.0.1:4222',
+    ...extra,
+  });
+/** The admin rows, as the `indexers` table would give them. */
+const rows = (list: { name: string; url: string; api_key: string | null; use_flaresolverr: boolean }[]) =>
+  (async () => list) as unknown as postgres.Sql;
+
+describe('indexer discovery', () => {
+  it('uses Jackett, each enabled Prowlarr indexer and the admin rows', async () => {
+    const { endpoints, errors } = await configuredIndexers(
+      config({
+        JACKETT_URL: 'http://jackett:9117/',
+        JACKETT_API_KEY: 'jk',
+        PROWLARR_URL: prowlarr,
+        PROWLARR_API_KEY: 'prowlarr-key',
+        FLARESOLVERR_URL: 'http://flaresolverr:8191',
+      }),
+      rows([{ name: 'Extra', url: 'http://extra/api', api_key: null, use_flaresolverr: true }]),
+    );
+    expect(errors).toEqual([]);
+    expect(endpoints.map((e) => [e.name, e.url, e.apiKey, e.flareSolverrUrl])).toEqual([
+      ['Jackett', 'http://jackett:9117/api/v2.0/indexers/all/results/torznab/api', 'jk', undefined],
+      ['Nyaa', `${prowlarr}/1/api`, 'prowlarr-key', undefined],
+      ['YGG', `${prowlarr}/9/api`, 'prowlarr-key', undefined],
+      ['Extra', 'http://extra/api', undefined, 'http://flaresolverr:8191'],
+    ]);
+  });
+
+  it('says why an indexer is left out', async () => {
+    const { endpoints, errors } = await configuredIndexers(
+      config({ PROWLARR_URL: prowlarr, PROWLARR_API_KEY: 'wrong' }),
+      rows([{ name: 'Extra', url: 'http://extra/api', api_key: null, use_flaresolverr: true }]),
+    );
+    expect(endpoints).toEqual([]);
+    expect(errors).toEqual([
+      "Prowlarr's indexer list is unavailable: HTTP 401",
+      'Extra needs FlareSolverr, but FLARESOLVERR_URL is not set',
+    ]);
+  });
+});

@@ -1,0 +1,98 @@
+import { type ErrorBody, Indexer, IndexerList, SearchOutcome, type Task } from '@sokoul/contracts';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { adminSession, api, eventually, memberSession } from './helpers/api.js';
+
+/** Admin-added Torznab indexers, one behind a Cloudflare challenge that FlareSolverr passes. */
+let admin: string;
+let member: string;
+const solved = async () =>
+  ((await (await fetch(`${inject('flareSolverr')}/__calls`)).json()) as { solved: number }).solved;
+
+beforeAll(async () => {
+  admin = (await adminSession()).accessToken;
+  member = (await memberSession('indexers')).accessToken;
+});
+
+async function search(body: Record<string, unknown>): Promise<SearchOutcome> {
+  const started = await api<Task>('POST', '/search', { token: member, body });
+  let outcome: SearchOutcome | undefined;
+  await eventually(async () => {
+    const task = await api<Task>('GET', `/tasks/${started.body.id}`, { token: member });
+    expect(task.body.status).toBe('done');
+    outcome = SearchOutcome.parse(task.body.result);
+  }, 15_000);
+  if (!outcome) throw new Error('search did not finish');
+  return outcome;
+}
+
+describe('admin indexers', () => {
+  it('adds, lists, changes and removes indexers; keys are never sent back', async () => {
+    const created = await api<Indexer>('POST', '/admin/indexers', {
+      token: admin,
+      body: { name: 'Spare', url: 'http://127.0.0.1:1/api', apiKey: 'secret-key', enabled: false },
+    });
+    expect(created.status).toBe(201);
+    expect(Indexer.parse(created.body)).toMatchObject({ name: 'Spare', hasApiKey: true, enabled: false });
+    expect(JSON.stringify(created.body)).not.toContain('secret-key');
+    const duplicate = await api<ErrorBody>('POST', '/admin/indexers', {
+      token: admin,
+      body: { name: 'Spare', url: 'http://127.0.0.1:2/api' },
+    });
+    expect(duplicate.status).toBe(409);
+    const patched = await api<Indexer>('PATCH', `/admin/indexers/${created.body.id}`, {
+      token: admin,
+      body: { apiKey: null, name: 'Spare 2' },
+    });
+    expect(patched.body).toMatchObject({ name: 'Spare 2', hasApiKey: false });
+    const list = IndexerList.parse((await api('GET', '/admin/indexers', { token: admin })).body);
+    expect(list.indexers.map((i) => i.name)).toContain('Spare 2');
+    expect((await api('DELETE', `/admin/indexers/${created.body.id}`, { token: admin })).status).toBe(204);
+    expect((await api('DELETE', `/admin/indexers/${created.body.id}`, { token: admin })).status).toBe(404);
+  });
+
+  it('refuses bad input and non-admins', async () => {
+    const badUrl = await api<ErrorBody>('POST', '/admin/indexers', {
+      token: admin,
+      body: { name: 'X', url: 'ftp://x' },
+    });
+    expect(badUrl.status).toBe(400);
+    expect(badUrl.body.error.message).toContain('url');
+    const empty = await api<ErrorBody>('PATCH', '/admin/indexers/00000000-0000-4000-8000-000000000000', {
+      token: admin,
+      body: {},
+    });
+    expect(empty.status).toBe(400);
+    expect((await api('GET', '/admin/indexers', { token: member })).status).toBe(403);
+    expect(
+      (await api('POST', '/admin/indexers', { token: member, body: { name: 'Y', url: 'http://y/api' } }))
+        .status,
+    ).toBe(403);
+  });
+
+  it('searches an indexer behind Cloudflare through FlareSolverr, and reports it failing without', async () => {
+    const created = await api<Indexer>('POST', '/admin/indexers', {
+      token: admin,
+      body: { name: 'Protected', url: inject('protectedIndexer'), useFlareSolverr: false },
+    });
+    try {
+      const blocked = await search({ tmdbId: 27205, type: 'movie', query: 'Inception blocked' });
+      expect(blocked.reports.find((r) => r.indexer === 'Protected')).toMatchObject({ status: 'failed' });
+      expect(blocked.reports.find((r) => r.indexer === 'Protected')?.error).toContain('refused');
+
+      await api('PATCH', `/admin/indexers/${created.body.id}`, {
+        token: admin,
+        body: { useFlareSolverr: true },
+      });
+      const before = await solved();
+      const passed = await search({ tmdbId: 27205, type: 'movie', query: 'Inception' });
+      expect(passed.reports.find((r) => r.indexer === 'Protected')).toMatchObject({
+        status: 'ok',
+        results: 1,
+      });
+      expect(passed.accepted).toBe(1);
+      expect(await solved()).toBe(before + 1);
+    } finally {
+      await api('DELETE', `/admin/indexers/${created.body.id}`, { token: admin });
+    }
+  });
+});
