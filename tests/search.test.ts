@@ -1,6 +1,6 @@
-import { type ErrorBody, SearchOutcome, SearchResults, type Task } from '@sokoul/contracts';
+import { type ErrorBody, SearchOutcome, SearchResults, SokoulEvent, type Task } from '@sokoul/contracts';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { api, eventually, memberSession } from './helpers/api.js';
+import { api, eventually, memberSession, WsClient } from './helpers/api.js';
 
 /**
  * POST /search end to end on the shared stack: the API creates the task, torrent-node's Scout asks
@@ -29,7 +29,11 @@ async function finished(task: Task): Promise<Task> {
 describe('search', () => {
   it('finds, ranks and stores releases for a film, then answers a repeat from storage', async () => {
     const before = await searches();
-    const started = await api<Task>('POST', '/search', { token, body: { tmdbId: 603, type: 'movie' } });
+    // Its own query text: other tests search this film too, and the same search would come from storage.
+    const started = await api<Task>('POST', '/search', {
+      token,
+      body: { tmdbId: 603, type: 'movie', query: 'The Matrix 1999' },
+    });
     expect(started.status).toBe(202);
     expect(started.body).toMatchObject({ type: 'search', status: 'pending' });
     const task = await finished(started.body);
@@ -58,10 +62,36 @@ describe('search', () => {
     );
 
     const again = await finished(
-      (await api<Task>('POST', '/search', { token, body: { mediaId, query: 'The Matrix' } })).body,
+      (await api<Task>('POST', '/search', { token, body: { mediaId, query: 'The Matrix 1999' } })).body,
     );
     expect(SearchOutcome.parse(again.result)).toMatchObject({ cached: true, results: 4 });
     expect(await searches()).toBe(before + 1);
+  });
+
+  it('sends the ranked results to the socket as each indexer answers', async () => {
+    const socket = await WsClient.connect({ token });
+    try {
+      const started = await api<Task>('POST', '/search', {
+        token,
+        body: { tmdbId: 603, type: 'movie', query: 'Matrix live' },
+      });
+      const message = await socket.next(
+        (m) =>
+          m.type === 'event' &&
+          (m.event as { type: string; data: { taskId?: string } }).data.taskId === started.body.id,
+      );
+      const event = SokoulEvent.parse(message.event);
+      expect(event.type).toBe('search.results');
+      if (event.type !== 'search.results') return;
+      expect(event.data.report).toMatchObject({ indexer: 'Jackett', status: 'ok' });
+      expect(event.data.results[0]).toMatchObject({
+        rejected: false,
+        title: expect.stringContaining('The.Matrix.1999'),
+      });
+      await finished(started.body);
+    } finally {
+      socket.close();
+    }
   });
 
   it('searches one episode of a series and rejects the others', async () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IndexerReport, RankedResult } from './search.js';
 import { Task } from './tasks.js';
 
 /** Events travel torrent-node/API -> NATS -> NatsBridge DO -> UserSession DO -> browser sockets. */
@@ -21,7 +22,24 @@ export const NodeStatusEvent = z.object({
   data: z.object({ nodeId: z.string(), state: z.enum(['online', 'offline']) }),
 });
 
-export const SokoulEvent = z.discriminatedUnion('type', [TaskUpdatedEvent, AlertEvent, NodeStatusEvent]);
+/** A search's ranked results so far, sent as each indexer answers. */
+export const SearchResultsEvent = z.object({
+  ...base,
+  type: z.literal('search.results'),
+  data: z.object({
+    taskId: z.uuid(),
+    mediaId: z.uuid(),
+    report: IndexerReport,
+    results: z.array(RankedResult),
+  }),
+});
+
+export const SokoulEvent = z.discriminatedUnion('type', [
+  TaskUpdatedEvent,
+  AlertEvent,
+  NodeStatusEvent,
+  SearchResultsEvent,
+]);
 export type SokoulEvent = z.infer<typeof SokoulEvent>;
 
 // The /ws protocol

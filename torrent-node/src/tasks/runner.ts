@@ -1,5 +1,6 @@
 import {
   JOBS_STREAM,
+  type SokoulEvent,
   Subjects,
   TASK_COLUMNS,
   type Task,
@@ -20,7 +21,7 @@ import {
   RetentionPolicy,
 } from 'nats';
 import type postgres from 'postgres';
-import { publishTaskUpdate } from '../events.js';
+import { publishEvent, publishTaskUpdate } from '../events.js';
 import type { Logger } from '../log.js';
 import { taskDuration, tasksRunning, tasksTotal } from '../metrics.js';
 import { maintenanceCleanup } from './maintenance-cleanup.js';
@@ -35,6 +36,8 @@ export interface TaskContext {
   log: Logger;
   /** Records progress (0..1) in the database and on the owner's sockets. */
   progress(fraction: number, message?: string): Promise<void>;
+  /** Sends an event to the task owner's sockets. */
+  emit(event: SokoulEvent): void;
 }
 
 type Handler = (ctx: TaskContext) => Promise<unknown>;
@@ -143,6 +146,7 @@ export class TaskRunner {
       sql: this.sql,
       signal: controller.signal,
       log,
+      emit: (event) => publishEvent(this.nc, started.userId, event),
       progress: async (fraction, message) => {
         msg.working();
         // Progress is throttled to a few updates a second per task.

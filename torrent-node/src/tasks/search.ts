@@ -12,6 +12,9 @@ import { rank } from '../search/rank.js';
 import { IndexerPool, scout } from '../search/scout.js';
 import type { TaskContext } from './runner.js';
 
+/** How many of the best results each live update carries. */
+const LIVE_RESULTS = 50;
+
 /** Indexer health lives as long as the process: a dead indexer stays left alone across searches. */
 const pool = new IndexerPool();
 let oracle: ReturnType<typeof createOracle> | null = null;
@@ -44,16 +47,28 @@ export async function searchTask(ctx: TaskContext): Promise<SearchOutcome> {
         'No indexer is configured: set JACKETT_URL or PROWLARR_URL (with their API keys), or add one in the admin settings',
     );
   }
+  const language = config.TMDB_LANGUAGE.slice(0, 2);
+  const profile = QualityProfile.parse({ ...QUALITY_PRESETS['1080p'], preferredLanguages: [language] });
   let answered = 0;
-  const { results, reports } = await scout(pool, endpoints, payload.request, (report) => {
+  const { results, reports } = await scout(pool, endpoints, payload.request, (report, merged) => {
     answered++;
     const what = report.status === 'ok' ? `${report.results} results` : report.error;
     void ctx.progress((answered / endpoints.length) * 0.9, `${report.indexer}: ${what}`);
+    // The user sees the best results so far as each indexer answers, not only at the end.
+    ctx.emit({
+      id: crypto.randomUUID(),
+      ts: new Date().toISOString(),
+      type: 'search.results',
+      data: {
+        taskId: ctx.task.id,
+        mediaId: payload.mediaId,
+        report,
+        results: rank(merged, payload.target, profile).slice(0, LIVE_RESULTS),
+      },
+    });
   });
   ctx.signal.throwIfAborted();
 
-  const language = config.TMDB_LANGUAGE.slice(0, 2);
-  const profile = QualityProfile.parse({ ...QUALITY_PRESETS['1080p'], preferredLanguages: [language] });
   let ranked: RankedResult[] = rank(results, payload.target, profile);
   let oracleSource: SearchOutcome['oracle'] = 'off';
   if (config.ORACLE_ENABLED && config.LLAMA_ENDPOINT) {

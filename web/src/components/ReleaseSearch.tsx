@@ -3,6 +3,7 @@ import { createMemo, createSignal, For, onCleanup, Show } from 'solid-js';
 import { searchApi } from '../api/search.js';
 import { tasksApi } from '../api/tasks.js';
 import { type MessageKey, t } from '../i18n.js';
+import { live } from '../stores/live.js';
 
 type SortKey = 'score' | 'size' | 'seeders';
 const POLL_MS = 500;
@@ -34,7 +35,20 @@ export function ReleaseSearch(props: {
   const [maxGb, setMaxGb] = createSignal(0);
   const [showRejected, setShowRejected] = createSignal(false);
   let timer: ReturnType<typeof setTimeout> | undefined;
-  onCleanup(() => clearTimeout(timer));
+  let currentTask: string | null = null;
+  // Results arrive on the socket as each indexer answers; the stored ones replace them at the end.
+  const unsubscribe = live.subscribe((event) => {
+    if (event.type === 'search.results' && event.data.taskId === currentTask) {
+      setResults(event.data.results);
+      setMessage(
+        `${event.data.report.indexer}: ${event.data.report.status === 'ok' ? event.data.report.results : event.data.report.error}`,
+      );
+    }
+  });
+  onCleanup(() => {
+    clearTimeout(timer);
+    unsubscribe();
+  });
 
   const run = async () => {
     clearTimeout(timer);
@@ -48,6 +62,7 @@ export function ReleaseSearch(props: {
         episode: props.episode,
       });
       const mediaId = (task.payload as { mediaId?: string }).mediaId ?? '';
+      currentTask = task.id;
       const follow = async () => {
         const current = await tasksApi.get(task.id);
         if (current.message) setMessage(current.message);
@@ -124,7 +139,7 @@ export function ReleaseSearch(props: {
           </span>
         </Show>
       </div>
-      <Show when={status() === 'done'}>
+      <Show when={status() === 'done' || results().length > 0}>
         <form class="filters" onSubmit={(e) => e.preventDefault()}>
           <label>
             <span>{t('releases.resolution')}</span>
