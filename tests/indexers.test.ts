@@ -91,6 +91,9 @@ describe('admin indexers', () => {
       });
       expect(passed.accepted).toBe(1);
       expect(await solved()).toBe(before + 1);
+      // The added indexer was reached through the configured proxy.
+      const { tunnels } = (await (await fetch(inject('proxy'))).json()) as { tunnels: string[] };
+      expect(tunnels).toContain(new URL(inject('protectedIndexer')).host);
     } finally {
       await api('DELETE', `/admin/indexers/${created.body.id}`, { token: admin });
     }

@@ -5,6 +5,7 @@ import {
   STACK_RELEASES,
   startFakeFlareSolverr,
   startFakeIndexer,
+  startFakeProxy,
 } from './fake-indexer.js';
 import { FAKE_V3_KEY, startFakeTmdb } from './fake-tmdb.js';
 import {
@@ -26,6 +27,8 @@ declare module 'vitest' {
     /** A Torznab indexer behind a (fake) Cloudflare challenge, and the fake FlareSolverr. */
     protectedIndexer: string;
     flareSolverr: string;
+    /** The HTTP proxy added indexers go through (GET / lists the tunnels it opened). */
+    proxy: string;
   }
 }
 
@@ -42,6 +45,7 @@ export default async function setup(project: TestProject) {
     apiKey: STACK_JACKETT_KEY,
   });
   const flareSolverr = await startFakeFlareSolverr();
+  const proxy = await startFakeProxy();
   const protectedIndexer = await startFakeIndexer({ name: 'Protected', releases: PROTECTED_RELEASES });
   protectedIndexer.setBehaviour({ kind: 'cloudflare' });
   const databaseUrl = await createTestDatabase('sokoul_test');
@@ -51,6 +55,7 @@ export default async function setup(project: TestProject) {
     JACKETT_API_KEY: STACK_JACKETT_KEY,
     INDEXER_TIMEOUT_MS: '2000',
     FLARESOLVERR_URL: flareSolverr.url,
+    INDEXER_PROXY_URL: proxy.url,
     DATABASE_URL: databaseUrl,
     REDIS_URL: MACHINE_REDIS,
     LOGIN_RATE_LIMIT: '5',
@@ -61,12 +66,14 @@ export default async function setup(project: TestProject) {
   project.provide('jackett', jackett.root);
   project.provide('protectedIndexer', protectedIndexer.url);
   project.provide('flareSolverr', flareSolverr.url);
+  project.provide('proxy', proxy.url);
   return async () => {
     await stack.stop();
     await tmdb.close();
     await jackett.close();
     await protectedIndexer.close();
     await flareSolverr.close();
+    await proxy.close();
     await dropTestDatabase(databaseUrl);
   };
 }

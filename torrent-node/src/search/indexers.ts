@@ -1,7 +1,21 @@
 import type { TorrentNodeConfig } from '@sokoul/contracts';
 import type postgres from 'postgres';
+import { ProxyAgent, fetch as undiciFetch } from 'undici';
 import { z } from 'zod';
 import type { TorznabEndpoint } from './torznab.js';
+
+/** fetch through an HTTP proxy (CONNECT tunnels), one agent per proxy URL. */
+const agents = new Map<string, ProxyAgent>();
+function proxiedFetch(proxyUrl: string): typeof fetch {
+  let agent = agents.get(proxyUrl);
+  if (!agent) {
+    agent = new ProxyAgent(proxyUrl);
+    agents.set(proxyUrl, agent);
+  }
+  const dispatcher = agent;
+  return ((input: string | URL, init?: RequestInit) =>
+    undiciFetch(input, { ...(init as object), dispatcher })) as unknown as typeof fetch;
+}
 
 const ProwlarrIndexer = z.object({ id: z.number().int(), name: z.string(), enable: z.boolean() });
 
@@ -48,6 +62,8 @@ export async function configuredIndexers(
       );
     }
   }
+  // Added indexers are usually remote trackers: they go through the VPN's proxy when there is one.
+  const proxied = config.INDEXER_PROXY_URL ? proxiedFetch(config.INDEXER_PROXY_URL) : undefined;
   const added = await sql<{ name: string; url: string; api_key: string | null; use_flaresolverr: boolean }[]>`
     SELECT name, url, api_key, use_flaresolverr FROM indexers WHERE enabled ORDER BY name`;
   for (const indexer of added) {
@@ -61,6 +77,7 @@ export async function configuredIndexers(
       apiKey: indexer.api_key ?? undefined,
       timeoutMs,
       flareSolverrUrl: indexer.use_flaresolverr ? config.FLARESOLVERR_URL : undefined,
+      fetch: proxied,
     });
   }
   return { endpoints, errors };

@@ -229,7 +229,8 @@ async function clearance(
   if (known && known.until > Date.now()) return known;
   let answer: z.infer<typeof FlareSolverrAnswer>;
   try {
-    const response = await (endpoint.fetch ?? fetch)(`${solver.replace(/\/+$/, '')}/v1`, {
+    // FlareSolverr is a local service: never through the indexers' proxy.
+    const response = await fetch(`${solver.replace(/\/+$/, '')}/v1`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ cmd: 'request.get', url: endpoint.url, maxTimeout: endpoint.timeoutMs }),
