@@ -105,6 +105,8 @@ describe('Oracle', () => {
     expect(outcome.ranked[0]?.reasons.at(-1)).toEqual({
       effect: 'plus',
       points: 18,
+      code: 'oracle',
+      params: { reason: 'clean Blu-ray encode from a known group' },
       text: 'Oracle: clean Blu-ray encode from a known group',
     });
     const sent = requests.at(-1);

@@ -123,7 +123,13 @@ describe('films', () => {
     });
     const ranked = rank([result('The.Matrix.1999.1080p.BluRay.x264-SPARKS', 150, 10)], MATRIX, strict);
     expect(ranked[0]?.rejected).toBe(true);
-    expect(ranked[0]?.reasons).toContainEqual({ effect: 'reject', points: 0, text: 'no fr audio stated' });
+    expect(ranked[0]?.reasons).toContainEqual({
+      effect: 'reject',
+      points: 0,
+      code: 'language.missing',
+      params: { languages: 'fr' },
+      text: 'no fr audio stated',
+    });
   });
 });
 

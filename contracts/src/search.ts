@@ -180,6 +180,10 @@ export const QUALITY_PRESETS: Record<'1080p' | '4K HDR' | 'small', QualityProfil
 export const RankReason = z.object({
   effect: z.enum(['plus', 'minus', 'reject']),
   points: z.number(),
+  /** What the reason is (`language.audio`, `size.tooLarge`…), for clients that word it themselves. */
+  code: z.string(),
+  params: z.record(z.string(), z.union([z.string(), z.number(), z.null()])),
+  /** The reason in English. */
   text: z.string(),
 });
 export type RankReason = z.infer<typeof RankReason>;

@@ -25,7 +25,7 @@ describe('releases in the browser', () => {
     const rows = page.locator('[data-testid="release"]');
     await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(2);
     expect(await rows.first().textContent()).toContain('The.Matrix.1999.MULTi.VFF.1080p.BluRay.x265-QTZ');
-    expect(await rows.first().textContent()).toContain('audio in fr');
+    expect(await rows.first().textContent()).toContain('audio en fr');
     expect(await rows.first().locator('[data-testid="release-download"]').getAttribute('href')).toMatch(
       /^magnet:\?xt=urn:btih:/,
     );
@@ -38,7 +38,7 @@ describe('releases in the browser', () => {
     await page.click('[data-testid="toggle-rejected"]');
     const rejected = page.locator('[data-testid="rejected"] li');
     await expect.poll(() => rejected.count()).toBe(2);
-    expect(await page.locator('[data-testid="rejected"]').textContent()).toContain('is not Matrix');
+    expect(await page.locator('[data-testid="rejected"]').textContent()).toContain('n’est pas Matrix');
     await screenshot(page, 'releases-rejected');
     expect(errors).toEqual([]);
     await page.close();

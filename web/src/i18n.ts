@@ -184,6 +184,8 @@ const fr = {
   'releases.hideRejected': 'Masquer les écartées',
   'releases.episode': 'Épisode',
   'releases.wholeSeason': 'Toute la saison',
+  'releases.kept': '{n} releases retenues sur {total}',
+  'releases.cached': '(recherche récente réutilisée)',
 } as const;
 
 export type MessageKey = keyof typeof fr;
@@ -372,6 +374,8 @@ const en: Record<MessageKey, string> = {
   'releases.hideRejected': 'Hide those set aside',
   'releases.episode': 'Episode',
   'releases.wholeSeason': 'Whole season',
+  'releases.kept': '{n} of {total} releases kept',
+  'releases.cached': '(a recent identical search, reused)',
 };
 
 const STORAGE_KEY = 'sokoul.locale';
@@ -408,3 +412,46 @@ export const formatDate = (iso: string) =>
     dateStyle: 'medium',
     timeStyle: 'short',
   }).format(new Date(iso));
+
+/** Why a release ranks where it does, worded for the interface language (codes from torrent-node). */
+const REASONS: Record<Locale, Record<string, string>> = {
+  fr: {
+    'title.mismatch': '« {found} » n’est pas {wanted}',
+    'title.noYear': 'pas d’année dans le titre',
+    'film.isSeries': 'une release de série, pas un film',
+    'film.year': 'de {found}, le film est de {wanted}',
+    'episode.season': 'saison {found}, pas la saison {wanted}',
+    'episode.episode': 'épisode {found}, pas l’épisode {wanted}',
+    'episode.wholeSeason': 'toute la saison {season}, pas seulement l’épisode {episode}',
+    'episode.noNumbers': 'ni saison ni épisode dans le titre',
+    'season.singleEpisodes': 'des épisodes seuls, pas la saison',
+    'season.whole': 'toute la saison {season}',
+    'quality.resolutionNotAllowed': '{resolution} n’est pas permis par le profil {profile}',
+    'quality.theatreCopy': '{source} : une copie filmée en salle ou un screener',
+    'quality.sourceNotAllowed': '{source} n’est pas permis par le profil {profile}',
+    'size.tooLarge': '{size} Go dépasse la limite de {max} Go en {resolution}',
+    'size.tooSmall': '{size} Go, trop petit pour être complet',
+    'language.audio': 'audio en {language}',
+    'language.multi': 'plusieurs pistes audio (MULTi)',
+    'language.subtitles': 'sous-titres en {language}',
+    'language.missing': 'pas d’audio {languages} indiqué',
+    'seeders.none': 'aucun seeder',
+    'seeders.few': 'seulement {count} seeders',
+    'seeders.count': '{count} seeders',
+    'release.proper': 'PROPER (release corrigée)',
+    'release.repack': 'REPACK (release corrigée)',
+    'release.freeleech': 'freeleech',
+    oracle: 'Oracle : {reason}',
+  },
+  en: {},
+};
+
+export function reasonLabel(reason: {
+  code: string;
+  params: Record<string, string | number | null>;
+  text: string;
+}): string {
+  const template = REASONS[locale()][reason.code];
+  if (!template) return reason.text;
+  return template.replace(/\{(\w+)\}/g, (_, name: string) => String(reason.params[name] ?? ''));
+}

@@ -148,6 +148,8 @@ export function createOracle(options: OracleOptions) {
             {
               effect: points >= 0 ? ('plus' as const) : ('minus' as const),
               points,
+              code: 'oracle',
+              params: { reason: opinion.reason },
               text: `Oracle: ${opinion.reason}`,
             },
           ],

@@ -8,6 +8,44 @@ import type {
 } from '@sokoul/contracts';
 import { normalizeTitle, parseRelease } from './release.js';
 
+/** English wording of each reason; the web app translates the codes. */
+const REASONS = {
+  'title.mismatch': '"{found}" is not {wanted}',
+  'title.noYear': 'no year in the title',
+  'film.isSeries': 'a series release, not a film',
+  'film.year': 'from {found}, the film is from {wanted}',
+  'episode.season': 'season {found}, not season {wanted}',
+  'episode.episode': 'episode {found}, not episode {wanted}',
+  'episode.wholeSeason': 'the whole season {season}, not just episode {episode}',
+  'episode.noNumbers': 'no season or episode in the title',
+  'season.singleEpisodes': 'single episodes, not the season',
+  'season.whole': 'the whole season {season}',
+  'quality.resolutionNotAllowed': '{resolution} is not allowed by the {profile} profile',
+  'quality.resolution': '{resolution}',
+  'quality.theatreCopy': '{source}: a copy filmed in a cinema or a screener',
+  'quality.sourceNotAllowed': '{source} is not allowed by the {profile} profile',
+  'quality.source': '{source}',
+  'quality.codec': '{codec}',
+  'quality.hdr': '{formats}',
+  'size.tooLarge': '{size} GB is over the {max} GB limit for {resolution}',
+  'size.tooSmall': '{size} GB is too small to be complete',
+  'language.audio': 'audio in {language}',
+  'language.multi': 'several audio tracks (MULTi)',
+  'language.subtitles': 'subtitles in {language}',
+  'language.missing': 'no {languages} audio stated',
+  'seeders.none': 'no seeders',
+  'seeders.few': 'only {count} seeders',
+  'seeders.count': '{count} seeders',
+  'release.proper': 'PROPER (a fixed release)',
+  'release.repack': 'REPACK (a fixed release)',
+  'release.freeleech': 'freeleech',
+} as const;
+export type ReasonCode = keyof typeof REASONS;
+type ReasonParams = Record<string, string | number | null>;
+
+const reasonText = (code: ReasonCode, params: ReasonParams) =>
+  REASONS[code].replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? ''));
+
 /** The title being searched for, as TMDB describes it. */
 export interface SearchTarget {
   type: 'movie' | 'tv';
@@ -33,37 +71,40 @@ function judge(
   profile: QualityProfile,
 ): RankReason[] {
   const reasons: RankReason[] = [];
-  const plus = (points: number, text: string) => reasons.push({ effect: 'plus', points, text });
-  const minus = (points: number, text: string) => reasons.push({ effect: 'minus', points: -points, text });
-  const reject = (text: string) => reasons.push({ effect: 'reject', points: 0, text });
+  const say = (effect: RankReason['effect'], points: number, code: ReasonCode, params: ReasonParams = {}) =>
+    reasons.push({ effect, points, code, params, text: reasonText(code, params) });
+  const plus = (points: number, code: ReasonCode, params?: ReasonParams) => say('plus', points, code, params);
+  const minus = (points: number, code: ReasonCode, params?: ReasonParams) =>
+    say('minus', -points, code, params);
+  const reject = (code: ReasonCode, params?: ReasonParams) => say('reject', 0, code, params);
 
   // Is it the right title at all?
   const wanted = new Set(target.titles.map(comparable));
   if (!wanted.has(comparable(parsed.title)))
-    reject(`"${parsed.title}" is not ${target.titles[0] ?? 'the title searched'}`);
+    reject('title.mismatch', { found: parsed.title, wanted: target.titles[0] ?? '' });
   if (target.type === 'movie') {
-    if (parsed.seasons.length > 0 || parsed.episodes.length > 0) reject('a series release, not a film');
+    if (parsed.seasons.length > 0 || parsed.episodes.length > 0) reject('film.isSeries');
     if (target.year !== null && parsed.year !== null && Math.abs(parsed.year - target.year) > 1) {
-      reject(`from ${parsed.year}, the film is from ${target.year}`);
+      reject('film.year', { found: parsed.year, wanted: target.year });
     } else if (parsed.year === null) {
-      minus(5, 'no year in the title');
+      minus(5, 'title.noYear');
     }
   } else if (target.season !== undefined) {
     const season = target.season;
     if (parsed.seasons.length > 0 && !parsed.seasons.includes(season)) {
-      reject(`season ${parsed.seasons.join(', ')}, not season ${season}`);
+      reject('episode.season', { found: parsed.seasons.join(', '), wanted: season });
     } else if (target.episode !== undefined) {
       if (parsed.episodes.length > 0 && !parsed.episodes.includes(target.episode)) {
-        reject(`episode ${parsed.episodes.join(', ')}, not episode ${target.episode}`);
+        reject('episode.episode', { found: parsed.episodes.join(', '), wanted: target.episode });
       } else if (parsed.fullSeason) {
-        minus(5, `the whole season ${season}, not just episode ${target.episode}`);
+        minus(5, 'episode.wholeSeason', { season, episode: target.episode });
       } else if (parsed.episodes.length === 0) {
-        minus(10, 'no season or episode in the title');
+        minus(10, 'episode.noNumbers');
       }
     } else if (parsed.episodes.length > 0 && !parsed.fullSeason) {
-      minus(15, 'single episodes, not the season');
+      minus(15, 'season.singleEpisodes');
     } else if (parsed.fullSeason) {
-      plus(5, `the whole season ${season}`);
+      plus(5, 'season.whole', { season });
     }
   }
 
@@ -73,36 +114,40 @@ function judge(
     profile.allowedResolutions.length > 0 &&
     (resolution === null || !profile.allowedResolutions.includes(resolution))
   ) {
-    reject(`${resolution ?? 'unknown resolution'} is not allowed by the ${profile.name} profile`);
+    reject('quality.resolutionNotAllowed', { resolution: resolution ?? '?', profile: profile.name });
   } else if (resolution !== null) {
     const rank = profile.preferredResolutions.indexOf(resolution);
-    if (rank >= 0) plus((profile.preferredResolutions.length - rank) * 10, `${resolution}`);
+    if (rank >= 0)
+      plus((profile.preferredResolutions.length - rank) * 10, 'quality.resolution', { resolution });
   }
   if (parsed.source !== null) {
     if (THEATRE_COPIES.has(parsed.source) && !profile.allowedSources.includes(parsed.source)) {
-      reject(`${parsed.source}: a copy filmed in a cinema or a screener`);
+      reject('quality.theatreCopy', { source: parsed.source });
     } else if (!profile.allowedSources.includes(parsed.source)) {
-      reject(`${parsed.source} is not allowed by the ${profile.name} profile`);
+      reject('quality.sourceNotAllowed', { source: parsed.source, profile: profile.name });
     } else {
       const rank = profile.preferredSources.indexOf(parsed.source);
-      if (rank >= 0) plus((profile.preferredSources.length - rank) * 4, parsed.source);
+      if (rank >= 0)
+        plus((profile.preferredSources.length - rank) * 4, 'quality.source', { source: parsed.source });
     }
   }
   if (parsed.videoCodec !== null && profile.preferredCodecs.includes(parsed.videoCodec)) {
-    plus(5 - profile.preferredCodecs.indexOf(parsed.videoCodec), parsed.videoCodec);
+    plus(5 - profile.preferredCodecs.indexOf(parsed.videoCodec), 'quality.codec', {
+      codec: parsed.videoCodec,
+    });
   }
-  if (profile.preferHdr && parsed.hdr.length > 0) plus(10, parsed.hdr.join(' + '));
+  if (profile.preferHdr && parsed.hdr.length > 0)
+    plus(10, 'quality.hdr', { formats: parsed.hdr.join(' + ') });
 
   // Size: too big for the profile, or too small to be the whole thing.
   if (result.size !== null) {
     const gb = result.size / GB;
     const max = resolution ? profile.maxSizeGb[resolution as Resolution] : undefined;
     if (max !== undefined && gb > max)
-      reject(`${gb.toFixed(1)} GB is over the ${max} GB limit for ${resolution}`);
+      reject('size.tooLarge', { size: gb.toFixed(1), max, resolution: resolution ?? '' });
     const hours = (target.runtimeMinutes ?? (target.type === 'movie' ? 90 : 40)) / 60;
     const files = parsed.fullSeason ? 6 : Math.max(1, parsed.episodes.length);
-    if (gb < profile.minSizeGbPerHour * hours * files)
-      reject(`${gb.toFixed(2)} GB is too small to be complete`);
+    if (gb < profile.minSizeGbPerHour * hours * files) reject('size.tooSmall', { size: gb.toFixed(2) });
   }
 
   // Language.
@@ -112,21 +157,21 @@ function judge(
     const untagged = parsed.languages.length === 0 && parsed.frenchTags.length === 0 && !parsed.multi;
     const spoken = untagged ? ['en'] : parsed.languages;
     const hit = preferred.findIndex((l) => spoken.includes(l));
-    if (hit >= 0) plus(20 - hit * 5, `audio in ${preferred[hit]}`);
-    else if (parsed.multi) plus(12, 'several audio tracks (MULTi)');
+    if (hit >= 0) plus(20 - hit * 5, 'language.audio', { language: preferred[hit] ?? '' });
+    else if (parsed.multi) plus(12, 'language.multi');
     else if (preferred.some((l) => parsed.subtitles.includes(l)))
-      plus(4, `subtitles in ${preferred.find((l) => parsed.subtitles.includes(l))}`);
-    else if (profile.requirePreferredLanguage) reject(`no ${preferred.join('/')} audio stated`);
-    else minus(8, `no ${preferred.join('/')} audio stated`);
+      plus(4, 'language.subtitles', { language: preferred.find((l) => parsed.subtitles.includes(l)) ?? '' });
+    else if (profile.requirePreferredLanguage) reject('language.missing', { languages: preferred.join('/') });
+    else minus(8, 'language.missing', { languages: preferred.join('/') });
   }
 
   // Availability and trust.
   const seeders = result.seeders ?? 0;
-  if (seeders < profile.minSeeders) reject(seeders === 0 ? 'no seeders' : `only ${seeders} seeders`);
-  else plus(Math.min(30, Math.round(Math.log2(seeders + 1) * 3)), `${seeders} seeders`);
-  if (parsed.revision > 0)
-    plus(3 * parsed.revision, parsed.proper ? 'PROPER (a fixed release)' : 'REPACK (a fixed release)');
-  if (result.downloadVolumeFactor === 0) plus(2, 'freeleech');
+  if (seeders < profile.minSeeders)
+    seeders === 0 ? reject('seeders.none') : reject('seeders.few', { count: seeders });
+  else plus(Math.min(30, Math.round(Math.log2(seeders + 1) * 3)), 'seeders.count', { count: seeders });
+  if (parsed.revision > 0) plus(3 * parsed.revision, parsed.proper ? 'release.proper' : 'release.repack');
+  if (result.downloadVolumeFactor === 0) plus(2, 'release.freeleech');
   return reasons;
 }
 

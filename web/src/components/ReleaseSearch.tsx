@@ -1,8 +1,8 @@
-import type { RankedResult, Resolution } from '@sokoul/contracts';
+import { type RankedResult, type Resolution, SearchOutcome } from '@sokoul/contracts';
 import { createMemo, createSignal, For, onCleanup, Show } from 'solid-js';
 import { searchApi } from '../api/search.js';
 import { tasksApi } from '../api/tasks.js';
-import { type MessageKey, t } from '../i18n.js';
+import { type MessageKey, reasonLabel, t } from '../i18n.js';
 import { live } from '../stores/live.js';
 
 type SortKey = 'score' | 'size' | 'seeders';
@@ -68,6 +68,13 @@ export function ReleaseSearch(props: {
         if (current.message) setMessage(current.message);
         if (current.status === 'done') {
           setResults((await searchApi.results(mediaId, props.season, props.episode)).results);
+          const outcome = SearchOutcome.safeParse(current.result);
+          if (outcome.success) {
+            const { accepted, results: total, cached } = outcome.data;
+            setMessage(
+              `${t('releases.kept', { n: String(accepted), total: String(total) })}${cached ? ` ${t('releases.cached')}` : ''}`,
+            );
+          }
           setStatus('done');
         } else if (current.status === 'failed' || current.status === 'cancelled') {
           setMessage(current.error ?? t('releases.failed'));
@@ -209,7 +216,7 @@ export function ReleaseSearch(props: {
                         <span class="release-title">{r.title}</span>
                         <span class="muted reasons">
                           {r.reasons
-                            .map((reason) => `${reason.effect === 'plus' ? '+' : '−'} ${reason.text}`)
+                            .map((reason) => `${reason.effect === 'plus' ? '+' : '−'} ${reasonLabel(reason)}`)
                             .join(' · ')}
                         </span>
                       </td>
@@ -257,7 +264,7 @@ export function ReleaseSearch(props: {
                     <span class="muted">
                       {r.reasons
                         .filter((reason) => reason.effect === 'reject')
-                        .map((reason) => reason.text)
+                        .map((reason) => reasonLabel(reason))
                         .join(' · ')}
                     </span>
                   </li>
