@@ -1,6 +1,13 @@
-import { type ErrorBody, SearchOutcome, SearchResults, SokoulEvent, type Task } from '@sokoul/contracts';
+import {
+  type ErrorBody,
+  QualityProfileList,
+  SearchOutcome,
+  SearchResults,
+  SokoulEvent,
+  type Task,
+} from '@sokoul/contracts';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { api, eventually, memberSession, WsClient } from './helpers/api.js';
+import { adminSession, api, eventually, memberSession, WsClient } from './helpers/api.js';
 
 /**
  * POST /search end to end on the shared stack: the API creates the task, torrent-node's Scout asks
@@ -131,6 +138,46 @@ describe('search', () => {
     } finally {
       await fetch(`${jackett}/__behaviour`, { method: 'POST', body: JSON.stringify({ kind: 'ok' }) });
     }
+  });
+
+  it('ranks with a preset or an admin profile, which makes it a different search', async () => {
+    const admin = (await adminSession()).accessToken;
+    const tiny = { name: 'Tiny', allowedResolutions: ['720p'], preferredResolutions: ['720p'] };
+    expect(
+      (await api('PUT', '/admin/quality-profiles', { token: admin, body: { profiles: [tiny] } })).status,
+    ).toBe(200);
+    const listed = QualityProfileList.parse((await api('GET', '/search/profiles', { token })).body);
+    expect(listed.profiles.map((p) => p.name)).toEqual(['1080p', '4K HDR', 'small', 'Tiny']);
+    expect(listed.profiles.every((p) => p.preferredLanguages[0] === 'fr')).toBe(true);
+
+    const task = await finished(
+      (await api<Task>('POST', '/search', { token, body: { tmdbId: 603, type: 'movie', profile: 'tiny' } }))
+        .body,
+    );
+    expect((task.payload as { profile: { name: string } }).profile.name).toBe('Tiny');
+    expect(SearchOutcome.parse(task.result)).toMatchObject({ cached: false, accepted: 0, results: 4 });
+    const stored = SearchResults.parse(
+      (await api('GET', `/search/${(task.payload as { mediaId: string }).mediaId}`, { token })).body,
+    );
+    expect(stored.results[0]?.reasons).toContainEqual(
+      expect.objectContaining({
+        code: 'quality.resolutionNotAllowed',
+        params: { resolution: '1080p', profile: 'Tiny' },
+      }),
+    );
+
+    const unknown = await api<ErrorBody>('POST', '/search', {
+      token,
+      body: { tmdbId: 603, type: 'movie', profile: 'best' },
+    });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.message).toContain('"best" does not exist');
+    const clash = await api<ErrorBody>('PUT', '/admin/quality-profiles', {
+      token: admin,
+      body: { profiles: [{ name: '1080p' }] },
+    });
+    expect(clash.status).toBe(400);
+    expect((await api('PUT', '/admin/quality-profiles', { token, body: { profiles: [] } })).status).toBe(403);
   });
 
   it.each([

@@ -232,6 +232,8 @@ export const StartSearchRequest = z
     season: z.number().int().min(0).max(1000).optional(),
     episode: z.number().int().min(0).max(100_000).optional(),
     query: z.string().trim().min(1).max(200).optional(),
+    /** A preset (1080p, 4K HDR, small) or an admin's profile; 1080p by default. */
+    profile: z.string().trim().min(1).max(100).optional(),
   })
   .strict()
   .refine((v) => (v.mediaId === undefined) !== (v.tmdbId === undefined), {
@@ -252,6 +254,7 @@ export type StartSearchRequest = z.infer<typeof StartSearchRequest>;
 export const SearchTaskPayload = z.object({
   mediaId: z.uuid(),
   queryKey: z.string(),
+  profile: QualityProfile,
   target: z.object({
     type: z.enum(['movie', 'tv']),
     titles: z.array(z.string()).min(1),
@@ -285,6 +288,8 @@ export const SearchOutcome = z.object({
   results: z.number().int(),
   accepted: z.number().int(),
   reports: z.array(IndexerReport),
+  /** Each indexer's track record so far (success rate, latency, last error, breaker state). */
+  health: z.array(IndexerHealth),
   oracle: z.enum(['oracle', 'cached', 'heuristic', 'off']),
 });
 export type SearchOutcome = z.infer<typeof SearchOutcome>;
@@ -326,3 +331,21 @@ export type UpdateIndexerRequest = z.infer<typeof UpdateIndexerRequest>;
 
 export const IndexerList = z.object({ indexers: z.array(Indexer) });
 export type IndexerList = z.infer<typeof IndexerList>;
+
+/** The profiles a search can use: the presets and those an admin defined. */
+export const QualityProfileList = z.object({ profiles: z.array(QualityProfile) });
+export type QualityProfileList = z.infer<typeof QualityProfileList>;
+
+/** PUT /admin/quality-profiles: the admin's own profiles, replacing the previous ones. */
+export const PutQualityProfilesRequest = z
+  .object({ profiles: z.array(QualityProfile).max(50) })
+  .strict()
+  .refine((v) => new Set(v.profiles.map((p) => p.name.toLowerCase())).size === v.profiles.length, {
+    message: 'profile names must be unique',
+    path: ['profiles'],
+  })
+  .refine((v) => !v.profiles.some((p) => p.name in QUALITY_PRESETS), {
+    message: 'a preset already has this name',
+    path: ['profiles'],
+  });
+export type PutQualityProfilesRequest = z.infer<typeof PutQualityProfilesRequest>;

@@ -185,6 +185,7 @@ const fr = {
   'releases.episode': 'Épisode',
   'releases.wholeSeason': 'Toute la saison',
   'releases.kept': '{n} releases retenues sur {total}',
+  'releases.profile': 'Profil',
   'releases.cached': '(recherche récente réutilisée)',
 } as const;
 
@@ -375,6 +376,7 @@ const en: Record<MessageKey, string> = {
   'releases.episode': 'Episode',
   'releases.wholeSeason': 'Whole season',
   'releases.kept': '{n} of {total} releases kept',
+  'releases.profile': 'Profile',
   'releases.cached': '(a recent identical search, reused)',
 };
 

@@ -2,6 +2,8 @@ import {
   CreateIndexerRequest,
   CreateInviteRequest,
   type IndexerList,
+  PutQualityProfilesRequest,
+  type QualityProfileList,
   UpdateIndexerRequest,
   UpdateSettingsRequest,
   UpdateUserRequest,
@@ -12,6 +14,7 @@ import { requireAdmin, requireAuth } from '../auth/principal.js';
 import { readSettings, writeSettings } from '../auth/settings.js';
 import type { AppEnv } from '../context.js';
 import { readId, readJson } from '../http/validation.js';
+import { customProfiles, saveCustomProfiles } from '../search/profiles.js';
 import { createIndexer, deleteIndexer, listIndexers, updateIndexer } from './indexers.js';
 import { createInvite, deleteUser, listUsers, updateUser } from './users.js';
 
@@ -40,6 +43,14 @@ export const adminRoutes = new Hono<AppEnv>()
   .delete('/indexers/:id', async (c) => {
     await deleteIndexer(c.var.infra.db, readId(c, 'id', 'Indexer'));
     return c.body(null, 204);
+  })
+  .get('/quality-profiles', async (c) =>
+    c.json({ profiles: await customProfiles(c.var.infra.db) } satisfies QualityProfileList),
+  )
+  .put('/quality-profiles', async (c) => {
+    const { profiles } = await readJson(c, PutQualityProfilesRequest);
+    await saveCustomProfiles(c.var.infra.db, profiles);
+    return c.json({ profiles } satisfies QualityProfileList);
   })
   .get('/settings', async (c) => c.json(await readSettings(c.var.infra.db)))
   .patch('/settings', async (c) => {

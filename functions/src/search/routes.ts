@@ -1,5 +1,6 @@
 import {
   MovieDetails,
+  type QualityProfileList,
   type SearchResults,
   type SearchTaskPayload,
   StartSearchRequest,
@@ -13,6 +14,7 @@ import { ApiError } from '../http/errors.js';
 import { readId, readJson, readQuery } from '../http/validation.js';
 import { mediaResponse, resolveRef } from '../media/service.js';
 import { createTask } from '../tasks/service.js';
+import { allProfiles, profileNamed } from './profiles.js';
 import { latestResults } from './repository.js';
 
 const ResultsQuery = z.object({
@@ -58,9 +60,12 @@ export const searchRoutes = new Hono<AppEnv>()
         .catch(() => undefined);
     }
     const query = input.query ?? media.originalTitle ?? media.title;
+    const profile = await profileNamed(c.var.infra.db, c.var.config.TMDB_LANGUAGE, input.profile ?? '1080p');
     const payload: SearchTaskPayload = {
       mediaId,
-      queryKey: queryKeyOf(input.season, input.episode, query),
+      // A different profile ranks differently: it is a different search.
+      queryKey: `${queryKeyOf(input.season, input.episode, query)}:${profile.name}`,
+      profile,
       target: {
         type: media.type,
         titles: [media.title, media.originalTitle].filter((t): t is string => Boolean(t)),
@@ -80,6 +85,11 @@ export const searchRoutes = new Hono<AppEnv>()
     };
     return c.json(await createTask(c.var.infra, c.var.principal, { type: 'search', payload }), 202);
   })
+  .get('/profiles', async (c) =>
+    c.json({
+      profiles: await allProfiles(c.var.infra.db, c.var.config.TMDB_LANGUAGE),
+    } satisfies QualityProfileList),
+  )
   .get('/:mediaId', async (c) => {
     const mediaId = readId(c, 'mediaId', 'Media');
     const { season, episode } = readQuery(c, ResultsQuery);

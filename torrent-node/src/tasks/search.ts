@@ -1,10 +1,4 @@
-import {
-  QUALITY_PRESETS,
-  QualityProfile,
-  type RankedResult,
-  type SearchOutcome,
-  SearchTaskPayload,
-} from '@sokoul/contracts';
+import { type RankedResult, type SearchOutcome, SearchTaskPayload } from '@sokoul/contracts';
 import type postgres from 'postgres';
 import { configuredIndexers } from '../search/indexers.js';
 import { createOracle } from '../search/oracle.js';
@@ -35,7 +29,14 @@ export async function searchTask(ctx: TaskContext): Promise<SearchOutcome> {
         AND created_at > now() - make_interval(mins => ${windowMinutes})`;
     if (cached && cached.total > 0) {
       await ctx.progress(1, 'Answered from a recent identical search');
-      return { cached: true, results: cached.total, accepted: cached.accepted, reports: [], oracle: 'off' };
+      return {
+        cached: true,
+        results: cached.total,
+        accepted: cached.accepted,
+        reports: [],
+        health: [],
+        oracle: 'off',
+      };
     }
   }
 
@@ -47,8 +48,7 @@ export async function searchTask(ctx: TaskContext): Promise<SearchOutcome> {
         'No indexer is configured: set JACKETT_URL or PROWLARR_URL (with their API keys), or add one in the admin settings',
     );
   }
-  const language = config.TMDB_LANGUAGE.slice(0, 2);
-  const profile = QualityProfile.parse({ ...QUALITY_PRESETS['1080p'], preferredLanguages: [language] });
+  const { profile } = payload;
   let answered = 0;
   const { results, reports } = await scout(pool, endpoints, payload.request, (report, merged) => {
     answered++;
@@ -91,11 +91,13 @@ export async function searchTask(ctx: TaskContext): Promise<SearchOutcome> {
       FROM jsonb_array_elements(${tx.json(ranked as unknown as postgres.JSONValue)}) AS r(result)`;
   });
   await ctx.progress(1, `${ranked.filter((r) => !r.rejected).length} releases kept of ${ranked.length}`);
+  const asked = new Set(endpoints.map((e) => e.name));
   return {
     cached: false,
     results: ranked.length,
     accepted: ranked.filter((r) => !r.rejected).length,
     reports,
+    health: pool.health().filter((h) => asked.has(h.indexer)),
     oracle: oracleSource,
   };
 }

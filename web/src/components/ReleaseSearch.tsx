@@ -1,5 +1,5 @@
 import { type RankedResult, type Resolution, SearchOutcome } from '@sokoul/contracts';
-import { createMemo, createSignal, For, onCleanup, Show } from 'solid-js';
+import { createMemo, createResource, createSignal, For, onCleanup, Show } from 'solid-js';
 import { searchApi } from '../api/search.js';
 import { tasksApi } from '../api/tasks.js';
 import { type MessageKey, reasonLabel, t } from '../i18n.js';
@@ -34,6 +34,8 @@ export function ReleaseSearch(props: {
   const [minSeeders, setMinSeeders] = createSignal(0);
   const [maxGb, setMaxGb] = createSignal(0);
   const [showRejected, setShowRejected] = createSignal(false);
+  const [profile, setProfile] = createSignal('1080p');
+  const [profiles] = createResource(async () => (await searchApi.profiles()).profiles.map((p) => p.name));
   let timer: ReturnType<typeof setTimeout> | undefined;
   let currentTask: string | null = null;
   // Results arrive on the socket as each indexer answers; the stored ones replace them at the end.
@@ -60,6 +62,7 @@ export function ReleaseSearch(props: {
         type: props.type,
         season: props.season,
         episode: props.episode,
+        profile: profile(),
       });
       const mediaId = (task.payload as { mediaId?: string }).mediaId ?? '';
       currentTask = task.id;
@@ -131,6 +134,16 @@ export function ReleaseSearch(props: {
   return (
     <section class="release-search" aria-label={t('releases.title')} data-testid="release-search">
       <div class="inline">
+        <label class="inline">
+          <span class="muted">{t('releases.profile')}</span>
+          <select
+            value={profile()}
+            onChange={(e) => setProfile(e.currentTarget.value)}
+            data-testid="release-profile"
+          >
+            <For each={profiles.latest ?? ['1080p']}>{(name) => <option value={name}>{name}</option>}</For>
+          </select>
+        </label>
         <button
           type="button"
           class="primary"
