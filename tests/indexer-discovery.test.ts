@@ -4,6 +4,8 @@ import { parseConfig, TorrentNodeConfigSchema } from '@sokoul/contracts';
 import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configuredIndexers } from '../torrent-node/src/search/indexers.js';
+import { fetchCaps, search } from '../torrent-node/src/search/torznab.js';
+import { startFakeIndexer, startFakeSocks5 } from './helpers/fake-indexer.js';
 
 /** Which Torznab endpoints a search uses: Jackett's aggregate, Prowlarr's enabled indexers, admin rows. */
 let prowlarr = '';
@@ -60,6 +62,29 @@ describe('indexer discovery', () => {
       ['YGG', `${prowlarr}/9/api`, 'prowlarr-key', undefined],
       ['Extra', 'http://extra/api', undefined, 'http://flaresolverr:8191'],
     ]);
+  });
+
+  it('reaches added indexers through a SOCKS5 proxy when one is configured', async () => {
+    const indexer = await startFakeIndexer({
+      name: 'Remote',
+      releases: [{ title: 'Heat.1995.1080p.BluRay.x264', seeders: 9, size: 8 * 1024 ** 3 }],
+    });
+    const socks = await startFakeSocks5();
+    try {
+      const { endpoints } = await configuredIndexers(
+        config({ INDEXER_PROXY_URL: socks.url }),
+        rows([{ name: 'Remote', url: indexer.url, api_key: null, use_flaresolverr: false }]),
+      );
+      const [remote] = endpoints;
+      if (!remote) throw new Error('no endpoint');
+      const caps = await fetchCaps(remote);
+      const results = await search(remote, caps, { mode: 'search', query: 'heat' });
+      expect(results.map((r) => r.title)).toEqual(['Heat.1995.1080p.BluRay.x264']);
+      expect(socks.targets).toContain(new URL(indexer.url).host);
+    } finally {
+      await socks.close();
+      await indexer.close();
+    }
   });
 
   it('says why an indexer is left out', async () => {

@@ -1,13 +1,15 @@
 import {
   type ErrorBody,
+  JOBS_STREAM,
   QualityProfileList,
   SearchOutcome,
   SearchResults,
   SokoulEvent,
   type Task,
 } from '@sokoul/contracts';
+import { connect } from 'nats';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { adminSession, api, eventually, memberSession, WsClient } from './helpers/api.js';
+import { adminSession, api, eventually, memberSession, stack, WsClient } from './helpers/api.js';
 
 /**
  * POST /search end to end on the shared stack: the API creates the task, torrent-node's Scout asks
@@ -67,6 +69,18 @@ describe('search', () => {
     expect(cam?.reasons.filter((r) => r.effect === 'reject').map((r) => r.text)).toContainEqual(
       expect.stringContaining('CAM: a copy filmed in a cinema'),
     );
+
+    // The task went through the search subject's own consumer, not the general task queue.
+    const nc = await connect({ servers: stack().natsUrl });
+    try {
+      const info = await (await nc.jetstreamManager()).consumers.info(
+        JOBS_STREAM.name,
+        'torrent-node-search',
+      );
+      expect(info.delivered.consumer_seq).toBeGreaterThanOrEqual(1);
+    } finally {
+      await nc.close();
+    }
 
     const again = await finished(
       (await api<Task>('POST', '/search', { token, body: { mediaId, query: 'The Matrix 1999' } })).body,

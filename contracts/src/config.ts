@@ -142,8 +142,8 @@ export const TorrentNodeConfigSchema = SharedConfigSchema.extend({
   TORRENT_NODE_METRICS_PORT: intWithDefault(9464, 0, 65_535),
   HEARTBEAT_INTERVAL_MS: intWithDefault(10_000, 100, 600_000),
   NODE_ID: z.preprocess(blankToUndefined, z.string().default('torrent-node')),
-  /** HTTP proxy for the indexers an admin adds (Gluetun's, e.g. http://gluetun:8888). */
-  INDEXER_PROXY_URL: optionalUrl(['http:', 'https:']),
+  /** HTTP or SOCKS5 proxy for the indexers an admin adds (Gluetun's, e.g. http://gluetun:8888). */
+  INDEXER_PROXY_URL: optionalUrl(['http:', 'https:', 'socks5:', 'socks:']),
   /** How long one indexer may take before Scout stops waiting for it. */
   INDEXER_TIMEOUT_MS: intWithDefault(8000, 100, 120_000),
   /** Identical searches within this window are answered from stored results. */

@@ -5,6 +5,8 @@ import { TaskType } from './tasks.js';
 export const Subjects = {
   /** JetStream work queue consumed by torrent-node. */
   taskRun: 'jobs.task',
+  /** Searches have their own subject (and consumer), so a burst of them never queues other tasks. */
+  searchRequest: 'search.request',
   /** Core pub/sub: ask a running task to stop. */
   taskCancel: 'tasks.cancel',
   /** Per-user events; the token after the prefix is the user id. */
@@ -19,9 +21,16 @@ export const Subjects = {
 export const JOBS_STREAM = {
   name: 'SOKOUL_JOBS',
   subjects: ['jobs.>', 'search.request', 'download.request'],
-  /** Durable consumer torrent-node pulls from. */
-  consumer: 'torrent-node',
+  /** Durable consumers torrent-node pulls from, one per subject (NATS 2.9 filters on one subject). */
+  consumers: [
+    { name: 'torrent-node', subject: 'jobs.task' },
+    { name: 'torrent-node-search', subject: 'search.request' },
+  ],
 } as const;
+
+/** The subject a task of this type is queued on. */
+export const taskSubject = (type: TaskType) =>
+  type === 'search' ? Subjects.searchRequest : Subjects.taskRun;
 
 export const TaskRunMessage = z.object({
   taskId: z.uuid(),

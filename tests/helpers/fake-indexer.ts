@@ -372,3 +372,53 @@ export async function startFakeProxy(): Promise<{ url: string; close(): Promise<
     },
   };
 }
+
+/** A SOCKS5 proxy (no authentication, CONNECT only) that records where it connected. */
+export async function startFakeSocks5(): Promise<{ url: string; targets: string[]; close(): Promise<void> }> {
+  const { createServer: createTcpServer } = await import('node:net');
+  const targets: string[] = [];
+  const sockets = new Set<Socket>();
+  const server = createTcpServer((client) => {
+    sockets.add(client);
+    client.on('close', () => sockets.delete(client));
+    client.on('error', () => client.destroy());
+    client.once('data', (greeting) => {
+      if (greeting[0] !== 5) return client.destroy();
+      client.write(Buffer.from([5, 0]));
+      client.once('data', (request) => {
+        const type = request[3];
+        let host = '';
+        let offset = 4;
+        if (type === 1) {
+          host = [...request.subarray(4, 8)].join('.');
+          offset = 8;
+        } else if (type === 3) {
+          const length = request[4] ?? 0;
+          host = request.subarray(5, 5 + length).toString();
+          offset = 5 + length;
+        } else {
+          return client.destroy();
+        }
+        const port = request.readUInt16BE(offset);
+        targets.push(`${host}:${port}`);
+        const upstream = connect(port, host, () => {
+          client.write(Buffer.from([5, 0, 0, 1, 0, 0, 0, 0, 0, 0]));
+          upstream.pipe(client);
+          client.pipe(upstream);
+        });
+        sockets.add(upstream);
+        upstream.on('close', () => sockets.delete(upstream));
+        upstream.on('error', () => client.destroy());
+      });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `socks5://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    targets,
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -5,6 +5,7 @@ import {
   type Task,
   type TaskCancelMessage,
   type TaskRunMessage,
+  taskSubject,
 } from '@sokoul/contracts';
 import type { Principal } from '../context.js';
 import { ApiError, forbidden, notFound } from '../http/errors.js';
@@ -37,7 +38,7 @@ export async function createTask(
     payload: input.payload,
   };
   try {
-    await infra.bus.enqueue(Subjects.taskRun, message, task.id);
+    await infra.bus.enqueue(taskSubject(input.type), message, task.id);
   } catch (error) {
     // Without the queue the task can never run: record why instead of leaving it pending forever.
     const failed = await repo.failTask(infra.db, task.id, 'The job queue (NATS) was unavailable');

@@ -1,15 +1,25 @@
 import type { TorrentNodeConfig } from '@sokoul/contracts';
+import { socksDispatcher } from 'fetch-socks';
 import type postgres from 'postgres';
-import { ProxyAgent, fetch as undiciFetch } from 'undici';
+import { type Dispatcher, ProxyAgent, fetch as undiciFetch } from 'undici';
 import { z } from 'zod';
 import type { TorznabEndpoint } from './torznab.js';
 
-/** fetch through an HTTP proxy (CONNECT tunnels), one agent per proxy URL. */
-const agents = new Map<string, ProxyAgent>();
+/** fetch through an HTTP proxy (CONNECT tunnels) or a SOCKS5 one, one agent per proxy URL. */
+const agents = new Map<string, Dispatcher>();
 function proxiedFetch(proxyUrl: string): typeof fetch {
   let agent = agents.get(proxyUrl);
   if (!agent) {
-    agent = new ProxyAgent(proxyUrl);
+    const url = new URL(proxyUrl);
+    agent = url.protocol.startsWith('socks')
+      ? socksDispatcher({
+          type: 5,
+          host: url.hostname,
+          port: Number(url.port || 1080),
+          userId: url.username ? decodeURIComponent(url.username) : undefined,
+          password: url.password ? decodeURIComponent(url.password) : undefined,
+        })
+      : new ProxyAgent(proxyUrl);
     agents.set(proxyUrl, agent);
   }
   const dispatcher = agent;

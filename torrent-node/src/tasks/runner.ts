@@ -56,8 +56,8 @@ const codec = JSONCodec<unknown>();
  */
 export class TaskRunner {
   private readonly running = new Map<string, AbortController>();
-  private messages: ConsumerMessages | undefined;
-  private loop: Promise<void> | undefined;
+  private readonly messages: ConsumerMessages[] = [];
+  private readonly loops: Promise<void>[] = [];
 
   constructor(
     private readonly nc: NatsConnection,
@@ -79,13 +79,15 @@ export class TaskRunner {
         retention: RetentionPolicy.Workqueue,
       }),
     );
-    await jsm.consumers.add(JOBS_STREAM.name, {
-      durable_name: JOBS_STREAM.consumer,
-      ack_policy: AckPolicy.Explicit,
-      filter_subject: Subjects.taskRun,
-      ack_wait: nanos(10 * 60_000),
-      max_deliver: 3,
-    });
+    for (const { name, subject } of JOBS_STREAM.consumers) {
+      await jsm.consumers.add(JOBS_STREAM.name, {
+        durable_name: name,
+        ack_policy: AckPolicy.Explicit,
+        filter_subject: subject,
+        ack_wait: nanos(10 * 60_000),
+        max_deliver: 3,
+      });
+    }
     this.nc.subscribe(Subjects.taskCancel, {
       callback: (err, msg) => {
         if (err) return;
@@ -93,18 +95,22 @@ export class TaskRunner {
         if (parsed.success) this.running.get(parsed.data.taskId)?.abort(new Error('Cancelled by the user'));
       },
     });
-    const consumer = await this.nc.jetstream().consumers.get(JOBS_STREAM.name, JOBS_STREAM.consumer);
-    this.messages = await consumer.consume({ max_messages: 8 });
-    const messages = this.messages;
-    this.loop = (async () => {
-      for await (const msg of messages) void this.handle(msg);
-    })();
+    for (const { name } of JOBS_STREAM.consumers) {
+      const consumer = await this.nc.jetstream().consumers.get(JOBS_STREAM.name, name);
+      const messages = await consumer.consume({ max_messages: 8 });
+      this.messages.push(messages);
+      this.loops.push(
+        (async () => {
+          for await (const msg of messages) void this.handle(msg);
+        })(),
+      );
+    }
   }
 
   /** Stops taking new work and waits (bounded) for running tasks to finish. */
   async stop(timeoutMs: number): Promise<void> {
-    await this.messages?.close();
-    await this.loop;
+    await Promise.all(this.messages.map((m) => m.close()));
+    await Promise.all(this.loops);
     const deadline = Date.now() + timeoutMs;
     while (this.running.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     for (const controller of this.running.values())
