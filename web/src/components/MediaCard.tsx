@@ -4,6 +4,7 @@ import { type JSX, Show } from 'solid-js';
 import { t } from '../i18n.js';
 import { ListButtons } from './ListButtons.js';
 import { Picture } from './Picture.js';
+import { ProgressBar } from './ProgressBar.js';
 
 export const hrefOf = (item: Pick<CatalogItem, 'type' | 'id'>) => `/${item.type}/${item.id}`;
 
@@ -58,17 +59,7 @@ export function MediaCard(props: {
   const body = () => (
     <>
       <Picture image={props.item.poster} sizes={CARD_SIZES} alt={props.item.title} class="poster" />
-      <Show when={props.progress !== undefined}>
-        <span
-          class="progress"
-          role="progressbar"
-          aria-valuemin={0}
-          aria-valuemax={100}
-          aria-valuenow={Math.round((props.progress ?? 0) * 100)}
-        >
-          <span style={{ width: `${Math.round((props.progress ?? 0) * 100)}%` }} />
-        </span>
-      </Show>
+      <Show when={props.progress}>{(share) => <ProgressBar share={share()} />}</Show>
       <span class="card-title">{props.item.title}</span>
       <span class="card-meta muted">
         {props.subtitle ?? [kind(), props.item.year].filter(Boolean).join(' · ')}

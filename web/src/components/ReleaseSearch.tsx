@@ -4,6 +4,7 @@ import { searchApi } from '../api/search.js';
 import { tasksApi } from '../api/tasks.js';
 import { type MessageKey, reasonLabel, t } from '../i18n.js';
 import { live } from '../stores/live.js';
+import { messageOf } from './Field.js';
 
 type SortKey = 'score' | 'size' | 'seeders';
 const POLL_MS = 500;
@@ -92,7 +93,7 @@ export function ReleaseSearch(props: {
     }
   };
   const fail = (error: unknown) => {
-    setMessage(error instanceof Error ? error.message : String(error));
+    setMessage(messageOf(error));
     setStatus('failed');
   };
 

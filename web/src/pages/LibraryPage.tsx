@@ -8,7 +8,7 @@ import { itemOfMedia, MediaCard } from '../components/MediaCard.js';
 import { SkeletonCards } from '../components/Skeleton.js';
 import { formatDate, type MessageKey, t } from '../i18n.js';
 import { library } from '../stores/library.js';
-import { notify } from '../stores/notices.js';
+import { notifyFailure } from '../stores/notices.js';
 
 type Tab = 'favorites' | 'watchlist' | 'history';
 const TABS: [Tab, MessageKey][] = [
@@ -78,7 +78,7 @@ export default function LibraryPage() {
       library.dropped(current, entry.media.id);
     } catch (e) {
       setEntries(before);
-      notify(t('library.failed', { message: e instanceof Error ? e.message : String(e) }));
+      notifyFailure(e);
     }
   };
   const forget = async (entry: HistoryEntry) => {
@@ -88,7 +88,7 @@ export default function LibraryPage() {
       await libraryApi.forget(entry.media.id);
     } catch (e) {
       setHistory(before);
-      notify(t('library.failed', { message: e instanceof Error ? e.message : String(e) }));
+      notifyFailure(e);
     }
   };
 

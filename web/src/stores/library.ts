@@ -1,8 +1,7 @@
 import type { MediaType } from '@sokoul/contracts';
 import { createSignal } from 'solid-js';
 import { libraryApi } from '../api/library.js';
-import { t } from '../i18n.js';
-import { notify } from './notices.js';
+import { notifyFailure } from './notices.js';
 
 export type ToggleList = 'favorites' | 'watchlist';
 export interface TitleRef {
@@ -65,6 +64,20 @@ export const library = {
       for (const [key, id] of map) if (id === mediaId) map.delete(key);
     });
   },
+  /** Records a film or an episode as watched to the end; false (with a message) when refused. */
+  async markWatched(
+    ref: TitleRef & { seasonNumber?: number; episodeNumber?: number },
+    runtimeMinutes: number | null,
+  ): Promise<boolean> {
+    const seconds = Math.max(1, (runtimeMinutes ?? 0) * 60);
+    try {
+      await libraryApi.record({ ...ref, positionSeconds: seconds, durationSeconds: seconds });
+      return true;
+    } catch (error) {
+      notifyFailure(error);
+      return false;
+    }
+  },
   has: (list: ToggleList, ref: TitleRef) => members()[list].has(keyOf(ref)),
   async toggle(list: ToggleList, ref: TitleRef): Promise<void> {
     const key = keyOf(ref);
@@ -80,7 +93,7 @@ export const library = {
       }
     } catch (error) {
       update(list, (map) => (adding ? map.delete(key) : map.set(key, mediaId ?? '')));
-      notify(t('library.failed', { message: error instanceof Error ? error.message : String(error) }));
+      notifyFailure(error);
     }
   },
 };

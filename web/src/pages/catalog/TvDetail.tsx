@@ -5,10 +5,11 @@ import { catalogApi } from '../../api/catalog.js';
 import { libraryApi } from '../../api/library.js';
 import { LoadError, Loader } from '../../components/Loader.js';
 import { Picture } from '../../components/Picture.js';
+import { ProgressBar } from '../../components/ProgressBar.js';
 import { ReleaseSearch } from '../../components/ReleaseSearch.js';
 import { Skeleton } from '../../components/Skeleton.js';
 import { formatDay, locale, t } from '../../i18n.js';
-import { notify } from '../../stores/notices.js';
+import { library } from '../../stores/library.js';
 import {
   CastRow,
   DetailHeader,
@@ -37,20 +38,13 @@ export default function TvDetail() {
       (e) => e.seasonNumber === episode.seasonNumber && e.episodeNumber === episode.episodeNumber,
     )?.progress;
   const markWatched = async (episode: Episode) => {
-    const seconds = Math.max(1, (episode.runtime ?? 0) * 60);
-    try {
-      await libraryApi.record({
-        tmdbId: id(),
-        type: 'tv',
-        seasonNumber: episode.seasonNumber,
-        episodeNumber: episode.episodeNumber,
-        positionSeconds: seconds,
-        durationSeconds: seconds,
-      });
-      void refreshStatus();
-    } catch (error) {
-      notify(t('library.failed', { message: error instanceof Error ? error.message : String(error) }));
-    }
+    const ref = {
+      tmdbId: id(),
+      type: 'tv' as const,
+      seasonNumber: episode.seasonNumber,
+      episodeNumber: episode.episodeNumber,
+    };
+    if (await library.markWatched(ref, episode.runtime)) void refreshStatus();
   };
   /** The chosen season (a link may give one with ?season=), else the first regular one. */
   const seasonNumber = () => {
@@ -197,21 +191,7 @@ export default function TvDetail() {
                                 : null
                             }
                           >
-                            {(p) => (
-                              <span
-                                class="progress wide"
-                                role="progressbar"
-                                aria-valuemin={0}
-                                aria-valuemax={100}
-                                aria-valuenow={Math.round((p().positionSeconds / p().durationSeconds) * 100)}
-                              >
-                                <span
-                                  style={{
-                                    width: `${Math.round((p().positionSeconds / p().durationSeconds) * 100)}%`,
-                                  }}
-                                />
-                              </span>
-                            )}
+                            {(p) => <ProgressBar share={p().positionSeconds / p().durationSeconds} wide />}
                           </Show>
                         </div>
                       </li>

@@ -8,15 +8,15 @@ import type {
 } from '@sokoul/contracts';
 import { A } from '@solidjs/router';
 import { createSignal, For, type JSX, Show } from 'solid-js';
-import { libraryApi } from '../../api/library.js';
 import { ListButtons } from '../../components/ListButtons.js';
 import { MediaCard } from '../../components/MediaCard.js';
 import { Strip } from '../../components/MediaRow.js';
 import { Picture } from '../../components/Picture.js';
+import { ProgressBar } from '../../components/ProgressBar.js';
 import { Skeleton } from '../../components/Skeleton.js';
 import { VideoPlayer } from '../../components/VideoPlayer.js';
 import { type MessageKey, t } from '../../i18n.js';
-import { notify } from '../../stores/notices.js';
+import { library } from '../../stores/library.js';
 
 /** The top of a film or series page: backdrop, poster, facts, overview and the trailer button. */
 export function DetailHeader(props: {
@@ -83,18 +83,8 @@ export function TitleActions(props: {
 }) {
   const progress = () => props.status?.progress ?? null;
   const markWatched = async () => {
-    const seconds = Math.max(1, (props.runtimeMinutes ?? 0) * 60);
-    try {
-      await libraryApi.record({
-        tmdbId: props.tmdbId,
-        type: 'movie',
-        positionSeconds: seconds,
-        durationSeconds: seconds,
-      });
+    if (await library.markWatched({ tmdbId: props.tmdbId, type: 'movie' }, props.runtimeMinutes))
       props.onChange();
-    } catch (error) {
-      notify(t('library.failed', { message: error instanceof Error ? error.message : String(error) }));
-    }
   };
   return (
     <div class="title-actions" data-testid="title-actions">
@@ -113,17 +103,7 @@ export function TitleActions(props: {
           </span>
         </Show>
         <Show when={progress() && !progress()?.completed ? progress() : null}>
-          {(p) => (
-            <span
-              class="progress wide"
-              role="progressbar"
-              aria-valuemin={0}
-              aria-valuemax={100}
-              aria-valuenow={Math.round((p().positionSeconds / p().durationSeconds) * 100)}
-            >
-              <span style={{ width: `${Math.round((p().positionSeconds / p().durationSeconds) * 100)}%` }} />
-            </span>
-          )}
+          {(p) => <ProgressBar share={p().positionSeconds / p().durationSeconds} wide />}
         </Show>
       </Show>
     </div>

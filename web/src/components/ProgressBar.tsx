@@ -1,0 +1,16 @@
+/** How much of a title has been watched, `share` from 0 to 1. */
+export function ProgressBar(props: { share: number; wide?: boolean }) {
+  const percent = () => Math.round(Math.min(1, Math.max(0, props.share)) * 100);
+  return (
+    <span
+      class="progress"
+      classList={{ wide: props.wide }}
+      role="progressbar"
+      aria-valuemin={0}
+      aria-valuemax={100}
+      aria-valuenow={percent()}
+    >
+      <span style={{ width: `${percent()}%` }} />
+    </span>
+  );
+}
