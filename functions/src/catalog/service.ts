@@ -9,6 +9,8 @@ import {
   type WatchProvidersQuery,
 } from '@sokoul/contracts';
 import type { Logger } from '@sokoul/durable-objects';
+import type { Context } from 'hono';
+import type { AppEnv } from '../context.js';
 import { ApiError } from '../http/errors.js';
 import type { Cache } from '../infra/cache.js';
 import { createSwr, type SwrPolicy, type SwrState } from '../infra/swr.js';
@@ -250,3 +252,12 @@ export function createCatalog(deps: {
       ),
   };
 }
+
+/** The catalog for one request: its config, cache and logger, with background work kept alive. */
+export const catalogOf = (c: Context<AppEnv>) =>
+  createCatalog({
+    config: c.var.config,
+    cache: c.var.infra.cache,
+    log: c.var.log,
+    defer: (work) => c.executionCtx.waitUntil(work),
+  });

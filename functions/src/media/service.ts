@@ -7,7 +7,7 @@ import {
   TvDetails,
 } from '@sokoul/contracts';
 import type { Context } from 'hono';
-import { createCatalog } from '../catalog/service.js';
+import { catalogOf } from '../catalog/service.js';
 import type { AppEnv } from '../context.js';
 import { notFound } from '../http/errors.js';
 import type { Db } from '../infra/db.js';
@@ -20,16 +20,6 @@ import {
   type NewEpisode,
   type NewMedia,
 } from './repository.js';
-
-/** The catalog, for storing TMDB titles: its cache makes adding a title seen on a page cheap. */
-function catalogFor(c: Context<AppEnv>) {
-  return createCatalog({
-    config: c.var.config,
-    cache: c.var.infra.cache,
-    log: c.var.log,
-    defer: (work) => c.executionCtx.waitUntil(work),
-  });
-}
 
 const yearOf = (date: string | null) => (date ? Number(date.slice(0, 4)) : null);
 
@@ -51,7 +41,7 @@ async function storeFromTmdb(c: Context<AppEnv>, ref: TmdbRef): Promise<{ id: st
   const db = c.var.infra.db;
   const existing = await findByTmdb(db, ref.type, ref.tmdbId);
   if (existing) return { id: existing, created: false };
-  const catalog = catalogFor(c);
+  const catalog = catalogOf(c);
   if (ref.type === 'movie') {
     const movie = MovieDetails.parse(JSON.parse((await catalog.movie(ref.tmdbId)).body));
     return insertMedia(db, {

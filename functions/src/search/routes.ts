@@ -8,7 +8,7 @@ import {
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { requireAuth } from '../auth/principal.js';
-import { createCatalog } from '../catalog/service.js';
+import { catalogOf } from '../catalog/service.js';
 import type { AppEnv } from '../context.js';
 import { ApiError } from '../http/errors.js';
 import { readId, readJson, readQuery } from '../http/validation.js';
@@ -48,13 +48,7 @@ export const searchRoutes = new Hono<AppEnv>()
     // The IMDb id makes indexer searches exact; without TMDB the title alone will do.
     let imdbId: string | undefined;
     if (media.type === 'movie' && media.tmdbId !== null && c.var.config.TMDB_API_KEY) {
-      const catalog = createCatalog({
-        config: c.var.config,
-        cache: c.var.infra.cache,
-        log: c.var.log,
-        defer: (work) => c.executionCtx.waitUntil(work),
-      });
-      imdbId = await catalog
+      imdbId = await catalogOf(c)
         .movie(media.tmdbId)
         .then((answer) => MovieDetails.parse(JSON.parse(answer.body)).imdbId ?? undefined)
         .catch(() => undefined);
