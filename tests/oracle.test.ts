@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type IndexerResult, QUALITY_PRESETS, QualityProfile } from '@sokoul/contracts';
+import { type IndexerResult, QUALITY_PRESETS, QualityProfile, type SearchTarget } from '@sokoul/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOracle } from '../torrent-node/src/search/oracle.js';
-import { rank, type SearchTarget } from '../torrent-node/src/search/rank.js';
+import { rank } from '../torrent-node/src/search/rank.js';
 
 /** Oracle against a local OpenAI-compatible chat-completions endpoint that answers well, badly, or never. */
 type Mode = 'ok' | 'fenced' | 'prose' | 'shape' | 'hang' | 'error';

@@ -1,6 +1,12 @@
-import { type IndexerResult, QUALITY_PRESETS, QualityProfile, RankedResult } from '@sokoul/contracts';
+import {
+  type IndexerResult,
+  QUALITY_PRESETS,
+  QualityProfile,
+  RankedResult,
+  type SearchTarget,
+} from '@sokoul/contracts';
 import { describe, expect, it } from 'vitest';
-import { rank, type SearchTarget } from '../torrent-node/src/search/rank.js';
+import { rank } from '../torrent-node/src/search/rank.js';
 
 /** Ranking against quality profiles and the TMDB record: the right title first, wrong ones rejected, reasons given. */
 const GB = 1024 ** 3;

@@ -250,27 +250,46 @@ export const StartSearchRequest = z
   });
 export type StartSearchRequest = z.infer<typeof StartSearchRequest>;
 
+/** The title being searched for, as TMDB describes it: what results are ranked against. */
+export const SearchTarget = z.object({
+  type: z.enum(['movie', 'tv']),
+  titles: z.array(z.string()).min(1),
+  year: z.number().int().nullable(),
+  season: z.number().int().optional(),
+  episode: z.number().int().optional(),
+  /** Minutes, for the size sanity check. */
+  runtimeMinutes: z.number().int().nullable().optional(),
+});
+export type SearchTarget = z.infer<typeof SearchTarget>;
+
+/** What is asked of each indexer; ids win over text where the indexer supports them. */
+export const IndexerSearch = z.object({
+  mode: SearchMode,
+  query: z.string().optional(),
+  imdbId: z.string().optional(),
+  tmdbId: z.number().int().optional(),
+  tvdbId: z.number().int().optional(),
+  season: z.number().int().optional(),
+  episode: z.number().int().optional(),
+  /** Newznab categories; by default films (2000) or series (5000) after the mode. */
+  categories: z.array(z.number().int()).optional(),
+});
+export type IndexerSearch = z.infer<typeof IndexerSearch>;
+
+/** GET /search/:media_id: one episode's search when given. */
+export const SearchResultsQuery = z.object({
+  season: z.coerce.number().int().min(0).optional(),
+  episode: z.coerce.number().int().min(0).optional(),
+});
+export type SearchResultsQuery = z.infer<typeof SearchResultsQuery>;
+
 /** What torrent-node needs to run a search (the task's payload). */
 export const SearchTaskPayload = z.object({
   mediaId: z.uuid(),
   queryKey: z.string(),
   profile: QualityProfile,
-  target: z.object({
-    type: z.enum(['movie', 'tv']),
-    titles: z.array(z.string()).min(1),
-    year: z.number().int().nullable(),
-    season: z.number().int().optional(),
-    episode: z.number().int().optional(),
-    runtimeMinutes: z.number().int().nullable().optional(),
-  }),
-  request: z.object({
-    mode: SearchMode,
-    query: z.string(),
-    imdbId: z.string().optional(),
-    tmdbId: z.number().int().optional(),
-    season: z.number().int().optional(),
-    episode: z.number().int().optional(),
-  }),
+  target: SearchTarget,
+  request: IndexerSearch,
 });
 export type SearchTaskPayload = z.infer<typeof SearchTaskPayload>;
 

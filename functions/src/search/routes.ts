@@ -2,11 +2,11 @@ import {
   MovieDetails,
   type QualityProfileList,
   type SearchResults,
+  SearchResultsQuery,
   type SearchTaskPayload,
   StartSearchRequest,
 } from '@sokoul/contracts';
 import { Hono } from 'hono';
-import { z } from 'zod';
 import { requireAuth } from '../auth/principal.js';
 import { catalogOf } from '../catalog/service.js';
 import type { AppEnv } from '../context.js';
@@ -16,11 +16,6 @@ import { mediaResponse, resolveRef } from '../media/service.js';
 import { createTask } from '../tasks/service.js';
 import { allProfiles, profileNamed } from './profiles.js';
 import { latestResults } from './repository.js';
-
-const ResultsQuery = z.object({
-  season: z.coerce.number().int().min(0).optional(),
-  episode: z.coerce.number().int().min(0).optional(),
-});
 
 /** The search's identity in storage: same title, episode and text = same search. */
 export const queryKeyOf = (season: number | undefined, episode: number | undefined, query: string) =>
@@ -86,7 +81,7 @@ export const searchRoutes = new Hono<AppEnv>()
   )
   .get('/:mediaId', async (c) => {
     const mediaId = readId(c, 'mediaId', 'Media');
-    const { season, episode } = readQuery(c, ResultsQuery);
+    const { season, episode } = readQuery(c, SearchResultsQuery);
     const stored = await latestResults(c.var.infra.db, mediaId, season, episode);
     // No results yet is an empty list; an unknown title is a 404.
     if (!stored) await mediaResponse(c, mediaId);

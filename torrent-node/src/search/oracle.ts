@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { RankedResult } from '@sokoul/contracts';
+import type { RankedResult, SearchTarget } from '@sokoul/contracts';
 import { z } from 'zod';
 import { oracleCalls, oracleDuration } from '../metrics.js';
-import type { SearchTarget } from './rank.js';
 
 /*
  * Oracle: an optional second opinion on the best candidates from an OpenAI-compatible chat endpoint

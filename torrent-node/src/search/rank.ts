@@ -5,6 +5,7 @@ import type {
   RankedResult,
   RankReason,
   Resolution,
+  SearchTarget,
 } from '@sokoul/contracts';
 import { normalizeTitle, parseRelease } from './release.js';
 
@@ -45,17 +46,6 @@ type ReasonParams = Record<string, string | number | null>;
 
 const reasonText = (code: ReasonCode, params: ReasonParams) =>
   REASONS[code].replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? ''));
-
-/** The title being searched for, as TMDB describes it. */
-export interface SearchTarget {
-  type: 'movie' | 'tv';
-  titles: string[];
-  year: number | null;
-  season?: number;
-  episode?: number;
-  /** Minutes, for the size sanity check. */
-  runtimeMinutes?: number | null;
-}
 
 const GB = 1024 ** 3;
 /** Copies filmed in a cinema or from screeners: never what a household wants unless asked. */

@@ -3,10 +3,11 @@ import type {
   IndexerHealth,
   IndexerReport,
   IndexerResult,
+  IndexerSearch,
   MergedResult,
 } from '@sokoul/contracts';
 import { normalizeTitle } from './release.js';
-import { fetchCaps, IndexerError, type SearchRequest, search, type TorznabEndpoint } from './torznab.js';
+import { fetchCaps, IndexerError, search, type TorznabEndpoint } from './torznab.js';
 
 /*
  * Scout: every indexer at once, each with its own timeout, so a slow or dead one never holds the
@@ -148,7 +149,7 @@ export class IndexerPool {
   /** One indexer, one search: refused, failed or answered, and remembered either way. */
   async query(
     endpoint: TorznabEndpoint,
-    request: SearchRequest,
+    request: IndexerSearch,
   ): Promise<{ results: IndexerResult[]; report: IndexerReport }> {
     const state = this.#state(endpoint.name);
     const refusal = this.#refusal(state);
@@ -217,7 +218,7 @@ export function merge(into: Map<string, MergedResult>, results: IndexerResult[])
 export async function scout(
   pool: IndexerPool,
   endpoints: TorznabEndpoint[],
-  request: SearchRequest,
+  request: IndexerSearch,
   onAnswer: (report: IndexerReport, merged: MergedResult[]) => void = () => {},
 ): Promise<{ results: MergedResult[]; reports: IndexerReport[] }> {
   const merged = new Map<string, MergedResult>();

@@ -1,4 +1,4 @@
-import type { IndexerCaps, IndexerResult, SearchMode } from '@sokoul/contracts';
+import type { IndexerCaps, IndexerResult, IndexerSearch, SearchMode } from '@sokoul/contracts';
 import { XMLParser } from 'fast-xml-parser';
 import { z } from 'zod';
 
@@ -182,17 +182,6 @@ export function parseResults(body: string, indexerName: string): IndexerResult[]
 export const MOVIE_CATEGORIES = [2000];
 export const TV_CATEGORIES = [5000];
 
-export interface SearchRequest {
-  mode: SearchMode;
-  query?: string;
-  imdbId?: string;
-  tmdbId?: number;
-  tvdbId?: number;
-  season?: number;
-  episode?: number;
-  categories?: number[];
-}
-
 export interface TorznabEndpoint {
   name: string;
   /** The Torznab API URL (…/api), without parameters. */
@@ -311,7 +300,7 @@ export async function fetchCaps(endpoint: TorznabEndpoint): Promise<IndexerCaps>
  * One search, shaped by the indexer's capabilities: ids where the mode supports them (more precise
  * than text), the free text otherwise; a mode the indexer lacks falls back to a plain search.
  */
-export function searchParams(caps: IndexerCaps, request: SearchRequest): Record<string, string> {
+export function searchParams(caps: IndexerCaps, request: IndexerSearch): Record<string, string> {
   const wanted = caps.modes[request.mode];
   const mode: SearchMode = wanted?.available ? request.mode : 'search';
   const supported = new Set(caps.modes[mode]?.params ?? ['q']);
@@ -351,7 +340,7 @@ export function searchParams(caps: IndexerCaps, request: SearchRequest): Record<
 export async function search(
   endpoint: TorznabEndpoint,
   caps: IndexerCaps,
-  request: SearchRequest,
+  request: IndexerSearch,
 ): Promise<IndexerResult[]> {
   return parseResults(await get(endpoint, searchParams(caps, request)), endpoint.name);
 }
