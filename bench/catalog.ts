@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { chromium } from 'playwright-core';
+import { launchBrowser } from '../tests/helpers/browser.js';
 import { FAKE_V3_KEY } from '../tests/helpers/fake-tmdb.js';
 import { type Load, load } from './load.js';
 
@@ -63,16 +63,7 @@ function initialJsGzipKb(root: string): number {
 
 /** Largest Contentful Paint of the home page in a fresh browser profile, signed in. */
 async function homeLcp(stackUrl: string, refreshToken: string): Promise<number> {
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchBrowser();
   try {
     const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
     await context.addInitScript((token) => localStorage.setItem('sokoul.refreshToken', token), refreshToken);

@@ -1,6 +1,6 @@
 import { type ErrorBody, Indexer, IndexerList, SearchOutcome, type Task } from '@sokoul/contracts';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { adminSession, api, eventually, memberSession } from './helpers/api.js';
+import { adminSession, api, memberSession, waitForTask } from './helpers/api.js';
 
 /** Admin-added Torznab indexers, one behind a Cloudflare challenge that FlareSolverr passes. */
 let admin: string;
@@ -15,14 +15,9 @@ beforeAll(async () => {
 
 async function search(body: Record<string, unknown>): Promise<SearchOutcome> {
   const started = await api<Task>('POST', '/search', { token: member, body });
-  let outcome: SearchOutcome | undefined;
-  await eventually(async () => {
-    const task = await api<Task>('GET', `/tasks/${started.body.id}`, { token: member });
-    expect(task.body.status).toBe('done');
-    outcome = SearchOutcome.parse(task.body.result);
-  }, 15_000);
-  if (!outcome) throw new Error('search did not finish');
-  return outcome;
+  const task = await waitForTask(member, started.body.id);
+  expect(task.status).toBe('done');
+  return SearchOutcome.parse(task.result);
 }
 
 describe('admin indexers', () => {

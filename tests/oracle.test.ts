@@ -1,9 +1,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type IndexerResult, QUALITY_PRESETS, QualityProfile, type SearchTarget } from '@sokoul/contracts';
+import { QUALITY_PRESETS, QualityProfile, type SearchTarget } from '@sokoul/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOracle } from '../torrent-node/src/search/oracle.js';
 import { rank } from '../torrent-node/src/search/rank.js';
+import { indexerResult } from './helpers/releases.js';
 
 /** Oracle against a local OpenAI-compatible chat-completions endpoint that answers well, badly, or never. */
 type Mode = 'ok' | 'fenced' | 'prose' | 'shape' | 'hang' | 'error';
@@ -64,24 +65,7 @@ afterAll(async () => {
 });
 
 const TARGET: SearchTarget = { type: 'movie', titles: ['The Matrix'], year: 1999, runtimeMinutes: 136 };
-const result = (title: string, seeders: number, guid: string): IndexerResult => ({
-  title,
-  guid,
-  indexer: 'Fake',
-  downloadUrl: null,
-  magnetUrl: null,
-  infoHash: null,
-  size: 10 * 1024 ** 3,
-  seeders,
-  peers: seeders,
-  publishedAt: null,
-  categories: [2000],
-  downloadVolumeFactor: 1,
-  uploadVolumeFactor: 1,
-  imdbId: null,
-  tmdbId: null,
-  tvdbId: null,
-});
+const result = (title: string, seeders: number, guid: string) => indexerResult(title, seeders, 10, { guid });
 const profile = QualityProfile.parse({ ...QUALITY_PRESETS['1080p'], preferredLanguages: ['en'] });
 const ranked = () =>
   rank(

@@ -7,34 +7,10 @@ import {
 } from '@sokoul/contracts';
 import { describe, expect, it } from 'vitest';
 import { rank } from '../torrent-node/src/search/rank.js';
+import { indexerResult } from './helpers/releases.js';
 
 /** Ranking against quality profiles and the TMDB record: the right title first, wrong ones rejected, reasons given. */
-const GB = 1024 ** 3;
-let n = 0;
-const result = (
-  title: string,
-  seeders: number,
-  sizeGb: number,
-  extra: Partial<IndexerResult> = {},
-): IndexerResult => ({
-  title,
-  guid: `guid-${++n}`,
-  indexer: 'Fake',
-  downloadUrl: null,
-  magnetUrl: `magnet:?xt=urn:btih:${String(n).padStart(40, '0')}`,
-  infoHash: String(n).padStart(40, '0'),
-  size: sizeGb * GB,
-  seeders,
-  peers: seeders + 3,
-  publishedAt: null,
-  categories: [2000],
-  downloadVolumeFactor: 1,
-  uploadVolumeFactor: 1,
-  imdbId: null,
-  tmdbId: null,
-  tvdbId: null,
-  ...extra,
-});
+const result = indexerResult;
 
 const profile = (name: keyof typeof QUALITY_PRESETS, languages: string[] = ['fr']) =>
   QualityProfile.parse({ ...QUALITY_PRESETS[name], preferredLanguages: languages });

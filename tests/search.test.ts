@@ -9,7 +9,7 @@ import {
 } from '@sokoul/contracts';
 import { connect } from 'nats';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { adminSession, api, eventually, memberSession, stack, WsClient } from './helpers/api.js';
+import { adminSession, api, memberSession, stack, WsClient, waitForTask } from './helpers/api.js';
 
 /**
  * POST /search end to end on the shared stack: the API creates the task, torrent-node's Scout asks
@@ -24,16 +24,7 @@ beforeAll(async () => {
   token = (await memberSession('searcher')).accessToken;
 });
 
-async function finished(task: Task): Promise<Task> {
-  let done: Task | undefined;
-  await eventually(async () => {
-    const res = await api<Task>('GET', `/tasks/${task.id}`, { token });
-    expect(['done', 'failed']).toContain(res.body.status);
-    done = res.body;
-  }, 15_000);
-  if (!done) throw new Error('task did not finish');
-  return done;
-}
+const finished = (task: Task) => waitForTask(token, task.id);
 
 describe('search', () => {
   it('finds, ranks and stores releases for a film, then answers a repeat from storage', async () => {

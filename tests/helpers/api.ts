@@ -1,5 +1,5 @@
-import { type TokenPair, WS_BEARER_PREFIX, WS_PROTOCOL } from '@sokoul/contracts';
-import { inject } from 'vitest';
+import { type Task, type TokenPair, WS_BEARER_PREFIX, WS_PROTOCOL } from '@sokoul/contracts';
+import { expect, inject } from 'vitest';
 
 export const stack = () => inject('stack');
 
@@ -183,4 +183,16 @@ export async function eventually(
       await new Promise((r) => setTimeout(r, intervalMs));
     }
   }
+}
+
+/** Polls a task until it is done or failed (long tasks: searches ask indexers). */
+export async function waitForTask(token: string, taskId: string, timeoutMs = 15_000): Promise<Task> {
+  let finished: Task | undefined;
+  await eventually(async () => {
+    const res = await api<Task>('GET', `/tasks/${taskId}`, { token });
+    expect(['done', 'failed']).toContain(res.body.status);
+    finished = res.body;
+  }, timeoutMs);
+  if (!finished) throw new Error('task did not finish');
+  return finished;
 }
