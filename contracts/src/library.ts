@@ -191,6 +191,8 @@ export const PersonalListQuery = z.object({
   cursor: Cursor,
 });
 export type PersonalListQuery = z.infer<typeof PersonalListQuery>;
+/** As a client writes it (the cursor still the opaque string). */
+export type PersonalListQueryInput = z.input<typeof PersonalListQuery>;
 
 /** Everything a details page shows about the user and a title, in one answer. */
 export const LibraryStatus = z.object({

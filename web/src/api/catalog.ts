@@ -9,7 +9,7 @@ import type {
   TvDetails,
 } from '@sokoul/contracts';
 import { tmdbLanguage } from '../i18n.js';
-import { request } from './client.js';
+import { request, withQuery } from './client.js';
 
 /**
  * Client-side cache of catalog answers: going back and forth between pages reuses the answer (or
@@ -20,11 +20,7 @@ const MAX_ENTRIES = 300;
 const entries = new Map<string, { at: number; value: Promise<unknown> }>();
 
 function cached<T>(path: string, params: Record<string, string | number | undefined> = {}): Promise<T> {
-  const query = new URLSearchParams();
-  for (const [name, value] of Object.entries({ ...params, language: tmdbLanguage() })) {
-    if (value !== undefined && value !== '') query.set(name, String(value));
-  }
-  const url = `${path}?${query}`;
+  const url = withQuery(path, { ...params, language: tmdbLanguage() });
   const hit = entries.get(url);
   if (hit && Date.now() - hit.at < TTL_MS) return hit.value as Promise<T>;
   const value = request<T>('GET', url);

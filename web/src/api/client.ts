@@ -88,3 +88,13 @@ export async function request<T>(method: string, path: string, body?: unknown): 
 export async function publicRequest<T>(method: string, path: string, body?: unknown): Promise<T> {
   return parse<T>(await send(method, path, body, null));
 }
+
+/** A path with its query string; unset and empty values are left out. */
+export function withQuery(path: string, params: Record<string, string | number | undefined>): string {
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) {
+    if (value !== undefined && value !== '') query.set(name, String(value));
+  }
+  const text = query.toString();
+  return text ? `${path}?${text}` : path;
+}

@@ -3,29 +3,17 @@ import type {
   HistoryList,
   LibraryStatus,
   ListEntry,
-  ListSort,
   MediaRef,
   MediaType,
   PersonalList,
   PersonalListName,
+  PersonalListQueryInput,
   RecordProgressRequest,
   RecordProgressResponse,
 } from '@sokoul/contracts';
-import { request } from './client.js';
+import { request, withQuery } from './client.js';
 
-const query = (params: Record<string, string | number | undefined>) => {
-  const search = new URLSearchParams();
-  for (const [name, value] of Object.entries(params))
-    if (value !== undefined && value !== '') search.set(name, String(value));
-  return search.toString();
-};
-
-export interface ListFilters {
-  type?: MediaType;
-  q?: string;
-  sort?: ListSort;
-  cursor?: string;
-}
+export type ListFilters = Pick<PersonalListQueryInput, 'type' | 'q' | 'sort' | 'cursor'>;
 
 export const libraryApi = {
   status: (tmdbId: number, type: MediaType) =>
@@ -33,8 +21,9 @@ export const libraryApi = {
   add: (list: PersonalListName, ref: MediaRef) => request<ListEntry>('POST', `/${list}`, ref),
   remove: (list: PersonalListName, mediaId: string) => request<void>('DELETE', `/${list}/${mediaId}`),
   list: (list: PersonalListName, filters: ListFilters = {}, limit = 50) =>
-    request<PersonalList>('GET', `/${list}?${query({ ...filters, limit })}`),
-  history: (cursor?: string) => request<HistoryList>('GET', `/watch-history?${query({ cursor, limit: 50 })}`),
+    request<PersonalList>('GET', withQuery(`/${list}`, { ...filters, limit })),
+  history: (cursor?: string) =>
+    request<HistoryList>('GET', withQuery('/watch-history', { cursor, limit: 50 })),
   continueWatching: () => request<ContinueList>('GET', '/watch-history/continue'),
   record: (body: RecordProgressRequest) => request<RecordProgressResponse>('POST', '/watch-history', body),
   forget: (mediaId: string) => request<void>('DELETE', `/watch-history/${mediaId}`),

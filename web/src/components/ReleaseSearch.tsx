@@ -1,4 +1,4 @@
-import { type RankedResult, type Resolution, SearchOutcome } from '@sokoul/contracts';
+import { type RankedResult, type Resolution, SearchOutcome, SearchTaskPayload } from '@sokoul/contracts';
 import { createMemo, createResource, createSignal, For, onCleanup, Show } from 'solid-js';
 import { searchApi } from '../api/search.js';
 import { tasksApi } from '../api/tasks.js';
@@ -65,7 +65,7 @@ export function ReleaseSearch(props: {
         episode: props.episode,
         profile: profile(),
       });
-      const mediaId = (task.payload as { mediaId?: string }).mediaId ?? '';
+      const { mediaId } = SearchTaskPayload.parse(task.payload);
       currentTask = task.id;
       const follow = async () => {
         const current = await tasksApi.get(task.id);
