@@ -1,6 +1,6 @@
 import type { EpisodeList, HistoryQuery, Progress } from '@sokoul/contracts';
 import type { Db } from '../infra/sql.js';
-import { isoJson, mediaJson, pageBody, progressJson } from '../media/json.js';
+import { isoJson, mediaJson, pageBody, progressJson, sqlOnce } from '../media/json.js';
 
 interface ProgressRow {
   position_seconds: number;
@@ -71,8 +71,9 @@ export async function listHistory(
 ): Promise<string> {
   const ordering = 'wh.updated_at DESC, wh.media_id DESC';
   const [row] = await db.query<{ body: string }>(
-    pageBody(
-      `SELECT wh.updated_at AS sort_value, wh.media_id AS cursor_id,
+    sqlOnce('history', () =>
+      pageBody(
+        `SELECT wh.updated_at AS sort_value, wh.media_id AS cursor_id,
          jsonb_build_object('media', ${mediaJson('i', '$6')},
            'series', CASE WHEN s.id IS NULL THEN NULL ELSE ${mediaJson('s', '$6')} END,
            'progress', ${progressJson('wh')}) AS item,
@@ -85,8 +86,9 @@ export async function listHistory(
          AND ($3::timestamptz IS NULL OR (wh.updated_at, wh.media_id) < ($3::timestamptz, $4::uuid))
        ORDER BY ${ordering}
        LIMIT $5 + 1`,
-      'items',
-      '$5',
+        'items',
+        '$5',
+      ),
     ),
     [
       userId,
@@ -115,7 +117,10 @@ export async function listContinue(
   limit: number,
 ): Promise<string> {
   const [row] = await db.query<{ body: string }>(
-    `WITH recent AS (
+    sqlOnce(
+      'continue',
+      () =>
+        `WITH recent AS (
        SELECT wh.media_id, wh.position_seconds, wh.duration_seconds, wh.completed, wh.updated_at,
               m.parent_id, m.season_number, m.episode_number
        FROM watch_history wh JOIN media m ON m.id = wh.media_id
@@ -153,6 +158,7 @@ export async function listContinue(
      FROM picked p
      JOIN media i ON i.id = coalesce(p.next_id, p.media_id)
      LEFT JOIN media s ON s.id = p.parent_id`,
+    ),
     [userId, limit, imageBase],
   );
   return row?.body ?? '{"items":[]}';

@@ -1,7 +1,7 @@
 import type { LibraryStatus, MediaType, PersonalListName, PersonalListQuery } from '@sokoul/contracts';
 import { progressFromRow } from '../history/repository.js';
 import type { Db } from '../infra/sql.js';
-import { isoJson, mediaJson, pageBody } from '../media/json.js';
+import { isoJson, mediaJson, pageBody, sqlOnce } from '../media/json.js';
 
 /** The three personal lists share one shape; only these table names ever reach the SQL. */
 const TABLES: Record<PersonalListName, string> = {
@@ -68,8 +68,9 @@ export async function listEntries(
   const order = query.order ?? sort.order;
   const ordering = `${sort.expr} ${order}, l.media_id ${order}`;
   const [row] = await db.query<{ body: string }>(
-    pageBody(
-      `SELECT ${sort.expr} AS sort_value, l.media_id AS cursor_id,
+    sqlOnce(`list:${list}:${query.sort}:${order}`, () =>
+      pageBody(
+        `SELECT ${sort.expr} AS sort_value, l.media_id AS cursor_id,
          jsonb_build_object('media', ${mediaJson('m', '$7')}, 'addedAt', ${isoJson('l.added_at')}) AS item,
          row_number() OVER (ORDER BY ${ordering}) AS rn
        FROM ${TABLES[list]} l JOIN media m ON m.id = l.media_id
@@ -79,8 +80,9 @@ export async function listEntries(
          AND ($4::${sort.type} IS NULL OR (${sort.expr}, l.media_id) ${order === 'asc' ? '>' : '<'} ($4::${sort.type}, $5::uuid))
        ORDER BY ${ordering}
        LIMIT $6 + 1`,
-      'items',
-      '$6',
+        'items',
+        '$6',
+      ),
     ),
     [
       userId,

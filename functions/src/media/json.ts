@@ -47,3 +47,15 @@ export const pageBody = (pageSql: string, key: string, limit: string) => `WITH p
     'nextCursor', (SELECT ${cursorJson('sort_value', 'cursor_id')} FROM page WHERE rn = ${limit}
                     AND EXISTS (SELECT 1 FROM page WHERE rn > ${limit}))
   )::text AS body`;
+
+const texts = new Map<string, string>();
+
+/** Query texts are built once per shape (sort, order, list), not on every request. */
+export function sqlOnce(key: string, build: () => string): string {
+  let text = texts.get(key);
+  if (text === undefined) {
+    text = build();
+    texts.set(key, text);
+  }
+  return text;
+}

@@ -7,12 +7,12 @@ import type {
   UpdateMediaRequest,
 } from '@sokoul/contracts';
 import type { Db } from '../infra/sql.js';
-import { mediaJson, pageBody } from './json.js';
+import { mediaJson, pageBody, sqlOnce } from './json.js';
 
 /** One title as the API answers it; `imageBase` is TMDB_IMAGE_BASE_URL. */
 export async function findMedia(db: Db, imageBase: string, id: string): Promise<Media | undefined> {
   const [row] = await db.query<{ media: Media }>(
-    `SELECT ${mediaJson('m', '$2')} AS media FROM media m WHERE m.id = $1`,
+    sqlOnce('media:one', () => `SELECT ${mediaJson('m', '$2')} AS media FROM media m WHERE m.id = $1`),
     [id, imageBase],
   );
   return row?.media;
@@ -170,14 +170,16 @@ const SORTS = {
  * as the JSON text of a `MediaList`.
  */
 export async function listMedia(db: Db, imageBase: string, query: ListMediaQuery): Promise<string> {
-  const sort = SORTS[query.sort ?? (query.q ? 'relevance' : 'added')];
+  const sortName = query.sort ?? (query.q ? 'relevance' : 'added');
+  const sort = SORTS[sortName];
   const order = query.order ?? sort.order;
   const genreId = query.genre && /^\d+$/.test(query.genre) ? Number(query.genre) : null;
   const genreName = query.genre && genreId === null ? query.genre.toLowerCase() : null;
   const ordering = `${sort.expr} ${order}, m.id ${order}`;
   const [row] = await db.query<{ body: string }>(
-    pageBody(
-      `SELECT ${sort.expr} AS sort_value, m.id AS cursor_id, ${mediaJson('m', '$10')} AS item,
+    sqlOnce(`media:${sortName}:${order}`, () =>
+      pageBody(
+        `SELECT ${sort.expr} AS sort_value, m.id AS cursor_id, ${mediaJson('m', '$10')} AS item,
          row_number() OVER (ORDER BY ${ordering}) AS rn
        FROM media m
        WHERE m.parent_id IS NULL
@@ -192,8 +194,9 @@ export async function listMedia(db: Db, imageBase: string, query: ListMediaQuery
          AND ($7::${sort.type} IS NULL OR (${sort.expr}, m.id) ${order === 'asc' ? '>' : '<'} ($7::${sort.type}, $8::uuid))
        ORDER BY ${ordering}
        LIMIT $9 + 1`,
-      'media',
-      '$9',
+        'media',
+        '$9',
+      ),
     ),
     [
       query.q ?? null,
