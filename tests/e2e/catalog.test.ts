@@ -122,6 +122,7 @@ describe('catalog in the browser', () => {
     expect(await episodes.locator('[data-testid="episode"]').first().innerText()).toContain(
       'Épisode 1 (saison 2)',
     );
+    expect(page.url()).toContain('season=2');
     await screenshot(page, 'catalog-series');
 
     // Ctrl+K from anywhere, keyboard only.

@@ -23,10 +23,9 @@ import {
 
 export default function TvDetail() {
   const params = useParams<{ tmdbId: string }>();
-  const [search] = useSearchParams<{ season?: string }>();
-  // Local state, not the URL: a router navigation runs as a transition that holds the new season back.
+  // The season lives in the URL: links open it, and the back button returns to the previous one.
+  const [search, setSearch] = useSearchParams<{ season?: string }>();
   const [pickedEpisode, setPickedEpisode] = createSignal<number | null>(null);
-  const [chosen, choose] = createSignal(search.season === undefined ? null : Number(search.season));
   const id = () => tmdbIdOf(params.tmdbId) ?? 0;
   const [show, { refetch }] = createResource(
     () => [id(), locale()] as const,
@@ -46,10 +45,10 @@ export default function TvDetail() {
     };
     if (await library.markWatched(ref, episode.runtime)) void refreshStatus();
   };
-  /** The chosen season (a link may give one with ?season=), else the first regular one. */
+  /** The season in the URL, else the first regular one. */
   const seasonNumber = () => {
-    const picked = chosen();
-    if (picked !== null && Number.isInteger(picked)) return picked;
+    const picked = Number(search.season);
+    if (search.season !== undefined && Number.isInteger(picked)) return picked;
     const seasons = show.state === 'ready' ? show().seasons : [];
     return seasons.find((s) => s.seasonNumber > 0)?.seasonNumber ?? seasons[0]?.seasonNumber ?? null;
   };
@@ -93,7 +92,7 @@ export default function TvDetail() {
                     role="tab"
                     aria-selected={seasonNumber() === item.seasonNumber}
                     onClick={() => {
-                      choose(item.seasonNumber);
+                      setSearch({ season: String(item.seasonNumber) });
                       setPickedEpisode(null);
                     }}
                     data-testid={`season-tab-${item.seasonNumber}`}
