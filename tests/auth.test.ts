@@ -1,7 +1,8 @@
 import type { ApiKey, CreatedApiKey, TokenPair, User } from '@sokoul/contracts';
 import { SignJWT } from 'jose';
+import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
-import { adminSession, api, eventually, memberSession, PASSWORD, uniqueEmail } from './helpers/api.js';
+import { adminSession, api, eventually, memberSession, PASSWORD, stack, uniqueEmail } from './helpers/api.js';
 import { API_KEY, JWT_SECRET } from './helpers/stack.js';
 
 describe('signup and login', () => {
@@ -151,6 +152,22 @@ describe('tokens', () => {
     expect((await api('GET', '/auth/me')).status).toBe(401);
   });
 
+  it('stops accepting a remembered access token when it expires', async () => {
+    const member = await memberSession('short-lived');
+    const exp = Math.floor(Date.now() / 1000) + 2;
+    const token = await new SignJWT({ role: 'member', tv: 0, typ: 'access' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(member.user.id)
+      .setIssuer('sokoul')
+      .setExpirationTime(exp)
+      .sign(new TextEncoder().encode(JWT_SECRET));
+    expect((await api('GET', '/auth/me', { token })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, exp * 1000 - Date.now() + 200));
+    const late = await api('GET', '/auth/me', { token });
+    expect(late.status).toBe(401);
+    expect(late.body).toMatchObject({ error: { code: 'token_expired' } });
+  });
+
   it('changing the password revokes other sessions and outstanding access tokens', async () => {
     const member = await memberSession('password');
     const other = await api<TokenPair>('POST', '/auth/login', {
@@ -222,6 +239,33 @@ describe('API keys', () => {
       async () => expect((await api('GET', '/auth/me', { token: created.body.key })).status).toBe(401),
       6000,
     );
+  });
+
+  it('sees keys and accounts changed behind its back once its 5 s caches expire', async () => {
+    const member = await memberSession('behind');
+    const keyed = await memberSession('behind-key');
+    const created = await api<CreatedApiKey>('POST', '/auth/api-keys', {
+      token: keyed.accessToken,
+      body: { name: 'script' },
+    });
+    expect((await api('GET', '/auth/me', { token: member.accessToken })).status).toBe(200);
+    expect((await api('GET', '/auth/me', { token: created.body.key })).status).toBe(200);
+    const sql = postgres(stack().databaseUrl, { max: 1, onnotice: () => {} });
+    try {
+      await sql`UPDATE users SET disabled = true WHERE id = ${member.user.id}`;
+      await sql`UPDATE api_keys SET revoked_at = now() WHERE id = ${created.body.id}`;
+    } finally {
+      await sql.end();
+    }
+    const changedAt = Date.now();
+    // Still answered from the caches at first, then read again from the database.
+    expect((await api('GET', '/auth/me', { token: member.accessToken })).status).toBe(200);
+    expect((await api('GET', '/auth/me', { token: created.body.key })).status).toBe(200);
+    await eventually(async () => {
+      expect((await api('GET', '/auth/me', { token: member.accessToken })).status).toBe(403);
+      expect((await api('GET', '/auth/me', { token: created.body.key })).status).toBe(401);
+    }, 7000);
+    expect(Date.now() - changedAt).toBeLessThan(6500);
   });
 
   it('accepts the static API_KEY as the instance owner', async () => {

@@ -41,8 +41,8 @@ afterEach(() => fake.reset());
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Languages make distinct cache keys for the same TMDB path, so every case starts cold. */
 const LANGUAGES = {
-  redis: ['de-DE', 'it-IT', 'es-ES', 'pt-BR', 'ja-JP', 'nl-NL', 'sv-SE', 'da-DK'],
-  'durable-object': ['de-AT', 'it-CH', 'es-MX', 'pt-PT', 'ko-KR', 'nl-BE', 'fi-FI', 'nb-NO'],
+  redis: ['de-DE', 'it-IT', 'es-ES', 'pt-BR', 'ja-JP', 'nl-NL', 'sv-SE', 'da-DK', 'pl-PL'],
+  'durable-object': ['de-AT', 'it-CH', 'es-MX', 'pt-PT', 'ko-KR', 'nl-BE', 'fi-FI', 'nb-NO', 'cs-CZ'],
 };
 
 describe.each(['redis', 'durable-object'] as const)('TMDB cache on %s', (kind) => {
@@ -144,5 +144,19 @@ describe.each(['redis', 'durable-object'] as const)('TMDB cache on %s', (kind) =
     const after = await get(`/tmdb/movie/8587?language=${lang(7)}`);
     expect(after.status).toBe(200);
     expect(await fake.calls('/movie/8587')).toBe(before + 1);
+  });
+
+  it('reads a Retry-After given as an HTTP-date', async () => {
+    const at = new Date(Date.now() + 3000).toUTCString();
+    await fake.behave({ path: '/movie/13', mode: 'status', status: 429, retryAfter: at });
+    const limited = await get<ErrorBody>(`/tmdb/movie/13?language=${lang(8)}`);
+    expect(limited.status).toBe(503);
+    // Three seconds give 2 to 4 once the date's whole seconds are rounded up (10 when unread).
+    const seconds = Number(limited.headers.get('retry-after'));
+    expect(seconds).toBeGreaterThanOrEqual(2);
+    expect(seconds).toBeLessThanOrEqual(4);
+    await fake.reset();
+    // Leaves no back-off behind for the tests that follow.
+    await sleep(seconds * 1000 + 200);
   });
 });

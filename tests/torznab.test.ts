@@ -189,6 +189,11 @@ describe('over HTTP', () => {
     jackett.setBehaviour({ kind: 'status', status: 429, retryAfter: 30 });
     const limited = await attempt();
     expect(limited).toMatchObject({ kind: 'rate_limited', retryAfterSeconds: 30 });
+    const at = new Date(Math.ceil(Date.now() / 1000) * 1000 + 90_000).toUTCString();
+    jackett.setBehaviour({ kind: 'status', status: 429, retryAfter: at });
+    const untilDate = (await attempt())?.retryAfterSeconds ?? 0;
+    expect(untilDate).toBeGreaterThanOrEqual(89);
+    expect(untilDate).toBeLessThanOrEqual(91);
     jackett.setBehaviour({ kind: 'html' });
     expect((await attempt())?.kind).toBe('invalid');
     jackett.setBehaviour({ kind: 'status', status: 502 });

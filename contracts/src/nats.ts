@@ -16,6 +16,8 @@ export const Subjects = {
   /** Request/reply health probe answered by torrent-node. */
   torrentHealth: 'torrent.health',
   torrentHeartbeat: 'torrent.heartbeat',
+  /** Core pub/sub: torrent-node changed data users see; the API drops the answers it cached. */
+  dataChanged: 'data.changed',
 } as const;
 
 export const JOBS_STREAM = {
@@ -28,9 +30,12 @@ export const JOBS_STREAM = {
   ],
 } as const;
 
-/** The subject a task of this type is queued on. */
-export const taskSubject = (type: TaskType) =>
-  type === 'search' ? Subjects.searchRequest : Subjects.taskRun;
+/** The subject each task type is queued on (each subject has its own consumer in torrent-node). */
+export const TASK_SUBJECTS = {
+  'system.report': Subjects.taskRun,
+  'maintenance.cleanup': Subjects.taskRun,
+  search: Subjects.searchRequest,
+} as const satisfies Record<TaskType, string>;
 
 export const TaskRunMessage = z.object({
   taskId: z.uuid(),
@@ -51,6 +56,13 @@ export const TorrentHealthReply = z.object({
   runningTasks: z.number().int(),
 });
 export type TorrentHealthReply = z.infer<typeof TorrentHealthReply>;
+
+/** One user's data (their tasks, downloads), or shared titles and files that appear to everyone. */
+export const DataChangedMessage = z.discriminatedUnion('scope', [
+  z.object({ scope: z.literal('user'), userId: z.uuid() }),
+  z.object({ scope: z.literal('titles') }),
+]);
+export type DataChangedMessage = z.infer<typeof DataChangedMessage>;
 
 export const TorrentHeartbeat = z.object({
   nodeId: z.string(),

@@ -1,5 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
-import type { Env } from './env.js';
+import type { Bindings } from './bindings.js';
 
 const SWEEP_INTERVAL_MS = 60_000;
 
@@ -7,8 +7,8 @@ const SWEEP_INTERVAL_MS = 60_000;
  * The cache used when no Redis is configured: key/value with expiry in the object's SQLite storage,
  * so it needs no server and survives restarts.
  */
-export class CacheStore extends DurableObject<Env> {
-  constructor(ctx: DurableObjectState, env: Env) {
+export class CacheStore extends DurableObject<Bindings> {
+  constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
     ctx.storage.sql.exec(
       'CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires_at INTEGER NOT NULL)',

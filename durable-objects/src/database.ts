@@ -1,7 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { SqlBatchResult, SqlParam, SqlResult, SqlRow, SqlStatement } from '@sokoul/contracts';
 import postgres from 'postgres';
-import type { Env } from './env.js';
+import type { Bindings } from './bindings.js';
 import { createLogger, errorMessage } from './log.js';
 
 export type { SqlBatchResult, SqlParam, SqlResult, SqlRow, SqlStatement };
@@ -11,7 +11,7 @@ export type { SqlBatchResult, SqlParam, SqlResult, SqlRow, SqlStatement };
  * a connection per request caps near 400 req/s; one object holding a pool and called over RPC keeps
  * backend connections warm (measured ~3,600 req/s).
  */
-export class Database extends DurableObject<Env> {
+export class Database extends DurableObject<Bindings> {
   #sql: postgres.Sql | undefined;
 
   private get sql(): postgres.Sql {

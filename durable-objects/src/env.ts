@@ -1,3 +1,4 @@
+import type { Bindings } from './bindings.js';
 import type { CacheStore } from './cache-store.js';
 import type { Database } from './database.js';
 import type { NatsBridge } from './nats-bridge.js';
@@ -8,36 +9,10 @@ import type { UserSession } from './user-session.js';
  * type level; `ApiConfigSchema` validates them); the namespaces and ASSETS are set by the launcher's
  * generated config (or wrangler.toml).
  */
-export interface Env {
+export interface Env extends Bindings {
   DATABASE: DurableObjectNamespace<Database>;
   CACHE_STORE: DurableObjectNamespace<CacheStore>;
   NATS_BRIDGE: DurableObjectNamespace<NatsBridge>;
   USER_SESSION: DurableObjectNamespace<UserSession>;
   ASSETS?: Fetcher;
-  [variable: string]: unknown;
-}
-
-/** Text bindings as a plain record, for zod. */
-export function textBindings(env: Env): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) {
-    if (typeof value === 'string') out[key] = value;
-  }
-  return out;
-}
-
-export function databaseStub(env: Env) {
-  return env.DATABASE.get(env.DATABASE.idFromName('primary'));
-}
-
-export function cacheStoreStub(env: Env) {
-  return env.CACHE_STORE.get(env.CACHE_STORE.idFromName('primary'));
-}
-
-export function natsBridgeStub(env: Env) {
-  return env.NATS_BRIDGE.get(env.NATS_BRIDGE.idFromName('primary'));
-}
-
-export function userSessionStub(env: Env, userId: string) {
-  return env.USER_SESSION.get(env.USER_SESSION.idFromName(userId));
 }

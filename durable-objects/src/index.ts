@@ -1,3 +1,10 @@
+export {
+  cacheStoreStub,
+  databaseStub,
+  natsBridgeStub,
+  textBindings,
+  userSessionStub,
+} from './bindings.js';
 export { CacheStore } from './cache-store.js';
 export {
   Database,
@@ -7,14 +14,7 @@ export {
   type SqlRow,
   type SqlStatement,
 } from './database.js';
-export {
-  cacheStoreStub,
-  databaseStub,
-  type Env,
-  natsBridgeStub,
-  textBindings,
-  userSessionStub,
-} from './env.js';
+export type { Env } from './env.js';
 export { createLogger, errorMessage, type LogFields, type Logger } from './log.js';
 export { NatsBridge, type NatsRequestResult, type NatsStatus } from './nats-bridge.js';
 export { USER_HEADER, UserSession } from './user-session.js';

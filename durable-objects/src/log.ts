@@ -1,4 +1,6 @@
-import type { LogLevel } from '@sokoul/contracts';
+import type { LogFields, Logger, LogLevel } from '@sokoul/contracts';
+
+export type { LogFields, Logger };
 
 const ORDER: Record<LogLevel, number> = {
   trace: 10,
@@ -9,17 +11,6 @@ const ORDER: Record<LogLevel, number> = {
   fatal: 60,
   silent: 100,
 };
-
-export type LogFields = Record<string, unknown>;
-
-export interface Logger {
-  debug(msg: string, fields?: LogFields): void;
-  info(msg: string, fields?: LogFields): void;
-  warn(msg: string, fields?: LogFields): void;
-  error(msg: string, fields?: LogFields): void;
-  child(fields: LogFields): Logger;
-  enabled(level: LogLevel): boolean;
-}
 
 /** One JSON object per line on stdout, the same shape torrent-node's pino writes. */
 export function createLogger(level: LogLevel, base: LogFields = {}): Logger {

@@ -1,7 +1,14 @@
 import { DurableObject } from 'cloudflare:workers';
-import { JOBS_STREAM, parseConfig, SharedConfigSchema, SokoulEvent, Subjects } from '@sokoul/contracts';
+import {
+  DataChangedMessage,
+  JOBS_STREAM,
+  parseConfig,
+  SharedConfigSchema,
+  SokoulEvent,
+  Subjects,
+} from '@sokoul/contracts';
 import { connect, JSONCodec, type Msg, type NatsConnection, RetentionPolicy } from 'nats.ws';
-import { type Env, textBindings, userSessionStub } from './env.js';
+import { type Bindings, textBindings, userSessionStub } from './bindings.js';
 import { createLogger, errorMessage, type Logger } from './log.js';
 
 const KEEPALIVE_MS = 30_000;
@@ -21,15 +28,18 @@ export type NatsRequestResult = { ok: true; json: string } | { ok: false; error:
  * request/reply, and the event bridge that forwards `events.user.*` and `events.broadcast` to the
  * UserSession objects of users who have a socket open. Holding an outbound WebSocket keeps this
  * object awake; an alarm re-checks the connection so a restarted NATS is picked up again.
+ *
+ * It also hears `data.changed` from torrent-node. What that means to the app's caches is the app's
+ * business (functions extends this class with it), so this package needs no cache client.
  */
-export class NatsBridge extends DurableObject<Env> {
+export abstract class NatsBridge extends DurableObject<Bindings> {
   #nc: NatsConnection | undefined;
   #connecting: Promise<NatsConnection> | undefined;
   #streamReady = false;
   #users = new Set<string>();
   #log: Logger;
 
-  constructor(ctx: DurableObjectState, env: Env) {
+  constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
     this.#log = createLogger(parseConfig(SharedConfigSchema, textBindings(env)).LOG_LEVEL, {
       component: 'nats-bridge',
@@ -63,6 +73,14 @@ export class NatsBridge extends DurableObject<Env> {
     });
     nc.subscribe(Subjects.userEventsWildcard, { callback: (err, msg) => err || this.forward(msg) });
     nc.subscribe(Subjects.broadcastEvents, { callback: (err, msg) => err || this.forward(msg) });
+    nc.subscribe(Subjects.dataChanged, { callback: (err, msg) => err || this.changed(msg) });
+    // Core NATS keeps nothing for a subscriber that is away: whatever changed while this bridge
+    // was not connected is unknown, so every kept answer is treated as changed.
+    this.apply({ scope: 'titles' });
+    void (async () => {
+      for await (const status of nc.status())
+        if (status.type === 'reconnect') this.apply({ scope: 'titles' });
+    })();
     void nc.closed().then((err) => {
       if (this.#nc === nc) this.#nc = undefined;
       this.#streamReady = false;
@@ -98,6 +116,28 @@ export class NatsBridge extends DurableObject<Env> {
       );
     }
   }
+
+  private changed(msg: Msg): void {
+    let change: DataChangedMessage;
+    try {
+      change = DataChangedMessage.parse(codec.decode(msg.data));
+    } catch (error) {
+      this.#log.warn('dropping malformed data change', { error: errorMessage(error) });
+      return;
+    }
+    this.apply(change);
+  }
+
+  private apply(change: DataChangedMessage): void {
+    this.ctx.waitUntil(
+      this.dataChanged(change).catch((error: unknown) =>
+        this.#log.warn('cannot apply a data change', { ...change, error: errorMessage(error) }),
+      ),
+    );
+  }
+
+  /** Drops what the app keeps about the data that changed: one user's, or everyone's. */
+  protected abstract dataChanged(change: DataChangedMessage): Promise<void>;
 
   /** Called by a UserSession when its first socket opens. */
   async register(userId: string): Promise<void> {

@@ -8,7 +8,7 @@ import {
   WS_PONG,
   WS_PROTOCOL,
 } from '@sokoul/contracts';
-import { type Env, natsBridgeStub } from './env.js';
+import { type Bindings, natsBridgeStub } from './bindings.js';
 
 /** Events kept for replay to reconnecting sockets. */
 const REPLAY_LIMIT = 200;
@@ -20,8 +20,8 @@ export const USER_HEADER = 'x-sokoul-user';
  * One per user: accepts that user's sockets with the hibernation API (idle sockets cost nothing),
  * numbers every event it delivers, and keeps the last ones so a reconnecting client can resume.
  */
-export class UserSession extends DurableObject<Env> {
-  constructor(ctx: DurableObjectState, env: Env) {
+export class UserSession extends DurableObject<Bindings> {
+  constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(WS_PING, WS_PONG));
     ctx.storage.sql.exec(

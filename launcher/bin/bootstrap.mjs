@@ -37,7 +37,7 @@ const env = {
   PATH: [dirname(node22), join(root, 'node_modules/.bin'), process.env.PATH].join(delimiter),
 };
 const bin = (pkg, path) => join(root, 'node_modules', pkg, path);
-const WORKSPACES = ['contracts', 'durable-objects', 'functions', 'torrent-node', 'launcher', 'web'];
+const WORKSPACES = ['contracts', 'db', 'durable-objects', 'functions', 'torrent-node', 'launcher', 'web'];
 const steps = {
   // Type checks and lint first: they fail in seconds, the integration suite takes minutes.
   test: [

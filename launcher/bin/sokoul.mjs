@@ -24,11 +24,7 @@ function newest(dir) {
 }
 
 const out = join(root, 'launcher/dist/cli.mjs');
-const sources = [
-  join(root, 'launcher/src'),
-  join(root, 'contracts/src'),
-  join(root, 'torrent-node/src/search'),
-];
+const sources = [join(root, 'launcher/src'), join(root, 'contracts/src'), join(root, 'torrent-node/src')];
 if (!existsSync(out) || Math.max(...sources.map(newest)) > statSync(out).mtimeMs) {
   const { bundleLauncher } = await import('./bundle.mjs');
   await bundleLauncher(root, out);

@@ -21,7 +21,7 @@ const stale = (output: string, inputs: string[]) =>
 
 function run(root: string, log: Logger, what: string, args: string[], cwd = root) {
   const started = Date.now();
-  log.info({ step: what }, `building ${what}`);
+  log.info(`building ${what}`, { step: what });
   const result = spawnSync(process.execPath, args, {
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -32,7 +32,7 @@ function run(root: string, log: Logger, what: string, args: string[], cwd = root
     process.stderr.write(result.stderr);
     throw new Error(`building ${what} failed`);
   }
-  log.info({ step: what, durationMs: Date.now() - started }, `built ${what}`);
+  log.info(`built ${what}`, { step: what, durationMs: Date.now() - started });
 }
 
 export const outputs = (root: string) => ({
@@ -45,10 +45,13 @@ export const outputs = (root: string) => ({
 export async function buildAll(root: string, log: Logger, force = false): Promise<void> {
   const out = outputs(root);
   const contracts = join(root, 'contracts/src');
+  // Shared by the worker and torrent-node: the SQL of the tables both touch.
+  const db = join(root, 'db/src');
   const workerInputs = [
     join(root, 'functions/src'),
     join(root, 'durable-objects/src'),
     contracts,
+    db,
     join(root, 'wrangler.toml'),
   ];
   const webInputs = [
@@ -58,7 +61,7 @@ export async function buildAll(root: string, log: Logger, force = false): Promis
     join(root, 'web/vite.config.ts'),
     contracts,
   ];
-  const nodeInputs = [join(root, 'torrent-node/src'), contracts];
+  const nodeInputs = [join(root, 'torrent-node/src'), contracts, db];
   const steps: Promise<void>[] = [];
   if (force || stale(out.worker, workerInputs)) {
     run(root, log, 'worker', [
@@ -76,7 +79,7 @@ export async function buildAll(root: string, log: Logger, force = false): Promis
     run(root, log, 'web', [vite, 'build', '--logLevel', 'warn'], join(root, 'web'));
   }
   if (force || stale(out.torrentNode, nodeInputs)) {
-    log.info({ step: 'torrent-node' }, 'building torrent-node');
+    log.info('building torrent-node', { step: 'torrent-node' });
     // @ts-expect-error plain ESM helper shared with bin/sokoul.mjs
     const { bundleNode } = (await import('../bin/bundle.mjs')) as {
       bundleNode(root: string, workspace: string, entry: string, outfile: string): Promise<void>;

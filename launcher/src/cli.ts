@@ -40,18 +40,18 @@ async function start(config: ResolvedConfig, only: Role | undefined): Promise<vo
   let shuttingDown = false;
   const shutdown = async (force: boolean) => {
     await stack?.stop(force);
-    log.info({ durationMs: Date.now() - begun }, 'Sokoul stopped');
+    log.info('Sokoul stopped', { durationMs: Date.now() - begun });
     process.exit(force ? 1 : 0);
   };
   // Installed before anything starts: a signal during start-up must still stop what was started.
   const onSignal = (signal: NodeJS.Signals) => {
     if (shuttingDown) {
-      log.warn({ signal }, 'second signal: forcing shutdown');
+      log.warn('second signal: forcing shutdown', { signal });
       void shutdown(true);
       return;
     }
     shuttingDown = true;
-    log.info({ signal }, 'shutting down (send the signal again to force)');
+    log.info('shutting down (send the signal again to force)', { signal });
     if (stack) void shutdown(false);
   };
   process.on('SIGINT', onSignal);
@@ -59,11 +59,11 @@ async function start(config: ResolvedConfig, only: Role | undefined): Promise<vo
   stack = await startStack(config, log, {
     only,
     onServiceExit: (name) => {
-      if (!shuttingDown) log.error({ service: name }, `${name} stopped unexpectedly`);
+      if (!shuttingDown) log.error(`${name} stopped unexpectedly`, { service: name });
     },
   });
   if (shuttingDown) return shutdown(false);
-  log.info({ url: stack.url, startupMs: Date.now() - begun }, 'Sokoul is ready');
+  log.info('Sokoul is ready', { url: stack.url, startupMs: Date.now() - begun });
   if (only !== 'torrent-node') process.stdout.write(`\nSokoul is running at ${stack.url}\n\n`);
 }
 

@@ -1,8 +1,2 @@
-import pino from 'pino';
-
-export type Logger = pino.Logger;
-
-/** JSON lines on stdout, the format of every Sokoul process. */
-export function createLogger(level: string, component: string): Logger {
-  return pino({ level, base: { component }, timestamp: pino.stdTimeFunctions.epochTime });
-}
+// The launcher writes the same JSON lines, with the same call shape, as torrent-node.
+export { createLogger, type Logger } from '@sokoul/torrent-node/log';

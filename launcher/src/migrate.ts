@@ -19,15 +19,16 @@ export async function migrate(root: string, databaseUrl: string, log: Logger): P
     log: () => undefined,
     logger: {
       debug: () => undefined,
-      info: (msg: string) => log.debug({ step: 'migrate' }, msg),
-      warn: (msg: string) => log.warn({ step: 'migrate' }, msg),
-      error: (msg: string) => log.error({ step: 'migrate' }, msg),
+      info: (msg: string) => log.debug(msg, { step: 'migrate' }),
+      warn: (msg: string) => log.warn(msg, { step: 'migrate' }),
+      error: (msg: string) => log.error(msg, { step: 'migrate' }),
     },
   });
   const names = applied.map((m) => m.name);
-  log.info(
-    { step: 'migrate', applied: names, durationMs: Date.now() - started },
-    `${names.length} migration(s) applied`,
-  );
+  log.info(`${names.length} migration(s) applied`, {
+    step: 'migrate',
+    applied: names,
+    durationMs: Date.now() - started,
+  });
   return names;
 }

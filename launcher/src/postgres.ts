@@ -49,7 +49,7 @@ function initialise(databaseDir: string, password: string, log: Logger): void {
       { ...owner, encoding: 'utf8' },
     );
     if (result.status !== 0) throw new Error(`initdb failed: ${result.stderr || result.error?.message}`);
-    log.debug({ service: 'postgres' }, result.stdout);
+    log.debug(result.stdout, { service: 'postgres' });
   } finally {
     rmSync(pwfile, { force: true });
   }
@@ -70,7 +70,7 @@ export async function startEmbeddedPostgres(opts: {
   const databaseDir = join(opts.dataDir, 'postgres');
   mkdirSync(opts.dataDir, { recursive: true });
   if (!existsSync(join(databaseDir, 'PG_VERSION'))) {
-    opts.log.info({ service: 'postgres', databaseDir }, 'initialising the embedded PostgreSQL');
+    opts.log.info('initialising the embedded PostgreSQL', { service: 'postgres', databaseDir });
     initialise(databaseDir, opts.password, opts.log);
   }
   if (await portOpen(opts.port)) {
@@ -94,7 +94,7 @@ export async function startEmbeddedPostgres(opts: {
       log: opts.log,
       pidDir: join(opts.dataDir, 'run'),
       // PostgreSQL's own log goes to stderr; shown when debugging.
-      stdio: ['ignore', 'ignore', opts.log.isLevelEnabled('debug') ? 'inherit' : 'ignore'],
+      stdio: ['ignore', 'ignore', opts.log.enabled('debug') ? 'inherit' : 'ignore'],
       // SIGINT is PostgreSQL's "fast" shutdown: it does not wait for idle clients.
       stopSignal: 'SIGINT',
       ...runAs(),

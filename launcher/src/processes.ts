@@ -31,13 +31,13 @@ export function spawnManaged(
   }
   let stopping = false;
   child.once('error', (error) =>
-    options.log.error({ service: name, error: error.message }, `${name} could not run`),
+    options.log.error(`${name} could not run`, { service: name, error: error.message }),
   );
   const exited = new Promise<void>((resolve) => {
     child.once('exit', (code, signal) => {
       rmSync(pidFile, { force: true });
       if (!stopping) {
-        options.log.error({ service: name, code, signal }, `${name} exited unexpectedly`);
+        options.log.error(`${name} exited unexpectedly`, { service: name, code, signal });
         options.onExit?.(code);
       }
       resolve();
@@ -52,7 +52,7 @@ export function spawnManaged(
       child.kill(force ? 'SIGKILL' : (options.stopSignal ?? 'SIGTERM'));
       if (force) return exited;
       const timer = setTimeout(() => {
-        options.log.warn({ service: name }, `${name} did not stop within ${options.graceMs} ms, killing it`);
+        options.log.warn(`${name} did not stop within ${options.graceMs} ms, killing it`, { service: name });
         child.kill('SIGKILL');
       }, options.graceMs);
       await exited;
@@ -94,7 +94,7 @@ export async function reapLeftovers(pidDir: string, log: Logger): Promise<void> 
     const pid = Number(pidText);
     try {
       if (command && readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith(command)) {
-        log.warn({ service: name, pid }, `stopping ${name} left running by a previous launcher`);
+        log.warn(`stopping ${name} left running by a previous launcher`, { service: name, pid });
         process.kill(pid, name === 'postgres' ? 'SIGINT' : 'SIGTERM');
         const deadline = Date.now() + 10_000;
         while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));

@@ -212,7 +212,7 @@ export async function startRedisGateway(opts: {
       idle.push(connection);
     } catch (error) {
       connection?.close();
-      opts.log.warn({ service: 'redis-gateway', error: String(error) }, 'redis unavailable');
+      opts.log.warn('redis unavailable', { service: 'redis-gateway', error: String(error) });
       send(503, { error: 'Redis is unavailable' });
     }
   });

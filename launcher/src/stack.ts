@@ -69,8 +69,8 @@ export async function startStack(
       const t = Date.now();
       await service
         .stop(force)
-        .catch((error: unknown) => log.error({ service: service.name, error: String(error) }, 'stop failed'));
-      log.info({ service: service.name, durationMs: Date.now() - t }, `${service.name} stopped`);
+        .catch((error: unknown) => log.error('stop failed', { service: service.name, error: String(error) }));
+      log.info(`${service.name} stopped`, { service: service.name, durationMs: Date.now() - t });
     }
   };
   try {
@@ -196,7 +196,7 @@ export async function startStack(
         15_000,
         () => false,
         100,
-      ).catch((error: unknown) => log.warn({ error: String(error) }, 'started, but /health is not 200 yet'));
+      ).catch((error: unknown) => log.warn('started, but /health is not 200 yet', { error: String(error) }));
     }
     return {
       url,

@@ -25,7 +25,7 @@ export type IndexerBehaviour =
   | { kind: 'html' }
   | { kind: 'malformed' }
   | { kind: 'error'; code: number; description: string }
-  | { kind: 'status'; status: number; retryAfter?: number };
+  | { kind: 'status'; status: number; retryAfter?: number | string };
 
 export const JACKETT_CAPS = `<?xml version="1.0" encoding="UTF-8"?>
 <caps>

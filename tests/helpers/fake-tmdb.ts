@@ -17,7 +17,8 @@ export interface Behaviour {
   path: string;
   mode: 'status' | 'hang' | 'malformed' | 'delay';
   status?: number;
-  retryAfter?: number;
+  /** Seconds, or an HTTP-date. */
+  retryAfter?: number | string;
   delayMs?: number;
 }
 

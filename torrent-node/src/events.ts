@@ -1,4 +1,4 @@
-import { type SokoulEvent, Subjects, type Task } from '@sokoul/contracts';
+import { type DataChangedMessage, type SokoulEvent, Subjects, type Task } from '@sokoul/contracts';
 import { JSONCodec, type NatsConnection } from 'nats';
 
 const codec = JSONCodec<SokoulEvent>();
@@ -15,4 +15,15 @@ export function publishTaskUpdate(nc: NatsConnection, task: Task): void {
     type: 'task.updated',
     data: { task },
   });
+}
+
+const changes = JSONCodec<DataChangedMessage>();
+
+/**
+ * Call after committing a write to data users see (task results, downloads, media files): the API
+ * then recomputes the per-user answers it keeps, for that user or, with `{ scope: 'titles' }`, for
+ * everyone.
+ */
+export function publishDataChanged(nc: NatsConnection, change: DataChangedMessage): void {
+  nc.publish(Subjects.dataChanged, changes.encode(change));
 }

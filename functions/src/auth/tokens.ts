@@ -1,9 +1,13 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Role } from '@sokoul/contracts';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { boundedCache } from '../infra/bounded-cache.js';
 
 const ISSUER = 'sokoul';
-/** Imported once per isolate: importing an HMAC key on every request costs more than verifying. */
+/**
+ * Imported once per isolate: importing an HMAC key on every request costs more than verifying. A
+ * plain map, bounded by design: its keys are the configured secrets (JWT_SECRET), not client input.
+ */
 const keys = new Map<string, CryptoKey>();
 async function keyFor(secret: string): Promise<CryptoKey> {
   let key = keys.get(secret);
@@ -47,21 +51,15 @@ export type VerifyResult = { ok: true; claims: AccessClaims } | { ok: false; exp
  * Clients reuse one access token for its whole life, so a verified token is remembered (per isolate,
  * bounded) and only its expiry is checked again: signature checks were a third of /auth/me's cost.
  */
-const VERIFIED_LIMIT = 10_000;
-const verified = new Map<string, { claims: AccessClaims; expiresAt: number }>();
+const verified = boundedCache<string, AccessClaims>({ max: 10_000 });
 
 export async function verifyAccessToken(secret: string, token: string): Promise<VerifyResult> {
   const known = verified.get(token);
-  if (known) {
-    if (known.expiresAt > Date.now()) return { ok: true, claims: known.claims };
-    verified.delete(token);
-    return { ok: false, expired: true };
-  }
+  if (known) return { ok: true, claims: known };
+  // An expired token has left the cache: the signature check says it expired.
   const result = await verifySignature(secret, token);
-  if (result.ok && result.expiresAt) {
-    if (verified.size >= VERIFIED_LIMIT) verified.clear();
-    verified.set(token, { claims: result.claims, expiresAt: result.expiresAt });
-  }
+  const ttl = result.ok && result.expiresAt ? result.expiresAt - Date.now() : 0;
+  if (result.ok && ttl > 0) verified.set(token, result.claims, { ttl });
   return result;
 }
 

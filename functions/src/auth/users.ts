@@ -1,4 +1,5 @@
 import type { Locale, Role, User } from '@sokoul/contracts';
+import { boundedCache } from '../infra/bounded-cache.js';
 import type { Db } from '../infra/db.js';
 
 /** A `users` row as the API needs it. */
@@ -46,19 +47,13 @@ export async function findUserByEmail(db: Db, email: string): Promise<UserRow | 
  * from the database each time. Entries live 5 s; changes made through this isolate drop them at
  * once, so a disabled account or a changed role takes effect within 5 s everywhere.
  */
-const USER_CACHE_MS = 5_000;
-const userCache = new Map<string, { row: UserRow; until: number }>();
+const userCache = boundedCache<string, UserRow>({ max: 10_000, ttl: 5_000 });
 
 export async function cachedUser(db: Db, id: string): Promise<UserRow | undefined> {
   const hit = userCache.get(id);
-  if (hit && hit.until > Date.now()) return hit.row;
+  if (hit) return hit;
   const row = await findUserById(db, id);
-  if (row) {
-    if (userCache.size > 10_000) userCache.clear();
-    userCache.set(id, { row, until: Date.now() + USER_CACHE_MS });
-  } else {
-    userCache.delete(id);
-  }
+  if (row) userCache.set(id, row);
   return row;
 }
 

@@ -1,3 +1,4 @@
+import { parseRetryAfter } from '@sokoul/contracts';
 import type { Logger } from '@sokoul/durable-objects';
 import { Counter, Histogram } from 'prom-client';
 import { increment, registry } from '../http/metrics.js';
@@ -81,9 +82,8 @@ export function createTmdbClient(options: {
       }
 
       if (response.status === 429) {
-        const retryAfter = Number.parseInt(response.headers.get('retry-after') ?? '', 10);
-        const seconds =
-          Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter, 3600) : DEFAULT_RETRY_AFTER;
+        const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
+        const seconds = retryAfter ? Math.min(retryAfter, 3600) : DEFAULT_RETRY_AFTER;
         await options.cache.set(BACKOFF_KEY, '1', seconds);
         options.log.warn('tmdb rate limit', { path, retryAfter: seconds });
         return fail(

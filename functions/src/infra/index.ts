@@ -12,13 +12,12 @@ export interface Infra {
 
 /** Built per request: workerd I/O objects cannot outlive the request that created them. */
 export function createInfra(env: Env, config: ApiConfig): Infra {
-  const cache =
-    config.UPSTASH_REDIS_REST_URL && config.UPSTASH_REDIS_REST_TOKEN
-      ? createRedisCache(
-          config.UPSTASH_REDIS_REST_URL,
-          config.UPSTASH_REDIS_REST_TOKEN,
-          config.CACHE_NAMESPACE,
-        )
-      : createDurableObjectCache(env);
-  return { db: createDb(env), cache, bus: createBus(env) };
+  return { db: createDb(env), cache: createCache(env, config), bus: createBus(env) };
+}
+
+/** The configured cache: Redis when UPSTASH_REDIS_REST_URL is set, else the CacheStore object. */
+export function createCache(env: Env, config: ApiConfig): Cache {
+  return config.UPSTASH_REDIS_REST_URL && config.UPSTASH_REDIS_REST_TOKEN
+    ? createRedisCache(config.UPSTASH_REDIS_REST_URL, config.UPSTASH_REDIS_REST_TOKEN, config.CACHE_NAMESPACE)
+    : createDurableObjectCache(env);
 }

@@ -1,5 +1,6 @@
 import { Counter } from 'prom-client';
 import { increment, registry } from '../http/metrics.js';
+import { boundedCache } from './bounded-cache.js';
 import type { Cache } from './cache.js';
 import { UpstreamFailure } from './upstream.js';
 
@@ -23,16 +24,13 @@ const POLL_MS = 20;
 /** Failures are remembered briefly: long enough to answer the requests waiting on the same key. */
 const FAILURE_SECONDS = { not_found: 300, rate_limited: 2, unavailable: 2 } as const;
 /** Per-isolate copies of fresh answers, so hot keys skip the shared cache. */
-const LOCAL_MAX_ENTRIES = 1000;
 const LOCAL_MAX_AGE_MS = 5000;
-const local = new Map<string, { body: string; until: number }>();
+const local = boundedCache<string, string>({ max: 1000 });
 
+/** Kept at most 5 s, and never past the answer's own freshness. */
 function remember(key: string, body: string, freshUntil: number): void {
-  if (local.size >= LOCAL_MAX_ENTRIES) {
-    const oldest = local.keys().next().value;
-    if (oldest !== undefined) local.delete(oldest);
-  }
-  local.set(key, { body, until: Math.min(freshUntil, Date.now() + LOCAL_MAX_AGE_MS) });
+  const ttl = Math.min(freshUntil - Date.now(), LOCAL_MAX_AGE_MS);
+  if (ttl > 0) local.set(key, body, { ttl });
 }
 
 /**
@@ -148,9 +146,9 @@ export function createSwr(options: SwrOptions) {
     ): Promise<{ body: string; state: SwrState }> {
       const now = Date.now();
       const mine = local.get(key);
-      if (mine && mine.until > now) {
+      if (mine !== undefined) {
         increment(cacheLookups, namespace, 'hit');
-        return { body: mine.body, state: 'hit' };
+        return { body: mine, state: 'hit' };
       }
       const entry = decode(await cache.get(key));
       if (entry?.kind === 'body') {

@@ -1,3 +1,4 @@
+import { boundedCache } from './bounded-cache.js';
 import type { Cache } from './cache.js';
 
 /**
@@ -8,14 +9,19 @@ import type { Cache } from './cache.js';
  * answers for everyone; that version is shared the same way.
  */
 const MAX_ENTRIES = 5000;
-/** Characters of bodies kept (V8 stores these mostly-ASCII texts at one byte per character). */
-const MAX_CHARS = 32 * 1024 * 1024;
-let keptChars = 0;
 const VERSION_TTL_SECONDS = 30 * 86_400;
 const CHECK_MS = 1000;
-const entries = new Map<string, { version: string; body: string }>();
-/** Versions as last read from the shared cache (bounded like the entries). */
-const versions = new Map<string, { version: string; checkedAt: number }>();
+/**
+ * Within an entry count and a size budget (the isolate's heap is shared), in characters of bodies:
+ * V8 stores these mostly-ASCII texts at one byte per character.
+ */
+const entries = boundedCache<string, { version: string; body: string }>({
+  max: MAX_ENTRIES,
+  maxSize: 32 * 1024 * 1024,
+  sizeCalculation: (entry) => Math.max(1, entry.body.length),
+});
+/** Versions as last read from the shared cache. */
+const versions = boundedCache<string, string>({ max: MAX_ENTRIES, ttl: CHECK_MS });
 
 const userKey = (userId: string) => `user-data:${userId}`;
 const GLOBAL_KEY = 'user-data:*';
@@ -29,16 +35,9 @@ async function sharedVersion(cache: Cache, key: string): Promise<string> {
 
 async function versionOf(cache: Cache, key: string): Promise<string> {
   const known = versions.get(key);
-  if (known && Date.now() - known.checkedAt < CHECK_MS) return known.version;
-  return remember(key, await sharedVersion(cache, key));
-}
-
-function remember(key: string, version: string): string {
-  if (versions.size >= MAX_ENTRIES) {
-    const oldest = versions.keys().next().value;
-    if (oldest !== undefined) versions.delete(oldest);
-  }
-  versions.set(key, { version, checkedAt: Date.now() });
+  if (known !== undefined) return known;
+  const version = await sharedVersion(cache, key);
+  versions.set(key, version);
   return version;
 }
 
@@ -58,17 +57,7 @@ export async function forUser(
   const kept = entries.get(entryKey);
   if (kept && kept.version === version) return kept.body;
   const body = await compute();
-  if (kept) keptChars -= kept.body.length;
-  entries.delete(entryKey);
-  // Oldest first out, within both an entry count and a size budget (the isolate's heap is shared).
-  while (entries.size > 0 && (entries.size >= MAX_ENTRIES || keptChars + body.length > MAX_CHARS)) {
-    const [oldestKey, oldest] = entries.entries().next().value ?? [];
-    if (oldestKey === undefined || oldest === undefined) break;
-    entries.delete(oldestKey);
-    keptChars -= oldest.body.length;
-  }
   entries.set(entryKey, { version, body });
-  keptChars += body.length;
   return body;
 }
 
@@ -85,5 +74,5 @@ export async function titlesChanged(cache: Cache): Promise<void> {
 async function changed(cache: Cache, key: string): Promise<void> {
   const version = crypto.randomUUID();
   await cache.set(key, version, VERSION_TTL_SECONDS);
-  remember(key, version);
+  versions.set(key, version);
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RankedResult, SearchTarget } from '@sokoul/contracts';
+import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { oracleCalls, oracleDuration } from '../metrics.js';
 
@@ -50,8 +51,7 @@ const MAX_SHIFT = 20;
 export function createOracle(options: OracleOptions) {
   const timeoutMs = options.timeoutMs ?? 4000;
   const top = options.top ?? 10;
-  const cacheSize = options.cacheSize ?? 500;
-  const cache = new Map<string, z.infer<typeof Answer>>();
+  const cache = new LRUCache<string, z.infer<typeof Answer>>({ max: options.cacheSize ?? 500 });
 
   async function ask(target: SearchTarget, candidates: RankedResult[]): Promise<z.infer<typeof Answer>> {
     const payload = {
@@ -114,10 +114,6 @@ export function createOracle(options: OracleOptions) {
           answer = await ask(target, candidates);
           source = 'oracle';
           oracleCalls.labels('ok').inc();
-          if (cache.size >= cacheSize) {
-            const oldest = cache.keys().next().value;
-            if (oldest !== undefined) cache.delete(oldest);
-          }
           cache.set(key, answer);
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error);

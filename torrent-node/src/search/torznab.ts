@@ -1,5 +1,12 @@
-import type { IndexerCaps, IndexerResult, IndexerSearch, SearchMode } from '@sokoul/contracts';
+import {
+  type IndexerCaps,
+  type IndexerResult,
+  type IndexerSearch,
+  parseRetryAfter,
+  type SearchMode,
+} from '@sokoul/contracts';
 import { XMLParser } from 'fast-xml-parser';
+import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 
 /*
@@ -204,9 +211,11 @@ const FlareSolverrAnswer = z.object({
     .optional(),
 });
 
-/** Clearance per indexer origin; Cloudflare's cookies last longer than this. */
-const CLEARANCE_MS = 10 * 60_000;
-const clearances = new Map<string, { cookie: string; userAgent: string; until: number }>();
+/** Clearance per indexer origin, for 10 minutes; Cloudflare's cookies last longer than this. */
+const clearances = new LRUCache<string, { cookie: string; userAgent: string }>({
+  max: 1000,
+  ttl: 10 * 60_000,
+});
 
 /** Asks FlareSolverr (v1 `request.get`) to pass the challenge and hand over its cookies. */
 async function clearance(
@@ -215,7 +224,7 @@ async function clearance(
 ): Promise<{ cookie: string; userAgent: string }> {
   const origin = new URL(endpoint.url).origin;
   const known = clearances.get(origin);
-  if (known && known.until > Date.now()) return known;
+  if (known) return known;
   let answer: z.infer<typeof FlareSolverrAnswer>;
   try {
     // FlareSolverr is a local service: never through the indexers' proxy.
@@ -241,7 +250,6 @@ async function clearance(
   const solved = {
     cookie: answer.solution.cookies.map((c) => `${c.name}=${c.value}`).join('; '),
     userAgent: answer.solution.userAgent,
-    until: Date.now() + CLEARANCE_MS,
   };
   clearances.set(origin, solved);
   return solved;
@@ -271,11 +279,10 @@ async function get(endpoint: TorznabEndpoint, params: Record<string, string>): P
   }
   if (response.status === 429) {
     await response.body?.cancel();
-    const retryAfter = Number.parseInt(response.headers.get('retry-after') ?? '', 10);
     throw new IndexerError(
       'rate_limited',
       `${endpoint.name} asked us to slow down`,
-      Number.isFinite(retryAfter) ? retryAfter : 60,
+      parseRetryAfter(response.headers.get('retry-after')) ?? 60,
     );
   }
   if (response.status === 401 || response.status === 403) {
