@@ -3,6 +3,7 @@ FROM node:22-bookworm-slim AS build
 WORKDIR /sokoul
 COPY package.json package-lock.json ./
 COPY contracts/package.json contracts/
+COPY db/package.json db/
 COPY durable-objects/package.json durable-objects/
 COPY functions/package.json functions/
 COPY torrent-node/package.json torrent-node/

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseConfig, TorrentNodeConfigSchema } from '@sokoul/contracts';
-import type postgres from 'postgres';
+import type { Db } from '@sokoul/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configuredIndexers } from '../torrent-node/src/search/indexers.js';
 import { fetchCaps, search } from '../torrent-node/src/search/torznab.js';
@@ -41,7 +41,7 @@ const config = (extra: Record<string, string>) =>
   });
 /** The admin rows, as the `indexers` table would give them. */
 const rows = (list: { name: string; url: string; api_key: string | null; use_flaresolverr: boolean }[]) =>
-  (async () => list) as unknown as postgres.Sql;
+  ({ query: async () => list }) as unknown as Db;
 
 describe('indexer discovery', () => {
   it('uses Jackett, each enabled Prowlarr indexer and the admin rows', async () => {

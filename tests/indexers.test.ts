@@ -1,4 +1,4 @@
-import { type ErrorBody, Indexer, IndexerList, SearchOutcome, type Task } from '@sokoul/contracts';
+import { type ErrorBody, Indexer, IndexerList, SearchOutcome, type StartedSearch } from '@sokoul/contracts';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { adminSession, api, memberSession, waitForTask } from './helpers/api.js';
 
@@ -14,8 +14,8 @@ beforeAll(async () => {
 });
 
 async function search(body: Record<string, unknown>): Promise<SearchOutcome> {
-  const started = await api<Task>('POST', '/search', { token: member, body });
-  const task = await waitForTask(member, started.body.id);
+  const started = await api<StartedSearch>('POST', '/search', { token: member, body });
+  const task = await waitForTask(member, started.body.task.id);
   expect(task.status).toBe('done');
   return SearchOutcome.parse(task.result);
 }

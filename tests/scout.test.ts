@@ -61,7 +61,13 @@ describe('fan-out', () => {
     const byName = Object.fromEntries(reports.map((r: IndexerReport) => [r.indexer, r]));
     expect(byName.fast).toMatchObject({ status: 'ok', results: 2, error: null });
     expect(byName.slow).toMatchObject({ status: 'ok', results: 2 });
-    expect(byName.hung).toMatchObject({ status: 'failed', error: 'hung did not answer within 600 ms' });
+    // Cut at its timeout, answered badly, answered: three outcomes a user can tell apart.
+    expect(byName.hung).toMatchObject({
+      status: 'timeout',
+      results: 0,
+      error: 'hung did not answer within 600 ms',
+    });
+    expect(byName.broken).toMatchObject({ status: 'failed', results: 0 });
     expect(byName.broken?.error).toContain('HTML page');
 
     // The same releases from two indexers are one result each, with both sources and the best counts.
@@ -71,12 +77,28 @@ describe('fan-out', () => {
   });
 });
 
+describe('indexer outcomes', () => {
+  it('counts a timeout as a failure for the breaker, then skips the indexer with the reason', async () => {
+    const pool = new IndexerPool({ failureThreshold: 2, openMs: 60_000 });
+    fakes.hung?.setBehaviour({ kind: 'hang' });
+    const once = async () => (await scout(pool, [endpoint('hung', 200)], request)).reports[0];
+    expect(await once()).toMatchObject({ status: 'timeout' });
+    expect(await once()).toMatchObject({ status: 'timeout' });
+    expect(await once()).toMatchObject({
+      status: 'skipped',
+      latencyMs: 0,
+      error: expect.stringContaining('left alone after 2 failures'),
+    });
+    expect(pool.health()[0]).toMatchObject({ state: 'open', lastError: 'hung did not answer within 200 ms' });
+  });
+});
+
 describe('indexer health', () => {
   it('leaves a failing indexer alone, then tries it again and recovers', async () => {
     const pool = new IndexerPool({ failureThreshold: 2, openMs: 300 });
     fakes.flaky?.setBehaviour({ kind: 'status', status: 502 });
     const once = async () => (await scout(pool, [endpoint('flaky')], request)).reports[0];
-    expect((await once())?.status).toBe('failed');
+    expect(await once()).toMatchObject({ status: 'failed', error: 'flaky answered with HTTP 502' });
     expect((await once())?.status).toBe('failed');
     const skipped = await once();
     expect(skipped).toMatchObject({

@@ -5,48 +5,81 @@ import {
   SearchOutcome,
   SearchResults,
   SokoulEvent,
-  type Task,
+  StartedSearch,
 } from '@sokoul/contracts';
 import { connect } from 'nats';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { adminSession, api, memberSession, stack, WsClient, waitForTask } from './helpers/api.js';
+import { adminSession, api, memberSession, runSearch, stack, WsClient, waitForTask } from './helpers/api.js';
+import type { IndexerBehaviour } from './helpers/fake-indexer.js';
 
 /**
- * POST /search end to end on the shared stack: the API creates the task, torrent-node's Scout asks
- * the fake Jackett, ranks against the fake TMDB's record and stores; GET /search/:id reads it back.
+ * POST /search end to end on the shared stack: the API records the search and its task,
+ * torrent-node's Scout asks the fake Jackett, ranks against the fake TMDB's record and stores the
+ * results in that search; GET /searches/:id reads one search back, GET /search/:id/latest the
+ * title's latest.
  */
 let token: string;
 const jackett = inject('jackett');
 const searches = async () =>
   ((await (await fetch(`${jackett}/__calls`)).json()) as { searches: number }).searches;
+const behave = (behaviour: IndexerBehaviour) =>
+  fetch(`${jackett}/__behaviour`, { method: 'POST', body: JSON.stringify(behaviour) });
 
 beforeAll(async () => {
   token = (await memberSession('searcher')).accessToken;
 });
 
-const finished = (task: Task) => waitForTask(token, task.id);
+/** A search, finished, with its outcome and what GET /searches/:id answers for it. */
+async function search(body: Record<string, unknown>, as = token) {
+  const { started, task } = await runSearch(as, body);
+  expect(task.status).toBe('done');
+  const outcome = SearchOutcome.parse(task.result);
+  expect(outcome.searchId).toBe(started.searchId);
+  return { started, task, outcome, stored: await read(started.searchId, as) };
+}
+async function read(searchId: string, as = token): Promise<SearchResults> {
+  const res = await api('GET', `/searches/${searchId}`, { token: as });
+  expect(res.status).toBe(200);
+  return SearchResults.parse(res.body);
+}
+const accepted = (stored: SearchResults) => stored.results.filter((r) => !r.rejected).length;
 
 describe('search', () => {
   it('finds, ranks and stores releases for a film, then answers a repeat from storage', async () => {
     const before = await searches();
     // Its own query text: other tests search this film too, and the same search would come from storage.
-    const started = await api<Task>('POST', '/search', {
+    const res = await api<StartedSearch>('POST', '/search', {
       token,
       body: { tmdbId: 603, type: 'movie', query: 'The Matrix 1999' },
     });
-    expect(started.status).toBe(202);
-    expect(started.body).toMatchObject({ type: 'search', status: 'pending' });
-    const task = await finished(started.body);
+    expect(res.status).toBe(202);
+    const started = StartedSearch.parse(res.body);
+    expect(started.task).toMatchObject({ type: 'search', status: 'pending' });
+    const task = await waitForTask(token, started.task.id);
     expect(task.status).toBe('done');
     const outcome = SearchOutcome.parse(task.result);
-    expect(outcome).toMatchObject({ cached: false, results: 4, accepted: 2, oracle: 'off' });
+    expect(outcome).toMatchObject({
+      searchId: started.searchId,
+      cached: false,
+      results: 4,
+      accepted: 2,
+      oracle: 'off',
+    });
     expect(outcome.reports).toEqual([
       expect.objectContaining({ indexer: 'Jackett', status: 'ok', results: 4 }),
     ]);
     expect(await searches()).toBe(before + 1);
 
-    const mediaId = (task.payload as { mediaId: string }).mediaId;
-    const stored = SearchResults.parse((await api('GET', `/search/${mediaId}`, { token })).body);
+    const { mediaId } = started;
+    const stored = await read(started.searchId);
+    expect(stored).toMatchObject({
+      searchId: started.searchId,
+      mediaId,
+      profile: '1080p',
+      cached: false,
+      reports: outcome.reports,
+    });
+    expect(stored.searchedAt).not.toBeNull();
     expect(stored.results.map((r) => [r.title, r.rejected])).toEqual([
       ['The.Matrix.1999.MULTi.VFF.1080p.BluRay.x265-QTZ', false],
       ['The.Matrix.1999.1080p.BluRay.x264-SPARKS', false],
@@ -60,6 +93,10 @@ describe('search', () => {
     expect(cam?.reasons.filter((r) => r.effect === 'reject').map((r) => r.text)).toContainEqual(
       expect.stringContaining('CAM: a copy filmed in a cinema'),
     );
+    // The title's latest search is this one, on the current path and on the specification's.
+    for (const path of [`/search/${mediaId}/latest`, `/search/${mediaId}`]) {
+      expect(SearchResults.parse((await api('GET', path, { token })).body)).toEqual(stored);
+    }
 
     // The task went through the search subject's own consumer, not the general task queue.
     const nc = await connect({ servers: stack().natsUrl });
@@ -73,24 +110,94 @@ describe('search', () => {
       await nc.close();
     }
 
-    const again = await finished(
-      (await api<Task>('POST', '/search', { token, body: { mediaId, query: 'The Matrix 1999' } })).body,
-    );
-    expect(SearchOutcome.parse(again.result)).toMatchObject({ cached: true, results: 4 });
+    // The same search again within the window: answered from the first, a search of its own.
+    const again = await search({ mediaId, query: 'The Matrix 1999' });
+    expect(again.outcome).toMatchObject({ cached: true, results: 4, accepted: 2, reports: outcome.reports });
+    expect(again.started.searchId).not.toBe(started.searchId);
+    expect(again.stored).toMatchObject({ cached: true, profile: '1080p', reports: outcome.reports });
+    expect(again.stored.results).toEqual(stored.results);
     expect(await searches()).toBe(before + 1);
+
+    // "Search again now" asks the indexers even within the window.
+    const fresh = await search({ mediaId, query: 'The Matrix 1999', fresh: true });
+    expect(fresh.outcome).toMatchObject({ cached: false, results: 4 });
+    expect(fresh.stored.cached).toBe(false);
+    expect(await searches()).toBe(before + 2);
+  });
+
+  it('keeps each search its own results: "small" then "4K HDR" for one film within the window', async () => {
+    const body = { tmdbId: 603, type: 'movie', query: 'Matrix small then 4K' };
+    const small = await search({ ...body, profile: 'small' });
+    const uhd = await search({ ...body, profile: '4K HDR' });
+    // A different profile is a different search: the second asked the indexers too.
+    expect(uhd.outcome.cached).toBe(false);
+
+    // Read back after both ran, each search shows what it was ranked with.
+    const smallStored = await read(small.started.searchId);
+    const uhdStored = await read(uhd.started.searchId);
+    expect(smallStored.profile).toBe('small');
+    expect(uhdStored.profile).toBe('4K HDR');
+    expect(accepted(smallStored)).toBe(small.outcome.accepted);
+    expect(accepted(uhdStored)).toBe(uhd.outcome.accepted);
+    expect(smallStored.results).toHaveLength(small.outcome.results);
+    expect(uhdStored.results).toHaveLength(uhd.outcome.results);
+    expect(small.outcome.accepted).toBe(0);
+    expect(uhd.outcome.accepted).toBe(2);
+    // "small" caps 1080p at 4 GB: the 9 and 10 GB releases are too large for it, not for 4K HDR.
+    const sparks = (stored: SearchResults) =>
+      stored.results.find((r) => r.title === 'The.Matrix.1999.1080p.BluRay.x264-SPARKS');
+    expect(sparks(smallStored)?.reasons).toContainEqual(
+      expect.objectContaining({ effect: 'reject', code: 'size.tooLarge' }),
+    );
+    expect(sparks(uhdStored)).toMatchObject({ rejected: false });
+    // The title's latest is the 4K HDR one; the small one still reads as itself.
+    const latest = SearchResults.parse(
+      (await api('GET', `/search/${small.started.mediaId}/latest`, { token })).body,
+    );
+    expect(latest.searchId).toBe(uhd.started.searchId);
+    expect(latest.profile).toBe('4K HDR');
+  });
+
+  it('shows each user their own search of one title, and nobody else’s', async () => {
+    const alice = (await memberSession('alice-search')).accessToken;
+    const bob = (await memberSession('bob-search')).accessToken;
+    const body = { tmdbId: 603, type: 'movie', query: 'Matrix two users' };
+    const a = await search({ ...body, profile: 'small' }, alice);
+    const b = await search({ ...body, profile: '1080p' }, bob);
+    expect(a.stored).toMatchObject({ profile: 'small', searchId: a.started.searchId });
+    expect(b.stored).toMatchObject({ profile: '1080p', searchId: b.started.searchId });
+    expect(accepted(a.stored)).toBe(0);
+    expect(accepted(b.stored)).toBe(2);
+    expect(await read(a.started.searchId, alice)).toEqual(a.stored);
+
+    // Another user's search is as absent as one that never existed, admins included.
+    const missing = await api<ErrorBody>('GET', '/searches/00000000-0000-4000-8000-000000000000', {
+      token: alice,
+    });
+    expect(missing.status).toBe(404);
+    const admin = (await adminSession()).accessToken;
+    for (const [as, id] of [
+      [alice, b.started.searchId],
+      [bob, a.started.searchId],
+      [admin, a.started.searchId],
+    ] as const) {
+      const res = await api<ErrorBody>('GET', `/searches/${id}`, { token: as });
+      expect(res.status).toBe(404);
+      expect(res.body).toEqual(missing.body);
+    }
   });
 
   it('sends the ranked results to the socket as each indexer answers', async () => {
     const socket = await WsClient.connect({ token });
     try {
-      const started = await api<Task>('POST', '/search', {
+      const started = await api<StartedSearch>('POST', '/search', {
         token,
         body: { tmdbId: 603, type: 'movie', query: 'Matrix live' },
       });
       const message = await socket.next(
         (m) =>
           m.type === 'event' &&
-          (m.event as { type: string; data: { taskId?: string } }).data.taskId === started.body.id,
+          (m.event as { type: string; data: { taskId?: string } }).data.taskId === started.body.task.id,
       );
       const event = SokoulEvent.parse(message.event);
       expect(event.type).toBe('search.results');
@@ -100,49 +207,76 @@ describe('search', () => {
         rejected: false,
         title: expect.stringContaining('The.Matrix.1999'),
       });
-      await finished(started.body);
+      await waitForTask(token, started.body.task.id);
     } finally {
       socket.close();
     }
   });
 
   it('searches one episode of a series and rejects the others', async () => {
-    const task = await finished(
-      (
-        await api<Task>('POST', '/search', {
-          token,
-          body: { tmdbId: 1399, type: 'tv', season: 1, episode: 2 },
-        })
-      ).body,
-    );
-    expect(task.status).toBe('done');
+    const { task, started, stored } = await search({ tmdbId: 1399, type: 'tv', season: 1, episode: 2 });
     expect(task.message).toContain('releases kept');
-    const mediaId = (task.payload as { mediaId: string }).mediaId;
-    const stored = SearchResults.parse(
-      (await api('GET', `/search/${mediaId}?season=1&episode=2`, { token })).body,
-    );
     const verdicts = Object.fromEntries(stored.results.map((r) => [r.title, r.rejected]));
     expect(verdicts).toEqual({
       'Game.of.Thrones.S01E02.The.Kingsroad.1080p.BluRay.x264-GOT': false,
       'Game.of.Thrones.S01.COMPLETE.FRENCH.1080p.BluRay.x264-FR': false,
       'Game.of.Thrones.S01E03.Lord.Snow.1080p.BluRay.x264-GOT': true,
     });
+    const latest = (query: string) =>
+      api('GET', `/search/${started.mediaId}/latest?${query}`, { token }).then((r) =>
+        SearchResults.parse(r.body),
+      );
+    expect(await latest('season=1&episode=2')).toEqual(stored);
+    // Another episode was never searched: no results, no search.
+    expect(await latest('season=1&episode=3')).toMatchObject({
+      searchId: null,
+      results: [],
+      searchedAt: null,
+    });
   });
 
-  it('reports an indexer failure on the task without failing the process', async () => {
-    await fetch(`${jackett}/__behaviour`, { method: 'POST', body: JSON.stringify({ kind: 'html' }) });
+  it('tells apart an indexer that failed, one cut at its timeout, and one that answered', async () => {
+    await behave({ kind: 'html' });
     try {
-      const task = await finished(
-        (await api<Task>('POST', '/search', { token, body: { tmdbId: 27205, type: 'movie' } })).body,
-      );
-      expect(task.status).toBe('done');
-      const outcome = SearchOutcome.parse(task.result);
-      expect(outcome.reports[0]).toMatchObject({ indexer: 'Jackett', status: 'failed' });
-      expect(outcome.reports[0]?.error).toContain('HTML page');
+      const failed = await search({ tmdbId: 27205, type: 'movie', query: 'Inception broken', fresh: true });
+      expect(failed.outcome.reports).toEqual([
+        expect.objectContaining({
+          indexer: 'Jackett',
+          status: 'failed',
+          error: expect.stringContaining('HTML page'),
+        }),
+      ]);
+      expect(failed.stored.reports).toEqual(failed.outcome.reports);
       expect((await api('GET', '/health')).status).toBe(200);
+
+      await behave({ kind: 'hang' });
+      const started = await api<StartedSearch>('POST', '/search', {
+        token,
+        body: { tmdbId: 27205, type: 'movie', query: 'Inception hung', fresh: true },
+      });
+      // Until the search completes it reads as empty, not as someone else's results.
+      expect(await read(started.body.searchId)).toMatchObject({ results: [], reports: [], searchedAt: null });
+      const task = await waitForTask(token, started.body.task.id);
+      expect(task.status).toBe('done');
+      const cut = await read(started.body.searchId);
+      expect(cut.reports).toEqual([
+        expect.objectContaining({
+          indexer: 'Jackett',
+          status: 'timeout',
+          results: 0,
+          error: expect.stringMatching(/^Jackett did not answer within \d+ ms$/),
+        }),
+      ]);
+      expect(SearchOutcome.parse(task.result).reports).toEqual(cut.reports);
+      expect(cut.reports[0]?.latencyMs).toBeGreaterThanOrEqual(1500);
     } finally {
-      await fetch(`${jackett}/__behaviour`, { method: 'POST', body: JSON.stringify({ kind: 'ok' }) });
+      await behave({ kind: 'ok' });
     }
+    // Answering again closes the breaker's count for the searches after this one.
+    const ok = await search({ tmdbId: 27205, type: 'movie', query: 'Inception answered', fresh: true });
+    expect(ok.stored.reports).toEqual([
+      expect.objectContaining({ indexer: 'Jackett', status: 'ok', error: null }),
+    ]);
   });
 
   it('ranks with a preset or an admin profile, which makes it a different search', async () => {
@@ -155,15 +289,10 @@ describe('search', () => {
     expect(listed.profiles.map((p) => p.name)).toEqual(['1080p', '4K HDR', 'small', 'Tiny']);
     expect(listed.profiles.every((p) => p.preferredLanguages[0] === 'fr')).toBe(true);
 
-    const task = await finished(
-      (await api<Task>('POST', '/search', { token, body: { tmdbId: 603, type: 'movie', profile: 'tiny' } }))
-        .body,
-    );
+    const { task, outcome, stored } = await search({ tmdbId: 603, type: 'movie', profile: 'tiny' });
     expect((task.payload as { profile: { name: string } }).profile.name).toBe('Tiny');
-    expect(SearchOutcome.parse(task.result)).toMatchObject({ cached: false, accepted: 0, results: 4 });
-    const stored = SearchResults.parse(
-      (await api('GET', `/search/${(task.payload as { mediaId: string }).mediaId}`, { token })).body,
-    );
+    expect(outcome).toMatchObject({ cached: false, accepted: 0, results: 4 });
+    expect(stored.profile).toBe('Tiny');
     expect(stored.results[0]?.reasons).toContainEqual(
       expect.objectContaining({
         code: 'quality.resolutionNotAllowed',
@@ -197,12 +326,21 @@ describe('search', () => {
     expect(res.body.error.message).toContain(field);
   });
 
-  it('answers 404 for unknown titles and 401 without a session', async () => {
-    expect((await api('GET', '/search/00000000-0000-4000-8000-000000000000', { token })).status).toBe(404);
+  it('answers 404 for unknown titles and searches, and 401 without a session', async () => {
+    const nobody = '00000000-0000-4000-8000-000000000000';
+    for (const path of [
+      `/search/${nobody}`,
+      `/search/${nobody}/latest`,
+      `/searches/${nobody}`,
+      '/searches/nope',
+    ]) {
+      expect((await api('GET', path, { token })).status).toBe(404);
+    }
     expect((await api('GET', '/search/not-a-uuid', { token })).status).toBe(404);
     expect((await api('POST', '/search', { token, body: { tmdbId: 999_999, type: 'movie' } })).status).toBe(
       404,
     );
     expect((await api('POST', '/search', { body: { tmdbId: 603, type: 'movie' } })).status).toBe(401);
+    expect((await api('GET', `/searches/${nobody}`)).status).toBe(401);
   });
 });

@@ -1,6 +1,16 @@
-import { type Task, type TaskList, WS_PING } from '@sokoul/contracts';
+import { type ErrorBody, type Task, type TaskList, WS_PING } from '@sokoul/contracts';
+import postgres from 'postgres';
 import { afterEach, describe, expect, it } from 'vitest';
-import { adminSession, api, eventually, memberSession, taskEvents, WsClient } from './helpers/api.js';
+import {
+  adminSession,
+  api,
+  eventually,
+  memberSession,
+  stack,
+  taskEvents,
+  WsClient,
+  waitForTask,
+} from './helpers/api.js';
 
 const clients: WsClient[] = [];
 const connect = async (opts: Parameters<typeof WsClient.connect>[0]) => {
@@ -139,6 +149,106 @@ describe('tasks', () => {
         tasks: expect.any(Number),
       });
     });
+  });
+});
+
+describe('POST /tasks abuse', () => {
+  it('refuses a forged search (and any payload field) and writes nothing', async () => {
+    const member = await memberSession('forger');
+    const sql = postgres(stack().databaseUrl, { max: 1, onnotice: () => {} });
+    const searchId = crypto.randomUUID();
+    const forged = {
+      title: 'FORGED.RELEASE.2160p.WEB-DL',
+      score: 1_000_000,
+      rejected: false,
+      reasons: [{ effect: 'plus', points: 1_000_000, code: 'forged', params: {}, text: 'trust me' }],
+    };
+    const written = async () => {
+      const [row] = await sql<{ tasks: number; searches: number; results: number }[]>`
+        SELECT (SELECT count(*)::int FROM tasks WHERE user_id = ${member.user.id}) AS tasks,
+               (SELECT count(*)::int FROM searches WHERE id = ${searchId} OR user_id = ${member.user.id}) AS searches,
+               (SELECT count(*)::int FROM search_results WHERE search_id = ${searchId}
+                  OR result->>'title' = ${forged.title}) AS results`;
+      return row;
+    };
+    try {
+      const search = await api<ErrorBody>('POST', '/tasks', {
+        token: member.accessToken,
+        body: {
+          type: 'search',
+          payload: {
+            searchId,
+            mediaId: crypto.randomUUID(),
+            queryKey: '::forged:1080p',
+            profile: { name: 'forged', minSeeders: 0 },
+            target: { type: 'movie', titles: ['Forged'], year: null },
+            request: { mode: 'search', query: 'forged' },
+            results: [forged],
+            rankings: [forged],
+          },
+        },
+      });
+      expect(search.status).toBe(400);
+      expect(search.body.error.code).toBe('validation_failed');
+      expect(search.body.error.message).toContain('POST /search');
+      for (const type of ['system.report', 'maintenance.cleanup']) {
+        const withPayload = await api<ErrorBody>('POST', '/tasks', {
+          token: member.accessToken,
+          body: { type, payload: { results: [forged] } },
+        });
+        expect(withPayload.status).toBe(400);
+        expect(withPayload.body.error.message).toContain('payload');
+      }
+      const unknown = await api<ErrorBody>('POST', '/tasks', {
+        token: member.accessToken,
+        body: { type: 'search.request' },
+      });
+      expect(unknown.status).toBe(400);
+      // Had anything been queued, torrent-node would have written by now.
+      await new Promise((r) => setTimeout(r, 500));
+      expect(await written()).toEqual({ tasks: 0, searches: 0, results: 0 });
+    } finally {
+      await sql.end();
+    }
+  });
+});
+
+describe('maintenance.cleanup', () => {
+  it('removes expired searches with their results and keeps the others', async () => {
+    const admin = await adminSession();
+    const sql = postgres(stack().databaseUrl, { max: 1, onnotice: () => {} });
+    try {
+      const [media] = await sql<{ id: string }[]>`
+        INSERT INTO media (media_type, title) VALUES ('movie', 'Cleanup fixture') RETURNING id`;
+      const mediaId = media?.id ?? '';
+      const insert = (expiresIn: string) => sql<{ id: string }[]>`
+        INSERT INTO searches (user_id, media_id, query_key, profile, completed_at, expires_at)
+        VALUES (${admin.user.id}, ${mediaId}, '::cleanup:1080p', '1080p', now(), now() + ${expiresIn}::interval)
+        RETURNING id`;
+      const [expired] = await insert('-1 minute');
+      const [kept] = await insert('1 hour');
+      for (const search of [expired, kept]) {
+        await sql`INSERT INTO search_results (search_id, result, score, rejected)
+                  VALUES (${search?.id ?? ''}, '{"title":"fixture"}'::jsonb, 1, false)`;
+      }
+      const started = await api<Task>('POST', '/tasks', {
+        token: admin.accessToken,
+        body: { type: 'maintenance.cleanup' },
+      });
+      const task = await waitForTask(admin.accessToken, started.body.id);
+      expect(task.status).toBe('done');
+      expect((task.result as { searchResults: number }).searchResults).toBeGreaterThanOrEqual(1);
+      const left = await sql<{ id: string; results: number }[]>`
+        SELECT s.id, (SELECT count(*)::int FROM search_results r WHERE r.search_id = s.id) AS results
+        FROM searches s WHERE s.media_id = ${mediaId}`;
+      expect(left).toEqual([{ id: kept?.id, results: 1 }]);
+      const [orphans] = await sql<{ count: number }[]>`
+        SELECT count(*)::int FROM search_results WHERE search_id = ${expired?.id ?? ''}`;
+      expect(orphans?.count).toBe(0);
+      await sql`DELETE FROM media WHERE id = ${mediaId}`;
+    } finally {
+      await sql.end();
+    }
   });
 });
 

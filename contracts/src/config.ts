@@ -148,6 +148,10 @@ export const TorrentNodeConfigSchema = SharedConfigSchema.extend({
   INDEXER_TIMEOUT_MS: intWithDefault(8000, 100, 120_000),
   /** Identical searches within this window are answered from stored results. */
   SEARCH_CACHE_MINUTES: intWithDefault(30, 0, 7 * 24 * 60),
+  /** How many searches torrent-node runs at once; more wait their turn in the queue. */
+  SEARCH_CONCURRENCY: intWithDefault(3, 1, 64),
+  /** How many other background tasks (reports, cleanup) torrent-node runs at once. */
+  TASK_CONCURRENCY: intWithDefault(2, 1, 64),
   /** Rescore the best results with the LLM at LLAMA_ENDPOINT (off unless set to true). */
   ORACLE_ENABLED: z
     .preprocess(blankToUndefined, z.enum(['true', 'false']).default('false'))

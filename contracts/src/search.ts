@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Task } from './tasks.js';
 
 /** What a release title says about itself, as `parseRelease` reads it. */
 
@@ -200,10 +201,14 @@ export type RankedResult = z.infer<typeof RankedResult>;
 export const MergedResult = IndexerResult.extend({ sources: z.array(z.string()) });
 export type MergedResult = z.infer<typeof MergedResult>;
 
-/** How one indexer did in one search. */
+/**
+ * How one indexer did in one search: answered (`ok`, with `results`), cut at its timeout
+ * (`timeout`), failed (`failed`, with the reason in `error`) or left alone by its circuit breaker
+ * (`skipped`). Members see these; the reason text is for admins and the logs.
+ */
 export const IndexerReport = z.object({
   indexer: z.string(),
-  status: z.enum(['ok', 'failed', 'skipped']),
+  status: z.enum(['ok', 'timeout', 'failed', 'skipped']),
   results: z.number().int(),
   latencyMs: z.number().int(),
   error: z.string().nullable(),
@@ -234,6 +239,8 @@ export const StartSearchRequest = z
     query: z.string().trim().min(1).max(200).optional(),
     /** A preset (1080p, 4K HDR, small) or an admin's profile; 1080p by default. */
     profile: z.string().trim().min(1).max(100).optional(),
+    /** "Search again now": ask the indexers even if an identical search is recent. */
+    fresh: z.boolean().optional(),
   })
   .strict()
   .refine((v) => (v.mediaId === undefined) !== (v.tmdbId === undefined), {
@@ -283,26 +290,73 @@ export const SearchResultsQuery = z.object({
 });
 export type SearchResultsQuery = z.infer<typeof SearchResultsQuery>;
 
+const keyPart = (text: string) => encodeURIComponent(text.trim().toLowerCase());
+
+/**
+ * A search's identity in storage: the same title searched for the same season, episode, text and
+ * quality profile is the same search (another profile ranks differently, so it is another search).
+ * `season:episode:text:profile`, the free parts URI-encoded so none holds a separator. Made only by
+ * `searchKey`; the reads of one season or episode match keys with `searchKeyPrefix`.
+ */
+export const SearchKey = z
+  .string()
+  .regex(/^\d*:\d*:[^:]*:[^:]+$/, 'is not a search key')
+  .brand<'SearchKey'>();
+export type SearchKey = z.infer<typeof SearchKey>;
+
+export function searchKey(parts: {
+  season?: number | undefined;
+  episode?: number | undefined;
+  query: string;
+  profile: string;
+}): SearchKey {
+  return `${parts.season ?? ''}:${parts.episode ?? ''}:${keyPart(parts.query)}:${keyPart(parts.profile)}` as SearchKey;
+}
+
+/** What the keys of one season's searches (one episode's, when given) start with. */
+export const searchKeyPrefix = (season: number, episode?: number): string => `${season}:${episode ?? ''}:`;
+
 /** What torrent-node needs to run a search (the task's payload). */
 export const SearchTaskPayload = z.object({
+  /** The search this task fills; its results are read with GET /searches/:searchId. */
+  searchId: z.uuid(),
   mediaId: z.uuid(),
-  queryKey: z.string(),
+  queryKey: SearchKey,
+  /** Skip the repeat window (the user asked to search again now). */
+  fresh: z.boolean().default(false),
   profile: QualityProfile,
   target: SearchTarget,
   request: IndexerSearch,
 });
 export type SearchTaskPayload = z.infer<typeof SearchTaskPayload>;
 
-/** GET /search/:media_id: the stored results of the latest search, best first. */
+/**
+ * One search's stored results, best first (GET /searches/:searchId, or the title's latest with
+ * GET /search/:media_id/latest). Until the search completes, `searchedAt` is null and the lists are
+ * empty.
+ */
 export const SearchResults = z.object({
+  /** Null only when the title has never been searched (latest read). */
+  searchId: z.uuid().nullable(),
   mediaId: z.uuid(),
+  /** The quality profile the results were ranked with. */
+  profile: z.string().nullable(),
   results: z.array(RankedResult),
+  /** Each indexer's outcome in this search (those of the reused search when `cached`). */
+  reports: z.array(IndexerReport),
+  /** Answered from an identical search made within the repeat window. */
+  cached: z.boolean(),
   searchedAt: z.string().nullable(),
 });
 export type SearchResults = z.infer<typeof SearchResults>;
 
+/** POST /search answers the task that runs the search and the id to read its results by. */
+export const StartedSearch = z.object({ task: Task, mediaId: z.uuid(), searchId: z.uuid() });
+export type StartedSearch = z.infer<typeof StartedSearch>;
+
 /** The search task's outcome (its `result`). */
 export const SearchOutcome = z.object({
+  searchId: z.uuid(),
   cached: z.boolean(),
   results: z.number().int(),
   accepted: z.number().int(),

@@ -12,6 +12,11 @@ export type TaskStatus = z.infer<typeof TaskStatus>;
 export const TaskType = z.enum(['system.report', 'maintenance.cleanup', 'search']);
 export type TaskType = z.infer<typeof TaskType>;
 
+/** Types a user may start with POST /tasks; a search starts only through POST /search. */
+export const USER_STARTABLE_TASK_TYPES = [
+  'system.report',
+  'maintenance.cleanup',
+] as const satisfies readonly TaskType[];
 export const ADMIN_ONLY_TASK_TYPES: readonly TaskType[] = ['maintenance.cleanup'];
 
 export const Task = z.object({
@@ -32,10 +37,20 @@ export const Task = z.object({
 });
 export type Task = z.infer<typeof Task>;
 
-export const CreateTaskRequest = z.object({
-  type: TaskType,
-  payload: z.record(z.string(), z.unknown()).default({}),
-});
+/** Neither startable task takes options: any payload field is refused, not ignored. */
+const NoPayload = z.object({}).strict().default({});
+
+/** POST /tasks: one payload shape per type; types not listed here cannot be started this way. */
+export const CreateTaskRequest = z.discriminatedUnion(
+  'type',
+  [
+    z.object({ type: z.literal('system.report'), payload: NoPayload }).strict(),
+    z.object({ type: z.literal('maintenance.cleanup'), payload: NoPayload }).strict(),
+  ],
+  {
+    error: `type must be one of ${USER_STARTABLE_TASK_TYPES.join(', ')} (a search starts with POST /search)`,
+  },
+);
 export type CreateTaskRequest = z.infer<typeof CreateTaskRequest>;
 
 export const ListTasksQuery = z.object({
@@ -61,43 +76,3 @@ export const SystemReport = z.object({
   disk: z.object({ path: z.string(), totalBytes: z.number(), freeBytes: z.number() }).nullable(),
 });
 export type SystemReport = z.infer<typeof SystemReport>;
-
-/** A `tasks` row as postgres.js returns it; both the API and torrent-node map rows with this. */
-export interface TaskRow {
-  id: string;
-  user_id: string;
-  type: string;
-  status: TaskStatus;
-  progress: number;
-  message: string | null;
-  payload: Record<string, unknown> | null;
-  result: unknown;
-  error: string | null;
-  created_at: Date | string;
-  updated_at: Date | string;
-  started_at: Date | string | null;
-  finished_at: Date | string | null;
-}
-
-export const TASK_COLUMNS =
-  'id, user_id, type, status, progress, message, payload, result, error, created_at, updated_at, started_at, finished_at';
-
-const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
-
-export function taskFromRow(row: TaskRow): Task {
-  return {
-    id: row.id,
-    userId: row.user_id,
-    type: row.type,
-    status: row.status,
-    progress: Number(row.progress),
-    message: row.message,
-    payload: row.payload ?? {},
-    result: row.result ?? null,
-    error: row.error,
-    createdAt: new Date(row.created_at).toISOString(),
-    updatedAt: new Date(row.updated_at).toISOString(),
-    startedAt: iso(row.started_at),
-    finishedAt: iso(row.finished_at),
-  };
-}

@@ -32,6 +32,9 @@ declare module 'vitest' {
   }
 }
 
+/** The shared stack's search limit (not the default, so the runner test proves the setting works). */
+export const SEARCH_CONCURRENCY = 2;
+
 /**
  * The shared stack every API test talks to: the machine's PostgreSQL (a fresh database), the
  * machine's Redis through the launcher's Upstash-compatible gateway, a nats-server of our own
@@ -58,6 +61,7 @@ export default async function setup(project: TestProject) {
     INDEXER_PROXY_URL: proxy.url,
     DATABASE_URL: databaseUrl,
     REDIS_URL: MACHINE_REDIS,
+    SEARCH_CONCURRENCY: String(SEARCH_CONCURRENCY),
     LOGIN_RATE_LIMIT: '5',
     LOGIN_RATE_WINDOW: '10',
   });

@@ -5,11 +5,13 @@ import {
   type TorrentHeartbeat,
   TorrentNodeConfigSchema,
 } from '@sokoul/contracts';
+import { postgresDb } from '@sokoul/db/postgres';
 import { connect, JSONCodec } from 'nats';
 import postgres from 'postgres';
+import { Counter } from 'prom-client';
 import { publishEvent } from './events.js';
 import { createLogger } from './log.js';
-import { startMetricsServer } from './metrics.js';
+import { registry, startMetricsServer } from './metrics.js';
 import { TaskRunner } from './tasks/runner.js';
 
 /**
@@ -17,7 +19,7 @@ import { TaskRunner } from './tasks/runner.js';
  * probes and publishes heartbeats; BitTorrent, indexers and streaming arrive with later features.
  */
 const config = parseConfig(TorrentNodeConfigSchema, process.env);
-const log = createLogger(config.LOG_LEVEL);
+const log = createLogger(config.LOG_LEVEL, 'torrent-node');
 const startedAt = Date.now();
 const json = JSONCodec<unknown>();
 
@@ -27,6 +29,23 @@ const sql = postgres(config.DATABASE_URL, {
   connect_timeout: 5,
   onnotice: () => {},
   connection: { application_name: 'sokoul-torrent-node' },
+});
+/** Every table torrent-node shares with the API is reached through @sokoul/db over this pool. */
+const db = postgresDb(sql);
+
+// Last-resort safety net: every promise is meant to be handled where it starts. One that is not is
+// logged (and counted, so tests and alerts see it) instead of ending the process, Node's default, in
+// the middle of other users' tasks.
+const unhandledRejections = new Counter({
+  name: 'sokoul_torrent_node_unhandled_rejections_total',
+  help: 'Promise rejections nothing handled (each one is a bug).',
+  registers: [registry],
+});
+process.on('unhandledRejection', (reason) => {
+  unhandledRejections.inc();
+  log.error('unhandled promise rejection (a bug: it should have been handled where it started)', {
+    error: reason instanceof Error ? (reason.stack ?? reason.message) : String(reason),
+  });
 });
 
 const nc = await connect({
@@ -38,18 +57,18 @@ const nc = await connect({
   waitOnFirstConnect: true,
   ...(config.NATS_TOKEN ? { token: config.NATS_TOKEN } : {}),
 });
-log.info({ server: nc.getServer() }, 'connected to NATS');
+log.info('connected to NATS', { server: nc.getServer() });
 void (async () => {
   for await (const status of nc.status())
-    log.info({ type: status.type, data: String(status.data) }, 'nats status');
-})();
+    log.info('nats status', { type: status.type, data: String(status.data) });
+})().catch((error: unknown) => log.warn('nats status stream ended', { error: String(error) }));
 
-const runner = new TaskRunner(nc, sql, config, log);
+const runner = new TaskRunner(nc, db, config, log);
 await runner.start();
 
 async function databaseUp(): Promise<boolean> {
   try {
-    await sql`SELECT 1`;
+    await db.ping();
     return true;
   } catch {
     return false;
@@ -57,6 +76,7 @@ async function databaseUp(): Promise<boolean> {
 }
 
 nc.subscribe(Subjects.torrentHealth, {
+  // NATS does not wait for an async callback: its promise must never reject.
   callback: async (err, msg) => {
     if (err) return;
     const database = (await databaseUp()) ? 'up' : 'down';
@@ -67,7 +87,11 @@ nc.subscribe(Subjects.torrentHealth, {
       database,
       runningTasks: runner.activeCount,
     };
-    msg.respond(json.encode(reply));
+    try {
+      msg.respond(json.encode(reply));
+    } catch (error) {
+      log.warn('cannot answer a health probe', { error: String(error) });
+    }
   },
 });
 
@@ -78,7 +102,11 @@ const heartbeat = setInterval(() => {
     uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
     rssBytes: process.memoryUsage().rss,
   };
-  nc.publish(Subjects.torrentHeartbeat, json.encode(beat));
+  try {
+    nc.publish(Subjects.torrentHeartbeat, json.encode(beat));
+  } catch (error) {
+    log.warn('cannot publish the heartbeat', { error: String(error) });
+  }
 }, config.HEARTBEAT_INTERVAL_MS);
 
 const announce = (state: 'online' | 'offline') =>
@@ -95,10 +123,9 @@ const metrics = await startMetricsServer(
   config.TORRENT_NODE_METRICS_PORT,
   config.METRICS_TOKEN,
 );
-log.info(
-  { metrics: `${config.TORRENT_NODE_METRICS_HOST}:${config.TORRENT_NODE_METRICS_PORT}` },
-  'torrent-node ready',
-);
+log.info('torrent-node ready', {
+  metrics: `${config.TORRENT_NODE_METRICS_HOST}:${config.TORRENT_NODE_METRICS_PORT}`,
+});
 
 let stopping = false;
 async function shutdown(signal: string) {
@@ -107,7 +134,7 @@ async function shutdown(signal: string) {
     process.exit(1);
   }
   stopping = true;
-  log.info({ signal }, 'shutting down');
+  log.info('shutting down', { signal });
   clearInterval(heartbeat);
   announce('offline');
   await runner.stop(5_000);

@@ -1,6 +1,6 @@
 import { QUALITY_PRESETS, QualityProfile } from '@sokoul/contracts';
 import { z } from 'zod';
-import { ApiError } from '../http/errors.js';
+import { ApiError } from '../errors.js';
 import type { Db } from '../infra/sql.js';
 
 const KEY = 'qualityProfiles';

@@ -1,6 +1,6 @@
 import type { TorrentNodeConfig } from '@sokoul/contracts';
+import { type Db, enabledIndexers } from '@sokoul/db';
 import { socksDispatcher } from 'fetch-socks';
-import type postgres from 'postgres';
 import { type Dispatcher, ProxyAgent, fetch as undiciFetch } from 'undici';
 import { z } from 'zod';
 import type { TorznabEndpoint } from './torznab.js';
@@ -36,7 +36,7 @@ const ProwlarrIndexer = z.object({ id: z.number().int(), name: z.string(), enabl
  */
 export async function configuredIndexers(
   config: TorrentNodeConfig,
-  sql: postgres.Sql,
+  db: Db,
 ): Promise<{ endpoints: TorznabEndpoint[]; errors: string[] }> {
   const endpoints: TorznabEndpoint[] = [];
   const errors: string[] = [];
@@ -74,19 +74,17 @@ export async function configuredIndexers(
   }
   // Added indexers are usually remote trackers: they go through the VPN's proxy when there is one.
   const proxied = config.INDEXER_PROXY_URL ? proxiedFetch(config.INDEXER_PROXY_URL) : undefined;
-  const added = await sql<{ name: string; url: string; api_key: string | null; use_flaresolverr: boolean }[]>`
-    SELECT name, url, api_key, use_flaresolverr FROM indexers WHERE enabled ORDER BY name`;
-  for (const indexer of added) {
-    if (indexer.use_flaresolverr && !config.FLARESOLVERR_URL) {
+  for (const indexer of await enabledIndexers(db)) {
+    if (indexer.useFlareSolverr && !config.FLARESOLVERR_URL) {
       errors.push(`${indexer.name} needs FlareSolverr, but FLARESOLVERR_URL is not set`);
       continue;
     }
     endpoints.push({
       name: indexer.name,
       url: indexer.url,
-      apiKey: indexer.api_key ?? undefined,
+      apiKey: indexer.apiKey ?? undefined,
       timeoutMs,
-      flareSolverrUrl: indexer.use_flaresolverr ? config.FLARESOLVERR_URL : undefined,
+      flareSolverrUrl: indexer.useFlareSolverr ? config.FLARESOLVERR_URL : undefined,
       fetch: proxied,
     });
   }

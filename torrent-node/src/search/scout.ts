@@ -146,7 +146,10 @@ export class IndexerPool {
     return value;
   }
 
-  /** One indexer, one search: refused, failed or answered, and remembered either way. */
+  /**
+   * One indexer, one search, and remembered either way: `skipped` (the breaker or the rate limit
+   * refused, with why), `timeout` (cut at its deadline), `failed` (with the reason) or `ok`.
+   */
   async query(
     endpoint: TorznabEndpoint,
     request: IndexerSearch,
@@ -173,18 +176,31 @@ export class IndexerPool {
         report: { indexer: endpoint.name, status: 'ok', results: results.length, latencyMs, error: null },
       };
     } catch (caught) {
-      const error =
-        caught instanceof IndexerError
-          ? caught
-          : new IndexerError('invalid', caught instanceof Error ? caught.message : String(caught));
+      const error = asIndexerError(caught, endpoint);
       const latencyMs = this.#options.now() - started;
       this.#record(state, latencyMs, error);
       return {
         results: [],
-        report: { indexer: endpoint.name, status: 'failed', results: 0, latencyMs, error: error.message },
+        report: {
+          indexer: endpoint.name,
+          // Cut at its timeout is not the same as answering badly: the report says which.
+          status: error.kind === 'timeout' ? 'timeout' : 'failed',
+          results: 0,
+          latencyMs,
+          error: error.message,
+        },
       };
     }
   }
+}
+
+/** Any failure as an IndexerError; a deadline reached while reading the answer is a timeout too. */
+function asIndexerError(caught: unknown, endpoint: TorznabEndpoint): IndexerError {
+  if (caught instanceof IndexerError) return caught;
+  if (caught instanceof Error && caught.name === 'TimeoutError') {
+    return new IndexerError('timeout', `${endpoint.name} did not answer within ${endpoint.timeoutMs} ms`);
+  }
+  return new IndexerError('invalid', caught instanceof Error ? caught.message : String(caught));
 }
 
 const MB = 1024 * 1024;

@@ -2,15 +2,12 @@ import {
   JOBS_STREAM,
   type SokoulEvent,
   Subjects,
-  TASK_COLUMNS,
   type Task,
   TaskCancelMessage,
-  type TaskRow,
   TaskRunMessage,
-  type TaskType,
   type TorrentNodeConfig,
-  taskFromRow,
 } from '@sokoul/contracts';
+import { type Db, endTask, finishTask, recordProgress, startTask } from '@sokoul/db';
 import {
   AckPolicy,
   type ConsumerMessages,
@@ -20,51 +17,52 @@ import {
   nanos,
   RetentionPolicy,
 } from 'nats';
-import type postgres from 'postgres';
-import { publishEvent, publishTaskUpdate } from '../events.js';
+import { publishDataChanged, publishEvent, publishTaskUpdate } from '../events.js';
 import type { Logger } from '../log.js';
 import { taskDuration, tasksRunning, tasksTotal } from '../metrics.js';
-import { maintenanceCleanup } from './maintenance-cleanup.js';
-import { searchTask } from './search.js';
-import { systemReport } from './system-report.js';
-
-export interface TaskContext {
-  task: Task;
-  config: TorrentNodeConfig;
-  sql: postgres.Sql;
-  signal: AbortSignal;
-  log: Logger;
-  /** Records progress (0..1) in the database and on the owner's sockets. */
-  progress(fraction: number, message?: string): Promise<void>;
-  /** Sends an event to the task owner's sockets. */
-  emit(event: SokoulEvent): void;
-}
-
-type Handler = (ctx: TaskContext) => Promise<unknown>;
-const HANDLERS: Record<TaskType, Handler> = {
-  'system.report': systemReport,
-  'maintenance.cleanup': maintenanceCleanup,
-  search: searchTask,
-};
+import type { TaskContext } from './context.js';
+import { TASK_HANDLERS } from './registry.js';
+import { Slots } from './slots.js';
 
 const codec = JSONCodec<unknown>();
 
+export type ConsumerSubject = (typeof JOBS_STREAM.consumers)[number]['subject'];
+
 /**
- * Pulls tasks from the JetStream work queue, runs them (several at once), and keeps the `tasks`
- * row and the owner's sockets informed at every status change. A message is acknowledged only once
- * its task reached a final status, so a crash mid-task redelivers it.
+ * How many tasks of each consumer run at once (TASK_CONCURRENCY, SEARCH_CONCURRENCY). A message
+ * beyond the limit waits (in the stream, or in hand until a slot frees); it is never dropped.
+ */
+const concurrencyOf = (config: TorrentNodeConfig): Record<ConsumerSubject, number> => ({
+  'jobs.task': config.TASK_CONCURRENCY,
+  'search.request': config.SEARCH_CONCURRENCY,
+});
+
+/** How often, and after how long, recording a task's outcome is tried before the message goes back. */
+const OUTCOME_RETRIES_MS = [250, 1_000, 3_000];
+
+const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/**
+ * Pulls tasks from the JetStream work queue, runs a bounded number of each kind at once, and keeps
+ * the `tasks` row and the owner's sockets informed at every status change. A message is
+ * acknowledged only once its task's final status is recorded, so a crash mid-task (or a database
+ * that cannot record the outcome) redelivers it. No promise started here is left unhandled.
  */
 export class TaskRunner {
   private readonly running = new Map<string, AbortController>();
   private readonly messages: ConsumerMessages[] = [];
   private readonly loops: Promise<void>[] = [];
+  private readonly slots: Slots[] = [];
+  private readonly concurrency: Record<ConsumerSubject, number>;
 
   constructor(
     private readonly nc: NatsConnection,
-    private readonly sql: postgres.Sql,
+    private readonly db: Db,
     private readonly config: TorrentNodeConfig,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.concurrency = concurrencyOf(config);
+  }
 
   get activeCount(): number {
     return this.running.size;
@@ -91,25 +89,46 @@ export class TaskRunner {
     this.nc.subscribe(Subjects.taskCancel, {
       callback: (err, msg) => {
         if (err) return;
-        const parsed = TaskCancelMessage.safeParse(codec.decode(msg.data));
-        if (parsed.success) this.running.get(parsed.data.taskId)?.abort(new Error('Cancelled by the user'));
+        try {
+          const parsed = TaskCancelMessage.safeParse(codec.decode(msg.data));
+          if (parsed.success) this.running.get(parsed.data.taskId)?.abort(new Error('Cancelled by the user'));
+        } catch {
+          // Not JSON: nothing to cancel.
+        }
       },
     });
-    for (const { name } of JOBS_STREAM.consumers) {
+    for (const { name, subject } of JOBS_STREAM.consumers) {
+      const limit = this.concurrency[subject];
+      const slots = new Slots(limit);
       const consumer = await this.nc.jetstream().consumers.get(JOBS_STREAM.name, name);
-      const messages = await consumer.consume({ max_messages: 8 });
+      // The client buffers no more than it may run: the rest stays in the stream.
+      const messages = await consumer.consume({ max_messages: limit });
+      this.slots.push(slots);
       this.messages.push(messages);
       this.loops.push(
-        (async () => {
-          for await (const msg of messages) void this.handle(msg);
-        })(),
+        this.consumeLoop(messages, slots).catch((error: unknown) =>
+          this.log.error('task consumer stopped', { consumer: name, error: describe(error) }),
+        ),
       );
+    }
+  }
+
+  /** One message at a time into a free slot; the loop waits (holding the message) while all are busy. */
+  private async consumeLoop(messages: ConsumerMessages, slots: Slots): Promise<void> {
+    for await (const msg of messages) {
+      if (!(await slots.acquire())) {
+        msg.nak(); // Shutting down: another node (or this one, restarted) takes it.
+        continue;
+      }
+      msg.working();
+      void this.handle(msg).finally(() => slots.release());
     }
   }
 
   /** Stops taking new work and waits (bounded) for running tasks to finish. */
   async stop(timeoutMs: number): Promise<void> {
-    await Promise.all(this.messages.map((m) => m.close()));
+    for (const slots of this.slots) slots.close();
+    await Promise.all(this.messages.map((m) => m.close().catch(() => undefined)));
     await Promise.all(this.loops);
     const deadline = Date.now() + timeoutMs;
     while (this.running.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
@@ -117,28 +136,47 @@ export class TaskRunner {
       controller.abort(new Error('torrent-node is shutting down'));
   }
 
+  /** Never rejects: whatever goes wrong is logged and the message is given back or dropped. */
   private async handle(msg: JsMsg): Promise<void> {
-    const parsed = TaskRunMessage.safeParse(codec.decode(msg.data));
+    try {
+      await this.run(msg);
+    } catch (error) {
+      this.log.error('task handling failed, will retry', { subject: msg.subject, error: describe(error) });
+      try {
+        msg.nak(5_000);
+      } catch {
+        // The connection is gone: the server redelivers after ack_wait.
+      }
+    }
+  }
+
+  private async run(msg: JsMsg): Promise<void> {
+    let decoded: unknown;
+    try {
+      decoded = codec.decode(msg.data);
+    } catch {
+      decoded = undefined;
+    }
+    const parsed = TaskRunMessage.safeParse(decoded);
     if (!parsed.success) {
-      this.log.warn({ subject: msg.subject, issues: parsed.error.issues }, 'dropping malformed task message');
+      this.log.warn('dropping malformed task message', { subject: msg.subject, issues: parsed.error.issues });
       msg.term();
       return;
     }
     const { taskId, type } = parsed.data;
-    const started = await this.update(
-      `UPDATE tasks SET status = 'running', started_at = now(), updated_at = now(), message = NULL
-       WHERE id = $1 AND status IN ('pending', 'running') RETURNING ${TASK_COLUMNS}`,
-      [taskId],
-    ).catch((error: unknown) => {
-      this.log.error({ taskId, error: String(error) }, 'cannot start task, will retry');
+    let started: Task | undefined;
+    try {
+      started = await startTask(this.db, taskId);
+    } catch (error) {
+      this.log.error('cannot start task, will retry', { taskId, error: describe(error) });
       msg.nak(5_000);
-      return null;
-    });
-    if (started === null) return;
+      return;
+    }
     if (!started) {
       msg.ack(); // Cancelled (or deleted) before it started.
       return;
     }
+    this.announce(started);
     const controller = new AbortController();
     this.running.set(taskId, controller);
     tasksRunning.inc();
@@ -146,61 +184,95 @@ export class TaskRunner {
     const log = this.log.child({ taskId, type });
     log.info('task started');
     let lastProgressAt = 0;
+    const owner = started.userId;
     const ctx: TaskContext = {
       task: started,
       config: this.config,
-      sql: this.sql,
+      db: this.db,
       signal: controller.signal,
       log,
-      emit: (event) => publishEvent(this.nc, started.userId, event),
+      emit: (event) => this.publish(owner, event),
       progress: async (fraction, message) => {
-        msg.working();
-        // Progress is throttled to a few updates a second per task.
-        if (Date.now() - lastProgressAt < 200 && fraction < 1) return;
-        lastProgressAt = Date.now();
-        await this.update(
-          `UPDATE tasks SET progress = $2, message = COALESCE($3, message), updated_at = now()
-           WHERE id = $1 AND status = 'running' RETURNING ${TASK_COLUMNS}`,
-          [taskId, Math.max(0, Math.min(1, fraction)), message ?? null],
-        );
+        try {
+          msg.working();
+          // Progress is throttled to a few updates a second per task.
+          if (Date.now() - lastProgressAt < 200 && fraction < 1) return;
+          lastProgressAt = Date.now();
+          const task = await recordProgress(this.db, taskId, fraction, message ?? null);
+          if (task) this.announce(task);
+        } catch (error) {
+          log.warn('cannot record task progress', { fraction, error: describe(error) });
+        }
       },
     };
+
     let status: 'done' | 'failed' | 'cancelled';
+    let result: Record<string, unknown> | null = null;
+    let reason = '';
     try {
-      const result = await HANDLERS[type](ctx);
+      result = await TASK_HANDLERS[type](ctx);
       controller.signal.throwIfAborted();
       status = 'done';
-      await this.update(
-        `UPDATE tasks SET status = 'done', progress = 1, result = $2::jsonb, finished_at = now(), updated_at = now()
-         WHERE id = $1 AND status = 'running' RETURNING ${TASK_COLUMNS}`,
-        [taskId, (result ?? null) as postgres.JSONValue],
-      );
-      log.info('task done');
     } catch (error) {
       status = controller.signal.aborted ? 'cancelled' : 'failed';
-      const reason = error instanceof Error ? error.message : String(error);
-      await this.update(
-        `UPDATE tasks SET status = $2, error = CASE WHEN $2 = 'failed' THEN $3 ELSE error END,
-                finished_at = COALESCE(finished_at, now()), updated_at = now()
-         WHERE id = $1 AND status = 'running' RETURNING ${TASK_COLUMNS}`,
-        [taskId, status, reason],
-      ).catch((e: unknown) => log.error({ error: String(e) }, 'cannot record task failure'));
-      log[status === 'failed' ? 'warn' : 'info']({ reason }, `task ${status}`);
+      reason = describe(error);
     } finally {
       this.running.delete(taskId);
       tasksRunning.dec();
       timer();
     }
+
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const task =
+          status === 'done'
+            ? await finishTask(this.db, taskId, result)
+            : await endTask(this.db, taskId, status, reason);
+        if (task) {
+          this.announce(task);
+          // The outcome is the owner's data now: the API must not keep answers computed before it.
+          this.dataChanged(task.userId);
+        }
+        break;
+      } catch (error) {
+        const wait = OUTCOME_RETRIES_MS[attempt];
+        if (wait === undefined) {
+          // The task stays `running` in the database: the redelivered message runs it again.
+          log.error('cannot record the task outcome, will run it again', { status, error: describe(error) });
+          msg.nak(5_000);
+          return;
+        }
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
+    if (status === 'done') log.info('task done');
+    else log[status === 'failed' ? 'warn' : 'info'](`task ${status}`, { reason });
     tasksTotal.inc({ type, status });
     msg.ack();
   }
 
-  /** Runs one UPDATE ... RETURNING on a task and announces the new state when a row changed. */
-  private async update(text: string, params: postgres.ParameterOrJSON<never>[]): Promise<Task | undefined> {
-    const [row] = await this.sql.unsafe<TaskRow[]>(text, params);
-    if (!row) return undefined;
-    const task = taskFromRow(row);
-    publishTaskUpdate(this.nc, task);
-    return task;
+  /** Events are best effort: a NATS connection that is closing must not fail the task. */
+  private publish(userId: string, event: SokoulEvent): void {
+    try {
+      publishEvent(this.nc, userId, event);
+    } catch (error) {
+      this.log.warn('cannot publish an event', { type: event.type, error: describe(error) });
+    }
+  }
+
+  private dataChanged(userId: string): void {
+    try {
+      publishDataChanged(this.nc, { scope: 'user', userId });
+    } catch (error) {
+      this.log.warn('cannot publish a data change', { userId, error: describe(error) });
+    }
+  }
+
+  private announce(task: Task): void {
+    try {
+      publishTaskUpdate(this.nc, task);
+    } catch (error) {
+      this.log.warn('cannot publish a task update', { taskId: task.id, error: describe(error) });
+    }
   }
 }

@@ -1,10 +1,10 @@
 import { type RankedResult, type SearchOutcome, SearchTaskPayload } from '@sokoul/contracts';
-import type postgres from 'postgres';
+import { completeSearch, reuseRecentSearch, searchToFill } from '@sokoul/db';
 import { configuredIndexers } from '../search/indexers.js';
 import { createOracle } from '../search/oracle.js';
 import { rank } from '../search/rank.js';
 import { IndexerPool, scout } from '../search/scout.js';
-import type { TaskContext } from './runner.js';
+import type { TaskContext } from './context.js';
 
 /** How many of the best results each live update carries. */
 const LIVE_RESULTS = 50;
@@ -13,35 +13,53 @@ const LIVE_RESULTS = 50;
 const pool = new IndexerPool();
 let oracle: ReturnType<typeof createOracle> | null = null;
 
+/** How long a search stays readable: four repeat windows, and at least a day. */
+export const retentionMinutes = (windowMinutes: number) => Math.max(windowMinutes * 4, 24 * 60);
+
 /**
- * Scout's search task: answered from stored results within the cache window, else every indexer
- * at once (progress per indexer), then ranking, the optional Oracle, and storage.
+ * Scout's search task: fills the search the API recorded (`payload.searchId`). Within the repeat
+ * window an identical search answers it (its results and reports, marked cached) unless the user
+ * asked for a fresh one; else every indexer at once (progress per indexer), then ranking, the
+ * optional Oracle, and storage.
  */
 export async function searchTask(ctx: TaskContext): Promise<SearchOutcome> {
   const payload = SearchTaskPayload.parse(ctx.task.payload);
-  const { config, sql } = ctx;
+  const { config, db } = ctx;
+  const { searchId } = payload;
+  const search = await searchToFill(db, searchId);
+  if (
+    !search ||
+    search.userId !== ctx.task.userId ||
+    search.mediaId !== payload.mediaId ||
+    search.key !== payload.queryKey
+  ) {
+    throw new Error('This search no longer exists (it expired or was removed)');
+  }
   const windowMinutes = config.SEARCH_CACHE_MINUTES;
-  if (windowMinutes > 0) {
-    const [cached] = await sql<{ total: number; accepted: number }[]>`
-      SELECT count(*)::int AS total, count(*) FILTER (WHERE NOT rejected)::int AS accepted
-      FROM search_results
-      WHERE media_id = ${payload.mediaId} AND query_key = ${payload.queryKey} AND expires_at > now()
-        AND created_at > now() - make_interval(mins => ${windowMinutes})`;
-    if (cached && cached.total > 0) {
+  const keepMinutes = retentionMinutes(windowMinutes);
+  if (!payload.fresh) {
+    const reused = await reuseRecentSearch(db, searchId, {
+      mediaId: payload.mediaId,
+      key: payload.queryKey,
+      windowMinutes,
+      retentionMinutes: keepMinutes,
+    });
+    if (reused) {
       await ctx.progress(1, 'Answered from a recent identical search');
       return {
+        searchId,
         cached: true,
-        results: cached.total,
-        accepted: cached.accepted,
-        reports: [],
+        results: reused.results,
+        accepted: reused.accepted,
+        reports: reused.reports,
         health: [],
         oracle: 'off',
       };
     }
   }
 
-  const { endpoints, errors } = await configuredIndexers(config, sql);
-  for (const error of errors) ctx.log.warn({ error }, 'indexer discovery failed');
+  const { endpoints, errors } = await configuredIndexers(config, db);
+  for (const error of errors) ctx.log.warn('indexer discovery failed', { error });
   if (endpoints.length === 0) {
     throw new Error(
       errors[0] ??
@@ -53,6 +71,7 @@ export async function searchTask(ctx: TaskContext): Promise<SearchOutcome> {
   const { results, reports } = await scout(pool, endpoints, payload.request, (report, merged) => {
     answered++;
     const what = report.status === 'ok' ? `${report.results} results` : report.error;
+    // Not awaited (indexers answer while it is recorded); progress never rejects.
     void ctx.progress((answered / endpoints.length) * 0.9, `${report.indexer}: ${what}`);
     // The user sees the best results so far as each indexer answers, not only at the end.
     ctx.emit({
@@ -76,23 +95,16 @@ export async function searchTask(ctx: TaskContext): Promise<SearchOutcome> {
     const outcome = await oracle.rescore(payload.target, ranked);
     ranked = outcome.ranked;
     oracleSource = outcome.source;
-    if (outcome.error) ctx.log.warn({ error: outcome.error }, 'oracle fell back to the heuristic ranking');
+    if (outcome.error) ctx.log.warn('oracle fell back to the heuristic ranking', { error: outcome.error });
   }
 
-  // The new search replaces the previous one for the same title and query.
-  const expiresAt = new Date(Date.now() + Math.max(windowMinutes, 1) * 60_000 * 4).toISOString();
-  await sql.begin(async (tx) => {
-    await tx`DELETE FROM search_results WHERE media_id = ${payload.mediaId} AND query_key = ${payload.queryKey}`;
-    if (ranked.length === 0) return;
-    await tx`
-      INSERT INTO search_results (media_id, query_key, result, score, rejected, info_hash, expires_at)
-      SELECT ${payload.mediaId}, ${payload.queryKey}, r.result, (r.result->>'score')::real,
-             (r.result->>'rejected')::boolean, r.result->>'infoHash', ${expiresAt}
-      FROM jsonb_array_elements(${tx.json(ranked as unknown as postgres.JSONValue)}) AS r(result)`;
-  });
+  if (!(await completeSearch(db, searchId, { results: ranked, reports, retentionMinutes: keepMinutes }))) {
+    throw new Error('This search was removed before it completed');
+  }
   await ctx.progress(1, `${ranked.filter((r) => !r.rejected).length} releases kept of ${ranked.length}`);
   const asked = new Set(endpoints.map((e) => e.name));
   return {
+    searchId,
     cached: false,
     results: ranked.length,
     accepted: ranked.filter((r) => !r.rejected).length,

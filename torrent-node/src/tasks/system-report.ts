@@ -1,7 +1,7 @@
 import { statfs } from 'node:fs/promises';
 import { cpus, freemem, hostname, loadavg, platform, totalmem, uptime } from 'node:os';
 import type { SystemReport } from '@sokoul/contracts';
-import type { TaskContext } from './runner.js';
+import type { TaskContext } from './context.js';
 
 /** Samples the host torrent-node runs on: what Sentinel watches, on demand. */
 export async function systemReport(ctx: TaskContext): Promise<SystemReport> {

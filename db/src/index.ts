@@ -1,0 +1,11 @@
+/**
+ * @sokoul/db: the one owner of the SQL on the tables several services touch. The API (on workerd,
+ * through the Database Durable Object) and torrent-node (through `@sokoul/db/postgres`) both call
+ * these functions; neither writes SQL on these tables itself. Nothing here may use Node's or
+ * workerd's own APIs: the same code runs on both.
+ */
+export * from './db.js';
+export * from './indexers.js';
+export * from './maintenance.js';
+export * from './searches.js';
+export * from './tasks.js';

@@ -1,0 +1,124 @@
+import {
+  MovieDetails,
+  type QualityProfileList,
+  type SearchResults,
+  type SearchResultsQuery,
+  type SearchTaskPayload,
+  type StartedSearch,
+  type StartSearchRequest,
+  searchKey,
+  searchKeyPrefix,
+} from '@sokoul/contracts';
+import { createSearch, deleteSearch, latestSearch, userSearch } from '@sokoul/db';
+import { catalogOf } from '../catalog/service.js';
+import type { Deps, Principal } from '../context.js';
+import { ApiError, notFound } from '../errors.js';
+import * as media from '../media/service.js';
+import { enqueue } from '../tasks/service.js';
+import { allProfiles, profileNamed } from './profiles.js';
+
+/**
+ * POST /search: records the caller's search and queues the task that fills it (every indexer,
+ * ranked with the chosen quality profile, or a recent identical search's results).
+ */
+export async function start(
+  deps: Deps,
+  principal: Principal,
+  input: StartSearchRequest,
+): Promise<StartedSearch> {
+  const mediaId = await media.resolveRef(
+    deps,
+    input.mediaId ? { mediaId: input.mediaId } : { tmdbId: input.tmdbId ?? 0, type: input.type ?? 'movie' },
+  );
+  const title = await media.get(deps, principal, mediaId);
+  if (title.type === 'episode') {
+    throw new ApiError(
+      400,
+      'validation_failed',
+      'Invalid body: search a series with season and episode, not an episode',
+    );
+  }
+  if (title.type === 'movie' && input.season !== undefined) {
+    throw new ApiError(400, 'validation_failed', 'Invalid body: season and episode are for series');
+  }
+  // The IMDb id makes indexer searches exact; without TMDB the title alone will do.
+  let imdbId: string | undefined;
+  if (title.type === 'movie' && title.tmdbId !== null && deps.config.TMDB_API_KEY) {
+    imdbId = await catalogOf(deps)
+      .movie(title.tmdbId)
+      .then((answer) => MovieDetails.parse(JSON.parse(answer.body)).imdbId ?? undefined)
+      .catch(() => undefined);
+  }
+  const query = input.query ?? title.originalTitle ?? title.title;
+  const profile = await profileNamed(deps.infra.db, deps.config.TMDB_LANGUAGE, input.profile ?? '1080p');
+  const searchId = crypto.randomUUID();
+  const key = searchKey({ season: input.season, episode: input.episode, query, profile: profile.name });
+  const { db } = deps.infra;
+  await createSearch(db, { id: searchId, userId: principal.userId, mediaId, key, profile: profile.name });
+  const payload: SearchTaskPayload = {
+    searchId,
+    mediaId,
+    queryKey: key,
+    fresh: input.fresh ?? false,
+    profile,
+    target: {
+      type: title.type,
+      titles: [title.title, title.originalTitle].filter((t): t is string => Boolean(t)),
+      year: title.year,
+      season: input.season,
+      episode: input.episode,
+      runtimeMinutes: title.runtimeMinutes,
+    },
+    request: {
+      mode: title.type === 'movie' ? 'movie' : 'tvsearch',
+      query,
+      imdbId,
+      tmdbId: title.tmdbId ?? undefined,
+      season: input.season,
+      episode: input.episode,
+    },
+  };
+  try {
+    const task = await enqueue(deps.infra, principal, { type: 'search', payload });
+    return { task, mediaId, searchId };
+  } catch (error) {
+    // Nothing will ever fill it: a search that cannot run is not left behind.
+    await deleteSearch(db, searchId).catch(() => undefined);
+    throw error;
+  }
+}
+
+export async function profiles(deps: Deps, _principal: Principal): Promise<QualityProfileList> {
+  return { profiles: await allProfiles(deps.infra.db, deps.config.TMDB_LANGUAGE) };
+}
+
+/**
+ * The title's latest completed search, whoever ran it and with whichever profile (one season's or
+ * episode's when asked). A title never searched answers empty results; an unknown title is a 404.
+ */
+export async function latest(
+  deps: Deps,
+  principal: Principal,
+  input: { mediaId: string } & SearchResultsQuery,
+): Promise<SearchResults> {
+  const prefix = input.season === undefined ? null : searchKeyPrefix(input.season, input.episode);
+  const stored = await latestSearch(deps.infra.db, input.mediaId, prefix);
+  if (stored) return stored;
+  await media.get(deps, principal, input.mediaId);
+  return {
+    searchId: null,
+    mediaId: input.mediaId,
+    profile: null,
+    results: [],
+    reports: [],
+    cached: false,
+    searchedAt: null,
+  };
+}
+
+/** One of the caller's searches, by the id POST /search gave; anyone else's is a 404. */
+export async function results(deps: Deps, principal: Principal, searchId: string): Promise<SearchResults> {
+  const found = await userSearch(deps.infra.db, principal.userId, searchId);
+  if (!found) throw notFound('Search');
+  return found;
+}
