@@ -1,6 +1,13 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // Tests that inspect the API's module graph in Node (its route table, its OpenAPI document).
+  resolve: {
+    alias: {
+      'cloudflare:workers': fileURLToPath(new URL('./tests/helpers/cloudflare-workers.ts', import.meta.url)),
+    },
+  },
   test: {
     include: ['tests/**/*.test.ts'],
     globalSetup: ['tests/helpers/global-setup.ts'],

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { defineConfig, type Plugin } from 'vite';
 import solid from 'vite-plugin-solid';
 
@@ -10,14 +12,27 @@ const precacheList = (): Plugin => ({
   enforce: 'post',
   generateBundle(_, bundle) {
     const files = Object.keys(bundle)
-      .filter((file) => file !== 'sw.js' && !file.endsWith('.map'))
+      .filter((file) => file !== 'sw.js' && !file.endsWith('.map') && !file.startsWith('docs/'))
       .map((file) => `/${file}`);
     this.emitFile({ type: 'asset', fileName: 'precache.json', source: JSON.stringify(files) });
   },
 });
 
+/** Swagger UI's files for the API reference at /docs, served from the app's origin (no CDN). */
+const apiReference = (): Plugin => ({
+  name: 'sokoul-api-reference',
+  apply: 'build',
+  generateBundle() {
+    const resolve = createRequire(import.meta.url).resolve;
+    for (const file of ['swagger-ui-bundle.js', 'swagger-ui.css']) {
+      const source = readFileSync(resolve(`swagger-ui-dist/${file}`));
+      this.emitFile({ type: 'asset', fileName: `docs/${file}`, source });
+    }
+  },
+});
+
 export default defineConfig({
-  plugins: [solid(), precacheList()],
+  plugins: [solid(), apiReference(), precacheList()],
   build: {
     target: 'es2022',
     outDir: 'dist',

@@ -1,18 +1,17 @@
-import { Hono } from 'hono';
+import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { adminRoutes } from './admin/routes.js';
 import { apiKeyRoutes } from './api-keys/routes.js';
-import { requireAdmin, requireAuth } from './auth/principal.js';
 import { authRoutes } from './auth/routes.js';
-import { safeEqual } from './auth/tokens.js';
 import { catalogRoutes } from './catalog/routes.js';
 import type { AppEnv } from './context.js';
+import { ApiError } from './errors.js';
 import { healthRoutes } from './health/routes.js';
 import { historyRoutes } from './history/routes.js';
-import { webAssets } from './http/assets.js';
-import { ApiError, errorResponse, handleError } from './http/errors.js';
-import { registry } from './http/metrics.js';
+import { docsPage, webAssets } from './http/assets.js';
+import { errorResponse, handleError } from './http/errors.js';
+import { createRouter, type Router } from './http/openapi.js';
 import { requestContext } from './http/request-log.js';
 import { favoritesRoutes, libraryRoutes, watchlistRoutes } from './library/routes.js';
 import { mediaRoutes } from './media/routes.js';
@@ -20,57 +19,89 @@ import { searchRoutes } from './search/routes.js';
 import { taskRoutes } from './tasks/routes.js';
 import { wsRoutes } from './ws/routes.js';
 
+/**
+ * Middleware that depends on the configuration, built once per isolate (the configuration is read
+ * once per isolate too) instead of on every request.
+ */
+function once(
+  build: (config: AppEnv['Variables']['config']) => MiddlewareHandler<AppEnv>,
+): MiddlewareHandler<AppEnv> {
+  let built: MiddlewareHandler<AppEnv> | undefined;
+  return (c, next) => {
+    built ??= build(c.var.config);
+    return built(c, next);
+  };
+}
+
+const corsFromConfig = once((config) => {
+  const origins = config.CORS_ORIGINS;
+  if (!origins) return (_c, next) => next();
+  const list = origins.split(',').map((o) => o.trim());
+  return cors({ origin: list.includes('*') ? '*' : list, maxAge: 600 });
+});
+
+const bodyLimitFromConfig = once((config) =>
+  bodyLimit({
+    maxSize: config.MAX_BODY_BYTES,
+    onError: () => {
+      throw new ApiError(413, 'payload_too_large', `The body is larger than ${config.MAX_BODY_BYTES} bytes`);
+    },
+  }),
+);
+
+/** The OpenAPI 3.1 document, generated from the route declarations the app registered. */
+export function openApiDocument(app: Router) {
+  return app.getOpenAPI31Document({
+    openapi: '3.1.0',
+    info: {
+      title: 'Sokoul API',
+      version: '0.1.0',
+      description:
+        'Discover, search, download, stream and track films and series. Errors are always `{ "error": { "code", "message" } }`.',
+    },
+  });
+}
+
 export function createApp() {
-  const app = new Hono<AppEnv>();
+  const app = createRouter();
 
   app.use(requestContext);
-  app.use(async (c, next) => {
-    const origins = c.var.config.CORS_ORIGINS;
-    if (!origins) return next();
-    const list = origins.split(',').map((o) => o.trim());
-    return cors({ origin: list.includes('*') ? '*' : list, maxAge: 600 })(c, next);
-  });
+  app.use(corsFromConfig);
   app.use(webAssets);
-  app.use(async (c, next) =>
-    bodyLimit({
-      maxSize: c.var.config.MAX_BODY_BYTES,
-      onError: () => {
-        throw new ApiError(
-          413,
-          'payload_too_large',
-          `The body is larger than ${c.var.config.MAX_BODY_BYTES} bytes`,
-        );
-      },
-    })(c, next),
-  );
+  app.use(bodyLimitFromConfig);
 
-  app.route('/health', healthRoutes);
-  app.route('/ws', wsRoutes);
-  app.route('/auth', authRoutes);
-  app.route('/auth/api-keys', apiKeyRoutes);
-  app.route('/tasks', taskRoutes);
-  app.route('/admin', adminRoutes);
-  app.route('/tmdb', catalogRoutes);
-  app.route('/media', mediaRoutes);
-  app.route('/library', libraryRoutes);
-  app.route('/favorites', favoritesRoutes);
-  app.route('/watchlist', watchlistRoutes);
-  app.route('/watch-history', historyRoutes);
-  app.route('/search', searchRoutes);
+  app.route('/', healthRoutes);
+  app.route('/', wsRoutes);
+  app.route('/', authRoutes);
+  app.route('/', apiKeyRoutes);
+  app.route('/', taskRoutes);
+  app.route('/', adminRoutes);
+  app.route('/', catalogRoutes);
+  app.route('/', mediaRoutes);
+  app.route('/', libraryRoutes);
+  app.route('/', favoritesRoutes);
+  app.route('/', watchlistRoutes);
+  app.route('/', historyRoutes);
+  app.route('/', searchRoutes);
 
-  // Prometheus scrapes with METRICS_TOKEN when set; otherwise only admins may read metrics.
-  app.get(
-    '/metrics',
-    async (c, next) => {
-      const token = c.var.config.METRICS_TOKEN;
-      const header = c.req.header('authorization') ?? '';
-      if (token && safeEqual(header, `Bearer ${token}`)) return next();
-      await requireAuth(c, async () => {
-        await requireAdmin(c, next);
-      });
-    },
-    async (c) => c.body(await registry.metrics(), 200, { 'content-type': registry.contentType }),
-  );
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: 'The access token from /auth/login, /auth/signup or /auth/refresh',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-Api-Key',
+    description: 'A personal API key (Settings → API keys), or the instance API_KEY',
+  });
+  let document: ReturnType<typeof openApiDocument> | undefined;
+  app.get('/openapi.json', (c) => {
+    document ??= openApiDocument(app);
+    return c.json(document);
+  });
+  app.get('/docs', docsPage);
 
   app.notFound((c) =>
     errorResponse(

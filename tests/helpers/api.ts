@@ -1,5 +1,12 @@
-import { type Task, type TokenPair, WS_BEARER_PREFIX, WS_PROTOCOL } from '@sokoul/contracts';
+import {
+  type StartedSearch,
+  type Task,
+  type TokenPair,
+  WS_BEARER_PREFIX,
+  WS_PROTOCOL,
+} from '@sokoul/contracts';
 import { expect, inject } from 'vitest';
+import { nonConformance } from './conformance.js';
 
 export const stack = () => inject('stack');
 
@@ -32,7 +39,10 @@ export async function api<T = unknown>(
   });
   const text = await response.text();
   let body: unknown = text;
-  if ((response.headers.get('content-type') ?? '').includes('json') && text) body = JSON.parse(text);
+  const contentType = response.headers.get('content-type') ?? '';
+  if (contentType.includes('json') && text) body = JSON.parse(text);
+  // Every answer a test receives must be one the route documents (status and schema).
+  expect(nonConformance(method, path, response.status, contentType, body)).toBeNull();
   return { status: response.status, headers: response.headers, body: body as T };
 }
 
@@ -195,4 +205,14 @@ export async function waitForTask(token: string, taskId: string, timeoutMs = 15_
   }, timeoutMs);
   if (!finished) throw new Error('task did not finish');
   return finished;
+}
+
+/** POST /search (which must be accepted), then its task once finished. */
+export async function runSearch(
+  token: string,
+  body: Record<string, unknown>,
+): Promise<{ started: StartedSearch; task: Task }> {
+  const res = await api<StartedSearch>('POST', '/search', { token, body });
+  if (res.status !== 202) throw new Error(`search refused: ${res.status} ${JSON.stringify(res.body)}`);
+  return { started: res.body, task: await waitForTask(token, res.body.task.id) };
 }

@@ -2,7 +2,7 @@ import type { Invite, UpdateUserRequest, User } from '@sokoul/contracts';
 import { revokeAllSessions } from '../auth/sessions.js';
 import { randomToken, sha256 } from '../auth/tokens.js';
 import { forgetUser, toUser, USER_COLUMNS, type UserRow } from '../auth/users.js';
-import { ApiError, notFound } from '../http/errors.js';
+import { ApiError, notFound } from '../errors.js';
 import type { Db } from '../infra/db.js';
 
 export async function listUsers(db: Db): Promise<User[]> {

@@ -1,23 +1,15 @@
-import { type ApiKeyList, CreateApiKeyRequest } from '@sokoul/contracts';
-import { Hono } from 'hono';
-import { forgetApiKey, requireAuth } from '../auth/principal.js';
-import type { AppEnv } from '../context.js';
-import { notFound } from '../http/errors.js';
-import { readId, readJson } from '../http/validation.js';
-import { createApiKey, listApiKeys, revokeApiKey } from './repository.js';
+import { ApiKeyRoutes } from '@sokoul/contracts';
+import { createRouter, handle } from '../http/openapi.js';
+import * as apiKeys from './service.js';
 
-export const apiKeyRoutes = new Hono<AppEnv>()
-  .use(requireAuth)
-  .get('/', async (c) =>
-    c.json({ apiKeys: await listApiKeys(c.var.infra.db, c.var.principal.userId) } satisfies ApiKeyList),
-  )
-  .post('/', async (c) => {
-    const input = await readJson(c, CreateApiKeyRequest);
-    return c.json(await createApiKey(c.var.infra.db, c.var.principal.userId, input), 201);
-  })
-  .delete('/:id', async (c) => {
-    const hash = await revokeApiKey(c.var.infra.db, c.var.principal.userId, readId(c, 'id', 'API key'));
-    if (!hash) throw notFound('API key');
-    forgetApiKey(hash);
-    return c.body(null, 204);
-  });
+export const apiKeyRoutes = createRouter();
+handle(apiKeyRoutes, ApiKeyRoutes.list, async (c) =>
+  c.json(await apiKeys.list(c.var.deps, c.var.principal), 200),
+);
+handle(apiKeyRoutes, ApiKeyRoutes.create, async (c) =>
+  c.json(await apiKeys.create(c.var.deps, c.var.principal, c.req.valid('json')), 201),
+);
+handle(apiKeyRoutes, ApiKeyRoutes.revoke, async (c) => {
+  await apiKeys.revoke(c.var.deps, c.var.principal, c.req.valid('param').id);
+  return c.body(null, 204);
+});

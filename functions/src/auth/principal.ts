@@ -1,12 +1,13 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import type { AppEnv, Principal } from '../context.js';
-import { ApiError, forbidden, unauthorized } from '../http/errors.js';
+import type { AppEnv, Deps, Principal } from '../context.js';
+import { ApiError, forbidden, unauthorized } from '../errors.js';
+import { boundedCache } from '../infra/bounded-cache.js';
 import type { Infra } from '../infra/index.js';
 import { API_KEY_PREFIX, safeEqual, sha256, verifyAccessToken } from './tokens.js';
 import { cachedUser } from './users.js';
 
-const API_KEY_CACHE_MS = 5_000;
-const apiKeyCache = new Map<string, { userId: string; until: number }>();
+/** Key hash -> user id, for 5 s: a key revoked elsewhere stops working within that time. */
+const apiKeyCache = boundedCache<string, string>({ max: 10_000, ttl: 5_000 });
 
 export function forgetApiKey(hash: string): void {
   apiKeyCache.delete(hash);
@@ -15,7 +16,7 @@ export function forgetApiKey(hash: string): void {
 async function userIdForApiKey(infra: Infra, key: string): Promise<string | null> {
   const hash = await sha256(key);
   const hit = apiKeyCache.get(hash);
-  if (hit && hit.until > Date.now()) return hit.userId;
+  if (hit) return hit;
   const [row] = await infra.db.query<{ user_id: string }>(
     `UPDATE api_keys SET last_used_at = now()
      WHERE key_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
@@ -23,8 +24,7 @@ async function userIdForApiKey(infra: Infra, key: string): Promise<string | null
     [hash],
   );
   if (!row) return null;
-  if (apiKeyCache.size > 10_000) apiKeyCache.clear();
-  apiKeyCache.set(hash, { userId: row.user_id, until: Date.now() + API_KEY_CACHE_MS });
+  apiKeyCache.set(hash, row.user_id);
   return row.user_id;
 }
 
@@ -42,9 +42,15 @@ export function credentialFrom(c: Context<AppEnv>): string | null {
   return c.req.header('x-api-key')?.trim() || null;
 }
 
-/** Resolves a bearer token, personal API key or the static API key to an active user. */
-export async function resolvePrincipal(c: Context<AppEnv>, credential: string): Promise<Principal> {
-  const { infra, config } = c.var;
+/**
+ * Resolves a bearer token, personal API key or the static API key to an active user. Takes no
+ * request, so credentials that do not come in a header (the /ws subprotocol) resolve the same way.
+ */
+export async function resolvePrincipal(
+  deps: Pick<Deps, 'infra' | 'config'>,
+  credential: string,
+): Promise<Principal> {
+  const { infra, config } = deps;
   let userId: string | null;
   let via: Principal['via'];
   let tokenVersion: number | null = null;
@@ -78,7 +84,7 @@ export async function resolvePrincipal(c: Context<AppEnv>, credential: string): 
 export const requireAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   const credential = credentialFrom(c);
   if (!credential) throw unauthorized();
-  c.set('principal', await resolvePrincipal(c, credential));
+  c.set('principal', await resolvePrincipal(c.var, credential));
   c.var.log.debug('authenticated', { userId: c.var.principal.userId, via: c.var.principal.via });
   await next();
 };

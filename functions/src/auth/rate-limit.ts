@@ -1,5 +1,5 @@
 import type { ApiConfig } from '@sokoul/contracts';
-import { ApiError } from '../http/errors.js';
+import { ApiError } from '../errors.js';
 import type { Cache } from '../infra/cache.js';
 
 /**

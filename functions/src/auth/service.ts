@@ -1,32 +1,54 @@
 import type {
-  ApiConfig,
   ChangePasswordRequest,
   LoginRequest,
+  LogoutRequest,
+  PublicSettings,
+  RefreshRequest,
   SignupRequest,
   TokenPair,
   UpdateProfileRequest,
   User,
   WsTicket,
 } from '@sokoul/contracts';
-import { ApiError } from '../http/errors.js';
+import type { Deps, Principal } from '../context.js';
+import { ApiError, notFound } from '../errors.js';
 import { isUniqueViolation } from '../infra/db.js';
-import type { Infra } from '../infra/index.js';
 import { dummyPasswordHash, hashPassword, needsRehash, verifyPassword } from './passwords.js';
 import { assertLoginAllowed, clearLoginFailures, recordLoginFailure } from './rate-limit.js';
-import { issueTokens, revokeAllSessions } from './sessions.js';
-import { readSettings } from './settings.js';
+import { issueTokens, revokeAllSessions, revokeByToken, rotateRefreshToken } from './sessions.js';
+import { hasUsers, readSettings } from './settings.js';
 import { randomToken, sha256 } from './tokens.js';
-import { findUserByEmail, findUserById, forgetUser, toUser, USER_COLUMNS, type UserRow } from './users.js';
+import {
+  cachedUser,
+  findUserByEmail,
+  findUserById,
+  forgetUser,
+  toUser,
+  USER_COLUMNS,
+  type UserRow,
+} from './users.js';
+
+/** Facts about the caller's connection that sessions record (read from the request by the handler). */
+export interface Client {
+  /** The peer address, for the per-address login limit. */
+  address: string;
+  userAgent: string | undefined;
+}
+
+/** GET /auth/settings: what a visitor may know before signing up. */
+export async function publicSettings(deps: Deps): Promise<PublicSettings> {
+  const [settings, exists] = await Promise.all([readSettings(deps.infra.db), hasUsers(deps.infra.db)]);
+  return { signupMode: settings.signupMode, needsSetup: !exists };
+}
 
 /** Serialises signups so exactly one first account becomes admin. */
 const SIGNUP_LOCK = 7_201_001;
 
 export async function signup(
-  infra: Infra,
-  config: ApiConfig,
-  input: SignupRequest,
-  userAgent?: string,
+  deps: Deps,
+  { account: input, client }: { account: SignupRequest; client: Client },
 ): Promise<TokenPair> {
+  const { infra, config } = deps;
   const passwordHash = await hashPassword(input.password);
   const inviteHash = input.inviteCode ? await sha256(input.inviteCode) : null;
   const displayName = input.displayName ?? input.email.split('@')[0] ?? input.email;
@@ -71,16 +93,15 @@ export async function signup(
       input.inviteCode ? 'This invite code is invalid, used or expired' : 'Sign-up needs an invite code',
     );
   }
-  return issueTokens(infra.db, config, user, null, userAgent);
+  return issueTokens(infra.db, config, user, null, client.userAgent);
 }
 
 export async function login(
-  infra: Infra,
-  config: ApiConfig,
-  input: LoginRequest,
-  address: string,
-  userAgent?: string,
+  deps: Deps,
+  { credentials: input, client }: { credentials: LoginRequest; client: Client },
 ): Promise<TokenPair> {
+  const { infra, config } = deps;
+  const { address } = client;
   await assertLoginAllowed(infra.cache, config, input.email, address);
   const user = await findUserByEmail(infra.db, input.email);
   const valid = await verifyPassword(input.password, user?.password_hash ?? (await dummyPasswordHash()));
@@ -96,14 +117,30 @@ export async function login(
       await hashPassword(input.password),
     ]);
   }
-  return issueTokens(infra.db, config, user, null, userAgent);
+  return issueTokens(infra.db, config, user, null, client.userAgent);
+}
+
+/** POST /auth/refresh: spends the refresh token for the next pair of its family. */
+export const refresh = (deps: Deps, input: RefreshRequest & { client: Client }): Promise<TokenPair> =>
+  rotateRefreshToken(deps.infra.db, deps.config, input.refreshToken, input.client.userAgent);
+
+/** POST /auth/logout: idempotent, an unknown token is ignored. */
+export const logout = (deps: Deps, input: LogoutRequest): Promise<void> =>
+  revokeByToken(deps.infra.db, input.refreshToken);
+
+export async function me(deps: Deps, principal: Principal): Promise<User> {
+  const user = await cachedUser(deps.infra.db, principal.userId);
+  if (!user) throw notFound('User');
+  return toUser(user);
 }
 
 export async function changePassword(
-  infra: Infra,
-  userId: string,
+  deps: Deps,
+  principal: Principal,
   input: ChangePasswordRequest,
 ): Promise<void> {
+  const { infra } = deps;
+  const { userId } = principal;
   const user = await findUserById(infra.db, userId);
   if (!user) throw new ApiError(404, 'not_found', 'User not found');
   if (!(await verifyPassword(input.currentPassword, user.password_hash))) {
@@ -117,11 +154,12 @@ export async function changePassword(
 }
 
 export async function updateProfile(
-  infra: Infra,
-  userId: string,
+  deps: Deps,
+  principal: Principal,
   input: UpdateProfileRequest,
 ): Promise<User> {
-  const [row] = await infra.db.query<UserRow>(
+  const { userId } = principal;
+  const [row] = await deps.infra.db.query<UserRow>(
     `UPDATE users SET display_name = COALESCE($2, display_name), locale = COALESCE($3, locale), updated_at = now()
      WHERE id = $1 RETURNING ${USER_COLUMNS}`,
     [userId, input.displayName ?? null, input.locale ?? null],
@@ -134,12 +172,13 @@ export async function updateProfile(
 const WS_TICKET_TTL = 30;
 
 /** A single-use ticket for clients that cannot set WebSocket subprotocols. */
-export async function createWsTicket(infra: Infra, userId: string): Promise<WsTicket> {
+export async function createWsTicket(deps: Deps, principal: Principal): Promise<WsTicket> {
   const ticket = randomToken();
-  await infra.cache.set(`ws-ticket:${await sha256(ticket)}`, userId, WS_TICKET_TTL);
+  await deps.infra.cache.set(`ws-ticket:${await sha256(ticket)}`, principal.userId, WS_TICKET_TTL);
   return { ticket, expiresIn: WS_TICKET_TTL };
 }
 
-export async function redeemWsTicket(infra: Infra, ticket: string): Promise<string | null> {
-  return infra.cache.take(`ws-ticket:${await sha256(ticket)}`);
+/** Spends a ticket: the user it was issued to, or null when it is unknown, used or expired. */
+export async function redeemWsTicket(deps: Deps, ticket: string): Promise<string | null> {
+  return deps.infra.cache.take(`ws-ticket:${await sha256(ticket)}`);
 }

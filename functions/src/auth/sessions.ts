@@ -1,5 +1,5 @@
 import type { ApiConfig, TokenPair } from '@sokoul/contracts';
-import { ApiError } from '../http/errors.js';
+import { ApiError } from '../errors.js';
 import type { Db } from '../infra/db.js';
 import { randomToken, sha256, signAccessToken, splitRefreshToken } from './tokens.js';
 import { forgetUser, toUser, USER_COLUMNS, type UserRow } from './users.js';

@@ -1,53 +1,75 @@
-import {
-  DiscoverQuery,
-  LanguageQuery,
-  SearchQuery,
-  SimilarQuery,
-  TrendingQuery,
-  WatchProvidersQuery,
-} from '@sokoul/contracts';
-import { type Context, Hono } from 'hono';
-import { requireAuth } from '../auth/principal.js';
+import { CatalogRoutes } from '@sokoul/contracts';
+import type { Context } from 'hono';
 import type { AppEnv } from '../context.js';
-import { ApiError } from '../http/errors.js';
-import { readMediaType, readQuery, readTmdbId } from '../http/validation.js';
-import { type CatalogAnswer, catalogOf } from './service.js';
+import { createRouter, handle, rawJson } from '../http/openapi.js';
+import type { CatalogAnswer } from './service.js';
+import * as catalog from './service.js';
 
-/** Cached answers are stored serialised and sent as they are. */
-function send(c: Context<AppEnv>, answer: CatalogAnswer): Response {
-  return c.body(answer.body, 200, {
-    'content-type': 'application/json; charset=utf-8',
+/** Cached answers are stored serialised and sent as they are, saying how fresh they are. */
+const send = <T>(c: Context<AppEnv>, answer: CatalogAnswer<T>) =>
+  rawJson(c, answer.body, {
     'x-cache': answer.state.toUpperCase(),
     'cache-control': 'private, max-age=60',
   });
-}
 
-const language = (c: Context<AppEnv>) => readQuery(c, LanguageQuery).language;
-
-export const catalogRoutes = new Hono<AppEnv>()
-  .use(requireAuth)
-  .get('/trending', async (c) => send(c, await catalogOf(c).trending(readQuery(c, TrendingQuery))))
-  .get('/discover', async (c) => send(c, await catalogOf(c).discover(readQuery(c, DiscoverQuery))))
-  .get('/search', async (c) => send(c, await catalogOf(c).search(readQuery(c, SearchQuery))))
-  .get('/genres/:type', async (c) => send(c, await catalogOf(c).genres(readMediaType(c), language(c))))
-  .get('/movie/:id', async (c) => send(c, await catalogOf(c).movie(readTmdbId(c, 'id'), language(c))))
-  .get('/tv/:id', async (c) => send(c, await catalogOf(c).tv(readTmdbId(c, 'id'), language(c))))
-  .get('/tv/:id/season/:n', async (c) => {
-    const n = c.req.param('n');
-    if (!/^\d{1,3}$/.test(n))
-      throw new ApiError(400, 'validation_failed', 'Invalid path: n must be a season number');
-    return send(c, await catalogOf(c).season(readTmdbId(c, 'id'), Number(n), language(c)));
-  })
-  .get('/credits/:type/:id', async (c) =>
-    send(c, await catalogOf(c).credits(readMediaType(c), readTmdbId(c, 'id'), language(c))),
-  )
-  .get('/videos/:type/:id', async (c) =>
-    send(c, await catalogOf(c).videos(readMediaType(c), readTmdbId(c, 'id'), language(c))),
-  )
-  .get('/similar/:type/:id', async (c) =>
-    send(c, await catalogOf(c).similar(readMediaType(c), readTmdbId(c, 'id'), readQuery(c, SimilarQuery))),
-  )
-  .get('/watch-providers', async (c) =>
-    send(c, await catalogOf(c).watchProviders(readQuery(c, WatchProvidersQuery))),
-  )
-  .get('/person/:id', async (c) => send(c, await catalogOf(c).person(readTmdbId(c, 'id'), language(c))));
+export const catalogRoutes = createRouter();
+handle(catalogRoutes, CatalogRoutes.trending, async (c) =>
+  send(c, await catalog.trending(c.var.deps, c.var.principal, c.req.valid('query'))),
+);
+handle(catalogRoutes, CatalogRoutes.discover, async (c) =>
+  send(c, await catalog.discover(c.var.deps, c.var.principal, c.req.valid('query'))),
+);
+handle(catalogRoutes, CatalogRoutes.search, async (c) =>
+  send(c, await catalog.search(c.var.deps, c.var.principal, c.req.valid('query'))),
+);
+handle(catalogRoutes, CatalogRoutes.genres, async (c) =>
+  send(
+    c,
+    await catalog.genres(c.var.deps, c.var.principal, { ...c.req.valid('param'), ...c.req.valid('query') }),
+  ),
+);
+handle(catalogRoutes, CatalogRoutes.movie, async (c) =>
+  send(
+    c,
+    await catalog.movie(c.var.deps, c.var.principal, { ...c.req.valid('param'), ...c.req.valid('query') }),
+  ),
+);
+handle(catalogRoutes, CatalogRoutes.tv, async (c) =>
+  send(
+    c,
+    await catalog.tv(c.var.deps, c.var.principal, { ...c.req.valid('param'), ...c.req.valid('query') }),
+  ),
+);
+handle(catalogRoutes, CatalogRoutes.season, async (c) =>
+  send(
+    c,
+    await catalog.season(c.var.deps, c.var.principal, { ...c.req.valid('param'), ...c.req.valid('query') }),
+  ),
+);
+handle(catalogRoutes, CatalogRoutes.credits, async (c) =>
+  send(
+    c,
+    await catalog.credits(c.var.deps, c.var.principal, { ...c.req.valid('param'), ...c.req.valid('query') }),
+  ),
+);
+handle(catalogRoutes, CatalogRoutes.videos, async (c) =>
+  send(
+    c,
+    await catalog.videos(c.var.deps, c.var.principal, { ...c.req.valid('param'), ...c.req.valid('query') }),
+  ),
+);
+handle(catalogRoutes, CatalogRoutes.similar, async (c) =>
+  send(
+    c,
+    await catalog.similar(c.var.deps, c.var.principal, { ...c.req.valid('param'), ...c.req.valid('query') }),
+  ),
+);
+handle(catalogRoutes, CatalogRoutes.watchProviders, async (c) =>
+  send(c, await catalog.watchProviders(c.var.deps, c.var.principal, c.req.valid('query'))),
+);
+handle(catalogRoutes, CatalogRoutes.person, async (c) =>
+  send(
+    c,
+    await catalog.person(c.var.deps, c.var.principal, { ...c.req.valid('param'), ...c.req.valid('query') }),
+  ),
+);

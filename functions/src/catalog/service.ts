@@ -1,17 +1,28 @@
 import {
   type ApiConfig,
+  type CatalogPage,
+  type Credits,
   type DiscoverQuery,
+  type GenreList,
+  type JsonText,
+  type LanguageQuery,
   type MediaType,
+  type MovieDetails,
+  type Person,
+  type RegionProviders,
   regionOf,
   type SearchQuery,
+  type Season,
   type SimilarQuery,
+  type TitleProviders,
   type TrendingQuery,
+  type TvDetails,
+  type VideoList,
   type WatchProvidersQuery,
 } from '@sokoul/contracts';
 import type { Logger } from '@sokoul/durable-objects';
-import type { Context } from 'hono';
-import type { AppEnv } from '../context.js';
-import { ApiError } from '../http/errors.js';
+import type { Deps, Principal } from '../context.js';
+import { ApiError } from '../errors.js';
 import type { Cache } from '../infra/cache.js';
 import { createSwr, type SwrPolicy, type SwrState } from '../infra/swr.js';
 import { UpstreamFailure } from '../infra/upstream.js';
@@ -31,8 +42,9 @@ type PolicyName = keyof typeof POLICIES;
 /** Bumped when the normalised shapes change, so old cached answers are not served. */
 const KEY_VERSION = 'v1';
 
-export interface CatalogAnswer {
-  body: string;
+/** A cached answer: the normalised shape's JSON text, and whether it was fresh, stale or fetched. */
+export interface CatalogAnswer<T = unknown> {
+  body: JsonText<T>;
   state: SwrState;
 }
 
@@ -86,12 +98,12 @@ export function createCatalog(deps: {
   const defaultLanguage = config.TMDB_LANGUAGE;
 
   /** One cached TMDB call: the key is the path and every parameter, sorted, language included. */
-  async function cached(
+  async function cached<T>(
     policy: PolicyName,
     path: string,
     params: TmdbParams,
-    shape: (data: unknown) => unknown,
-  ): Promise<CatalogAnswer> {
+    shape: (data: unknown) => T,
+  ): Promise<CatalogAnswer<T>> {
     const query = Object.entries(params)
       .filter(([, v]) => v !== undefined)
       .sort(([a], [b]) => a.localeCompare(b))
@@ -116,7 +128,7 @@ export function createCatalog(deps: {
 
   return {
     trending: (q: TrendingQuery) =>
-      cached(
+      cached<CatalogPage>(
         'trending',
         `/trending/${q.type}/${q.window}`,
         { language: lang(q.language), page: q.page },
@@ -134,7 +146,7 @@ export function createCatalog(deps: {
         .replace(movie ? 'name.' : 'title.', movie ? 'title.' : 'name.');
       // Ranking by rating without a vote floor surfaces obscure titles with one 10/10 vote.
       const voteFloor = q['vote_count.gte'] ?? (sort?.startsWith('vote_average') ? 200 : undefined);
-      return cached(
+      return cached<CatalogPage>(
         'discover',
         `/discover/${q.type}`,
         {
@@ -160,7 +172,7 @@ export function createCatalog(deps: {
     },
 
     search: (q: SearchQuery) =>
-      cached(
+      cached<CatalogPage>(
         'search',
         `/search/${q.type}`,
         {
@@ -175,7 +187,7 @@ export function createCatalog(deps: {
 
     movie(id: number, language?: string) {
       const l = lang(language);
-      return cached(
+      return cached<MovieDetails>(
         'details',
         `/movie/${id}`,
         {
@@ -189,7 +201,7 @@ export function createCatalog(deps: {
 
     tv(id: number, language?: string) {
       const l = lang(language);
-      return cached(
+      return cached<TvDetails>(
         'details',
         `/tv/${id}`,
         {
@@ -202,18 +214,18 @@ export function createCatalog(deps: {
     },
 
     season: (id: number, n: number, language?: string) =>
-      cached('details', `/tv/${id}/season/${n}`, { language: lang(language) }, (d) =>
-        normalize.season(images, d, id),
+      cached<Season>('details', `/tv/${id}/season/${n}`, { language: lang(language) }, (d) =>
+        normalize.season(images, d, id, n),
       ),
 
     credits: (type: MediaType, id: number, language?: string) =>
-      cached('details', `/${type}/${id}/credits`, { language: lang(language) }, (d) =>
+      cached<Credits>('details', `/${type}/${id}/credits`, { language: lang(language) }, (d) =>
         normalize.creditsOf(images, d),
       ),
 
     videos(type: MediaType, id: number, language?: string) {
       const l = lang(language);
-      return cached(
+      return cached<VideoList>(
         'details',
         `/${type}/${id}/videos`,
         { language: l, include_video_language: videoLanguages(l) },
@@ -222,29 +234,40 @@ export function createCatalog(deps: {
     },
 
     similar: (type: MediaType, id: number, q: SimilarQuery) =>
-      cached('details', `/${type}/${id}/similar`, { language: lang(q.language), page: q.page }, (d) =>
-        normalize.page(images, d, type),
+      cached<CatalogPage>(
+        'details',
+        `/${type}/${id}/similar`,
+        { language: lang(q.language), page: q.page },
+        (d) => normalize.page(images, d, type),
       ),
 
-    watchProviders(q: WatchProvidersQuery) {
+    watchProviders(q: WatchProvidersQuery): Promise<CatalogAnswer<TitleProviders | RegionProviders>> {
       const l = lang(q.language);
       const region = q.region ?? regionOf(l);
       if (q.id !== undefined) {
         // TMDB answers every region at once and ignores watch_region here; it keys the cache.
-        return cached('details', `/${q.type}/${q.id}/watch/providers`, { watch_region: region }, (d) =>
-          normalize.titleProvidersOf(images, d, region),
+        return cached<TitleProviders>(
+          'details',
+          `/${q.type}/${q.id}/watch/providers`,
+          { watch_region: region },
+          (d) => normalize.titleProvidersOf(images, d, region),
         );
       }
-      return cached('reference', `/watch/providers/${q.type}`, { language: l, watch_region: region }, (d) =>
-        normalize.regionProvidersOf(images, d, region),
+      return cached<RegionProviders>(
+        'reference',
+        `/watch/providers/${q.type}`,
+        { language: l, watch_region: region },
+        (d) => normalize.regionProvidersOf(images, d, region),
       );
     },
 
     genres: (type: MediaType, language?: string) =>
-      cached('reference', `/genre/${type}/list`, { language: lang(language) }, (d) => normalize.genres(d)),
+      cached<GenreList>('reference', `/genre/${type}/list`, { language: lang(language) }, (d) =>
+        normalize.genres(d),
+      ),
 
     person: (id: number, language?: string) =>
-      cached(
+      cached<Person>(
         'details',
         `/person/${id}`,
         { language: lang(language), append_to_response: 'combined_credits' },
@@ -254,10 +277,36 @@ export function createCatalog(deps: {
 }
 
 /** The catalog for one request: its config, cache and logger, with background work kept alive. */
-export const catalogOf = (c: Context<AppEnv>) =>
-  createCatalog({
-    config: c.var.config,
-    cache: c.var.infra.cache,
-    log: c.var.log,
-    defer: (work) => c.executionCtx.waitUntil(work),
-  });
+export const catalogOf = (deps: Deps) => createCatalog({ ...deps, cache: deps.infra.cache });
+
+/** A title's TMDB id (and type, where the path has one), in the request language. */
+type Title = LanguageQuery & { id: number };
+type TypedTitle = Title & { type: MediaType };
+
+// The catalog operations: each answers its normalised shape as cached JSON text (sent as it is)
+// with the cache state. Every signed-in user may read the catalog.
+
+export const trending = (deps: Deps, _principal: Principal, input: TrendingQuery) =>
+  catalogOf(deps).trending(input);
+export const discover = (deps: Deps, _principal: Principal, input: DiscoverQuery) =>
+  catalogOf(deps).discover(input);
+export const search = (deps: Deps, _principal: Principal, input: SearchQuery) =>
+  catalogOf(deps).search(input);
+export const genres = (deps: Deps, _principal: Principal, input: LanguageQuery & { type: MediaType }) =>
+  catalogOf(deps).genres(input.type, input.language);
+export const movie = (deps: Deps, _principal: Principal, input: Title) =>
+  catalogOf(deps).movie(input.id, input.language);
+export const tv = (deps: Deps, _principal: Principal, input: Title) =>
+  catalogOf(deps).tv(input.id, input.language);
+export const season = (deps: Deps, _principal: Principal, input: Title & { n: number }) =>
+  catalogOf(deps).season(input.id, input.n, input.language);
+export const credits = (deps: Deps, _principal: Principal, input: TypedTitle) =>
+  catalogOf(deps).credits(input.type, input.id, input.language);
+export const videos = (deps: Deps, _principal: Principal, input: TypedTitle) =>
+  catalogOf(deps).videos(input.type, input.id, input.language);
+export const similar = (deps: Deps, _principal: Principal, input: TypedTitle & SimilarQuery) =>
+  catalogOf(deps).similar(input.type, input.id, input);
+export const watchProviders = (deps: Deps, _principal: Principal, input: WatchProvidersQuery) =>
+  catalogOf(deps).watchProviders(input);
+export const person = (deps: Deps, _principal: Principal, input: Title) =>
+  catalogOf(deps).person(input.id, input.language);

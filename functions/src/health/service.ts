@@ -6,6 +6,8 @@ import {
   TorrentHealthReply,
 } from '@sokoul/contracts';
 import { errorMessage } from '@sokoul/durable-objects';
+import type { Deps } from '../context.js';
+import { registry } from '../http/metrics.js';
 import type { Infra } from '../infra/index.js';
 
 export const VERSION = '0.1.0';
@@ -76,10 +78,14 @@ async function check(infra: Infra): Promise<HealthReport> {
 // Only settled reports are shared: a promise started by one request cannot be awaited by another on workerd.
 let memo: { at: number; report: HealthReport } | undefined;
 
-export async function health(infra: Infra): Promise<HealthReport> {
+/** GET /health: a degraded report is still a report (the handler answers it with 503). */
+export async function health(deps: Deps): Promise<HealthReport> {
   if (memo && Date.now() - memo.at < MEMO_MS) return memo.report;
-  const report = await check(infra);
+  const report = await check(deps.infra);
   // A degraded report is not reused: recovery should show on the next probe.
   memo = report.status === 'ok' ? { at: Date.now(), report } : undefined;
   return report;
 }
+
+/** GET /metrics: this isolate's registry in the Prometheus text format (access is checked by the route). */
+export const metrics = (): Promise<string> => registry.metrics();

@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Handler, MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../context.js';
 
 const TYPES: Record<string, string> = {
@@ -41,7 +41,7 @@ function headersFor(imageBase: string): Record<string, string> {
 }
 
 /** Paths that are never the web app, even when a browser navigates to them. */
-const SERVER_PATHS = ['/health', '/metrics', '/ws'];
+const SERVER_PATHS = ['/health', '/metrics', '/ws', '/docs', '/openapi.json'];
 
 async function serveFile(
   assets: Fetcher,
@@ -96,4 +96,31 @@ export const webAssets: MiddlewareHandler<AppEnv> = async (c, next) => {
     if (index) return index;
   }
   return next();
+};
+
+/**
+ * `GET /docs`: the interactive API reference (Swagger UI, served from the app's own files so it
+ * works offline and under the pages' CSP: no inline script, no CDN).
+ */
+const DOCS_HTML = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Sokoul API</title>
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="/docs/swagger-ui.css">
+</head>
+<body>
+<div id="docs"></div>
+<script src="/docs/swagger-ui-bundle.js"></script>
+<script src="/docs/docs.js"></script>
+</body>
+</html>
+`;
+
+export const docsPage: Handler<AppEnv> = (c) => {
+  for (const [name, value] of Object.entries(headersFor(c.var.config.TMDB_IMAGE_BASE_URL)))
+    c.header(name, value);
+  return c.html(DOCS_HTML);
 };

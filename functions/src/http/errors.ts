@@ -4,41 +4,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ZodError } from 'zod';
 import type { AppEnv } from '../context.js';
-
-export class ApiError extends Error {
-  constructor(
-    readonly status: ContentfulStatusCode,
-    readonly code: ErrorCode,
-    message: string,
-    readonly headers: Record<string, string> = {},
-    readonly issues?: { path: string; message: string }[],
-  ) {
-    super(message);
-  }
-}
-
-export const notFound = (what: string) => new ApiError(404, 'not_found', `${what} not found`);
-export const unauthorized = (message = 'Authentication required') =>
-  new ApiError(401, 'unauthorized', message);
-export const forbidden = (message = 'You are not allowed to do this') =>
-  new ApiError(403, 'forbidden', message);
-export const unavailable = (what: string) =>
-  new ApiError(503, 'dependency_unavailable', `${what} is unavailable, try again shortly`);
-
-export function validationError(error: ZodError, where: string): ApiError {
-  const issues = error.issues.map((issue) => ({
-    path: issue.path.map(String).join('.') || where,
-    message: issue.message,
-  }));
-  const first = issues[0];
-  return new ApiError(
-    400,
-    'validation_failed',
-    first ? `Invalid ${where}: ${first.path} ${first.message}` : `Invalid ${where}`,
-    {},
-    issues,
-  );
-}
+import { ApiError, validationError } from '../errors.js';
 
 export function errorResponse(c: Context<AppEnv>, error: ApiError): Response {
   const body: ErrorBody = {
@@ -48,14 +14,24 @@ export function errorResponse(c: Context<AppEnv>, error: ApiError): Response {
   return c.json(body, error.status);
 }
 
+/** Hono's own refusals (body limit, media type gate, unreadable JSON) in the API's error shape. */
+function fromHttpException(error: HTTPException): ApiError {
+  const status = error.status as ContentfulStatusCode;
+  if (status === 415) {
+    return new ApiError(415, 'bad_request', 'Expected a JSON body (Content-Type: application/json)');
+  }
+  if (status === 400 && /json/i.test(error.message)) {
+    return new ApiError(400, 'invalid_json', 'The request body is not valid JSON');
+  }
+  const code: ErrorCode =
+    status === 413 ? 'payload_too_large' : status === 401 ? 'unauthorized' : 'bad_request';
+  return new ApiError(status, code, error.message || code);
+}
+
 export function handleError(error: unknown, c: Context<AppEnv>): Response {
   if (error instanceof ApiError) return errorResponse(c, error);
   if (error instanceof ZodError) return errorResponse(c, validationError(error, 'input'));
-  if (error instanceof HTTPException) {
-    const code: ErrorCode =
-      error.status === 413 ? 'payload_too_large' : error.status === 401 ? 'unauthorized' : 'bad_request';
-    return errorResponse(c, new ApiError(error.status as ContentfulStatusCode, code, error.message || code));
-  }
+  if (error instanceof HTTPException) return errorResponse(c, fromHttpException(error));
   c.var.log?.error('unhandled error', {
     error: error instanceof Error ? error.message : String(error),
     stack: error instanceof Error ? error.stack : undefined,

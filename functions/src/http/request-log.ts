@@ -14,9 +14,12 @@ export const requestContext: MiddlewareHandler<AppEnv> = async (c, next) => {
   const started = Date.now();
   const config = getConfig(c.env);
   const requestId = c.req.header('x-request-id') ?? crypto.randomUUID();
+  const infra = createInfra(c.env, config);
+  const log = createLogger(config.LOG_LEVEL, { component: 'api', requestId });
   c.set('config', config);
-  c.set('infra', createInfra(c.env, config));
-  c.set('log', createLogger(config.LOG_LEVEL, { component: 'api', requestId }));
+  c.set('infra', infra);
+  c.set('log', log);
+  c.set('deps', { config, infra, log, defer: (work) => c.executionCtx.waitUntil(work) });
   c.header('x-request-id', requestId);
   c.header('x-content-type-options', 'nosniff');
   await next();

@@ -1,6 +1,6 @@
 import { type SokoulEvent, Subjects } from '@sokoul/contracts';
 import { type Env, type NatsRequestResult, type NatsStatus, natsBridgeStub } from '@sokoul/durable-objects';
-import { unavailable } from '../http/errors.js';
+import { unavailable } from '../errors.js';
 
 /** NATS as the API sees it, through the NatsBridge Durable Object that owns the connection. */
 export interface Bus {

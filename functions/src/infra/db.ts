@@ -6,7 +6,7 @@ import {
   type SqlResult,
   type SqlStatement,
 } from '@sokoul/durable-objects';
-import { ApiError, unavailable } from '../http/errors.js';
+import { ApiError, unavailable } from '../errors.js';
 import type { Db } from './sql.js';
 
 export type { Db, SqlParam, SqlStatement };

@@ -1,59 +1,33 @@
-import { MediaRef, type PersonalListName, PersonalListQuery } from '@sokoul/contracts';
-import { Hono } from 'hono';
-import { requireAuth } from '../auth/principal.js';
-import type { AppEnv } from '../context.js';
-import { notFound } from '../http/errors.js';
-import { readId, readJson, readMediaType, readQuery, readTmdbId } from '../http/validation.js';
-import { forUser, userDataChanged } from '../infra/user-data.js';
-import { jsonBody, mediaResponse, resolveRef } from '../media/service.js';
-import { addToList, libraryStatus, listEntries, removeFromList } from './repository.js';
+import { FavoritesRoutes, LibraryRoutes, type PersonalListName, WatchlistRoutes } from '@sokoul/contracts';
+import { createRouter, handle, rawJson } from '../http/openapi.js';
+import * as library from './service.js';
 
-const NAMES: Record<PersonalListName, string> = {
-  library: 'library',
-  favorites: 'favorites',
-  watchlist: 'watchlist',
-};
+const ROUTES = { library: LibraryRoutes, favorites: FavoritesRoutes, watchlist: WatchlistRoutes };
 
-/** POST (idempotent), GET and DELETE of one of the user's lists; other users' rows never show. */
-function personalList(list: PersonalListName) {
-  return new Hono<AppEnv>()
-    .use(requireAuth)
-    .post('/', async (c) => {
-      const mediaId = await resolveRef(c, await readJson(c, MediaRef));
-      const { addedAt, created } = await addToList(c.var.infra.db, list, c.var.principal.userId, mediaId);
-      if (created) await userDataChanged(c.var.infra.cache, c.var.principal.userId);
-      return c.json({ media: await mediaResponse(c, mediaId), addedAt }, created ? 201 : 200);
-    })
-    .get('/', async (c) => {
-      const query = readQuery(c, PersonalListQuery);
-      const { userId } = c.var.principal;
-      return jsonBody(
-        c,
-        await forUser(c.var.infra.cache, userId, `${list}${new URL(c.req.url).search}`, () =>
-          listEntries(c.var.infra.db, c.var.config.TMDB_IMAGE_BASE_URL, list, userId, query),
-        ),
-      );
-    })
-    .delete('/:mediaId', async (c) => {
-      const mediaId = readId(c, 'mediaId', 'Media');
-      if (!(await removeFromList(c.var.infra.db, list, c.var.principal.userId, mediaId))) {
-        throw notFound(`This title in your ${NAMES[list]}`);
-      }
-      await userDataChanged(c.var.infra.cache, c.var.principal.userId);
-      return c.body(null, 204);
+/** POST (idempotent), GET and DELETE of one of the caller's lists. */
+function personalList<L extends PersonalListName>(list: L) {
+  const router = createRouter();
+  const routes = ROUTES[list];
+  handle(router, routes.add, async (c) => {
+    const { entry, created } = await library.add(c.var.deps, c.var.principal, {
+      list,
+      ref: c.req.valid('json'),
     });
+    return created ? c.json(entry, 201) : c.json(entry, 200);
+  });
+  handle(router, routes.list, async (c) =>
+    rawJson(c, await library.list(c.var.deps, c.var.principal, { list, query: c.req.valid('query') })),
+  );
+  handle(router, routes.remove, async (c) => {
+    await library.remove(c.var.deps, c.var.principal, { list, mediaId: c.req.valid('param').mediaId });
+    return c.body(null, 204);
+  });
+  return router;
 }
 
-export const libraryRoutes = personalList('library').get('/status/:tmdbId/:type', async (c) => {
-  const tmdbId = readTmdbId(c, 'tmdbId');
-  const type = readMediaType(c);
-  const { userId } = c.var.principal;
-  return jsonBody(
-    c,
-    await forUser(c.var.infra.cache, userId, `status:${type}:${tmdbId}`, async () =>
-      JSON.stringify(await libraryStatus(c.var.infra.db, userId, tmdbId, type)),
-    ),
-  );
-});
+export const libraryRoutes = personalList('library');
+handle(libraryRoutes, LibraryRoutes.status, async (c) =>
+  rawJson(c, await library.status(c.var.deps, c.var.principal, c.req.valid('param'))),
+);
 export const favoritesRoutes = personalList('favorites');
 export const watchlistRoutes = personalList('watchlist');

@@ -1,9 +1,11 @@
 import type {
   CreateMediaFileRequest,
+  JsonText,
   ListMediaQuery,
   Media,
   MediaFile,
   MediaKind,
+  MediaList,
   UpdateMediaRequest,
 } from '@sokoul/contracts';
 import type { Db } from '../infra/sql.js';
@@ -169,7 +171,11 @@ const SORTS = {
  * Films and series (episodes are reached through their series), filtered, sorted and keyset-paged,
  * as the JSON text of a `MediaList`.
  */
-export async function listMedia(db: Db, imageBase: string, query: ListMediaQuery): Promise<string> {
+export async function listMedia(
+  db: Db,
+  imageBase: string,
+  query: ListMediaQuery,
+): Promise<JsonText<MediaList>> {
   const sortName = query.sort ?? (query.q ? 'relevance' : 'added');
   const sort = SORTS[sortName];
   const order = query.order ?? sort.order;

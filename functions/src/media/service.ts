@@ -1,25 +1,29 @@
 import {
+  type CreateMediaFileRequest,
   type CreateMediaRequest,
+  type EpisodeList,
+  type JsonText,
+  type ListMediaQuery,
+  type Media,
+  type MediaFile,
+  type MediaFileList,
+  type MediaList,
   type MediaRef,
   MovieDetails,
   Season,
   type TmdbRef,
   TvDetails,
+  type UpdateMediaRequest,
 } from '@sokoul/contracts';
-import type { Context } from 'hono';
+import { assertAdmin } from '../auth/roles.js';
 import { catalogOf } from '../catalog/service.js';
-import type { AppEnv } from '../context.js';
-import { notFound } from '../http/errors.js';
-import type { Db } from '../infra/db.js';
+import type { Deps, Principal } from '../context.js';
+import { ApiError, notFound } from '../errors.js';
+import { listEpisodes } from '../history/repository.js';
+import { type Db, isUniqueViolation } from '../infra/db.js';
 import { titlesChanged } from '../infra/user-data.js';
-import {
-  findByTmdb,
-  findMedia,
-  insertMedia,
-  mediaKind,
-  type NewEpisode,
-  type NewMedia,
-} from './repository.js';
+import type { NewEpisode, NewMedia } from './repository.js';
+import * as repo from './repository.js';
 
 const yearOf = (date: string | null) => (date ? Number(date.slice(0, 4)) : null);
 
@@ -27,24 +31,21 @@ const yearOf = (date: string | null) => (date ? Number(date.slice(0, 4)) : null)
  * The media row for a TMDB title, created from TMDB's details on first use. A series comes with
  * all its episodes (one cached TMDB call per season), so progress and "next episode" can use them.
  */
-export async function ensureFromTmdb(
-  c: Context<AppEnv>,
-  ref: TmdbRef,
-): Promise<{ id: string; created: boolean }> {
-  const result = await storeFromTmdb(c, ref);
+export async function ensureFromTmdb(deps: Deps, ref: TmdbRef): Promise<{ id: string; created: boolean }> {
+  const result = await storeFromTmdb(deps, ref);
   // A new title changes other users' answers (its status now has an id).
-  if (result.created) await titlesChanged(c.var.infra.cache);
+  if (result.created) await titlesChanged(deps.infra.cache);
   return result;
 }
 
-async function storeFromTmdb(c: Context<AppEnv>, ref: TmdbRef): Promise<{ id: string; created: boolean }> {
-  const db = c.var.infra.db;
-  const existing = await findByTmdb(db, ref.type, ref.tmdbId);
+async function storeFromTmdb(deps: Deps, ref: TmdbRef): Promise<{ id: string; created: boolean }> {
+  const db = deps.infra.db;
+  const existing = await repo.findByTmdb(db, ref.type, ref.tmdbId);
   if (existing) return { id: existing, created: false };
-  const catalog = catalogOf(c);
+  const catalog = catalogOf(deps);
   if (ref.type === 'movie') {
     const movie = MovieDetails.parse(JSON.parse((await catalog.movie(ref.tmdbId)).body));
-    return insertMedia(db, {
+    return repo.insertMedia(db, {
       tmdbId: movie.id,
       type: 'movie',
       title: movie.title,
@@ -75,7 +76,7 @@ async function storeFromTmdb(c: Context<AppEnv>, ref: TmdbRef): Promise<{ id: st
       still_path: e.still?.path ?? null,
     })),
   );
-  return insertMedia(
+  return repo.insertMedia(
     db,
     {
       tmdbId: show.id,
@@ -95,50 +96,113 @@ async function storeFromTmdb(c: Context<AppEnv>, ref: TmdbRef): Promise<{ id: st
 }
 
 /** POST /media: from TMDB, or entered by hand. */
-export async function createMedia(
-  c: Context<AppEnv>,
+export async function create(
+  deps: Deps,
+  principal: Principal,
   input: CreateMediaRequest,
-): Promise<{ id: string; created: boolean }> {
-  if ('tmdbId' in input) return ensureFromTmdb(c, input);
-  const manual: NewMedia = {
-    tmdbId: null,
-    type: input.type,
-    title: input.title,
-    originalTitle: input.originalTitle ?? null,
-    year: input.year ?? null,
-    overview: input.overview ?? '',
-    posterPath: null,
-    backdropPath: null,
-    genreIds: [],
-    genres: input.genres ?? [],
-    runtimeMinutes: input.runtimeMinutes ?? null,
-  };
-  const result = await insertMedia(c.var.infra.db, manual);
-  await titlesChanged(c.var.infra.cache);
-  return result;
+): Promise<{ media: Media; created: boolean }> {
+  let result: { id: string; created: boolean };
+  if ('tmdbId' in input) {
+    result = await ensureFromTmdb(deps, input);
+  } else {
+    const manual: NewMedia = {
+      tmdbId: null,
+      type: input.type,
+      title: input.title,
+      originalTitle: input.originalTitle ?? null,
+      year: input.year ?? null,
+      overview: input.overview ?? '',
+      posterPath: null,
+      backdropPath: null,
+      genreIds: [],
+      genres: input.genres ?? [],
+      runtimeMinutes: input.runtimeMinutes ?? null,
+    };
+    result = await repo.insertMedia(deps.infra.db, manual);
+    await titlesChanged(deps.infra.cache);
+  }
+  return { media: await get(deps, principal, result.id), created: result.created };
 }
 
 /** A media id from a request must exist; anything else is a 404 like a missing one. */
 export async function requireMedia(db: Db, id: string): Promise<void> {
-  if (!(await mediaKind(db, id))) throw notFound('Media');
+  if (!(await repo.mediaKind(db, id))) throw notFound('Media');
 }
 
 /** A media row as the API answers it. */
-export async function mediaResponse(c: Context<AppEnv>, id: string) {
-  const media = await findMedia(c.var.infra.db, c.var.config.TMDB_IMAGE_BASE_URL, id);
+export async function get(deps: Deps, _principal: Principal, id: string): Promise<Media> {
+  const media = await repo.findMedia(deps.infra.db, deps.config.TMDB_IMAGE_BASE_URL, id);
   if (!media) throw notFound('Media');
   return media;
 }
 
-/** A page of JSON text built by the database, sent as it is. */
-export const jsonBody = (c: Context<AppEnv>, body: string) =>
-  c.body(body, 200, { 'content-type': 'application/json; charset=utf-8' });
+export const list = (
+  deps: Deps,
+  _principal: Principal,
+  query: ListMediaQuery,
+): Promise<JsonText<MediaList>> => repo.listMedia(deps.infra.db, deps.config.TMDB_IMAGE_BASE_URL, query);
+
+export async function update(
+  deps: Deps,
+  principal: Principal,
+  input: { id: string; changes: UpdateMediaRequest },
+): Promise<Media> {
+  assertAdmin(principal);
+  if (!(await repo.updateMedia(deps.infra.db, input.id, input.changes))) throw notFound('Media');
+  await titlesChanged(deps.infra.cache);
+  return get(deps, principal, input.id);
+}
+
+export async function remove(deps: Deps, principal: Principal, id: string): Promise<void> {
+  assertAdmin(principal);
+  if (!(await repo.deleteMedia(deps.infra.db, id))) throw notFound('Media');
+  await titlesChanged(deps.infra.cache);
+}
+
+export async function files(deps: Deps, _principal: Principal, id: string): Promise<MediaFileList> {
+  await requireMedia(deps.infra.db, id);
+  return { files: await repo.listFiles(deps.infra.db, id) };
+}
+
+export async function addFile(
+  deps: Deps,
+  principal: Principal,
+  input: { id: string; file: CreateMediaFileRequest },
+): Promise<MediaFile> {
+  assertAdmin(principal);
+  await requireMedia(deps.infra.db, input.id);
+  try {
+    const file = await repo.insertFile(deps.infra.db, input.id, input.file);
+    await titlesChanged(deps.infra.cache);
+    return file;
+  } catch (error) {
+    if (isUniqueViolation(error))
+      throw new ApiError(409, 'conflict', 'A file with this path is already known');
+    throw error;
+  }
+}
+
+export async function removeFile(
+  deps: Deps,
+  principal: Principal,
+  input: { id: string; fileId: string },
+): Promise<void> {
+  assertAdmin(principal);
+  if (!(await repo.deleteFile(deps.infra.db, input.id, input.fileId))) throw notFound('File');
+  await titlesChanged(deps.infra.cache);
+}
+
+export async function episodes(deps: Deps, principal: Principal, id: string): Promise<EpisodeList> {
+  const found = await listEpisodes(deps.infra.db, principal.userId, id);
+  if (!found) throw notFound('Series');
+  return found;
+}
 
 /** The media a request points at: an existing id, or a TMDB title added on the way. */
-export async function resolveRef(c: Context<AppEnv>, ref: MediaRef): Promise<string> {
+export async function resolveRef(deps: Deps, ref: MediaRef): Promise<string> {
   if ('mediaId' in ref) {
-    await requireMedia(c.var.infra.db, ref.mediaId);
+    await requireMedia(deps.infra.db, ref.mediaId);
     return ref.mediaId;
   }
-  return (await ensureFromTmdb(c, ref)).id;
+  return (await ensureFromTmdb(deps, ref)).id;
 }

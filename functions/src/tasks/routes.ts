@@ -1,26 +1,17 @@
-import { CreateTaskRequest, ListTasksQuery } from '@sokoul/contracts';
-import { Hono } from 'hono';
-import { requireAuth } from '../auth/principal.js';
-import type { AppEnv } from '../context.js';
-import { notFound } from '../http/errors.js';
-import { readId, readJson, readQuery } from '../http/validation.js';
-import * as repo from './repository.js';
-import { cancelTask, createTask } from './service.js';
+import { TaskRoutes } from '@sokoul/contracts';
+import { createRouter, handle } from '../http/openapi.js';
+import * as tasks from './service.js';
 
-export const taskRoutes = new Hono<AppEnv>()
-  .use(requireAuth)
-  .post('/', async (c) => {
-    const input = await readJson(c, CreateTaskRequest);
-    return c.json(await createTask(c.var.infra, c.var.principal, input), 202);
-  })
-  .get('/', async (c) =>
-    c.json(await repo.listTasks(c.var.infra.db, c.var.principal.userId, readQuery(c, ListTasksQuery))),
-  )
-  .get('/:id', async (c) => {
-    const task = await repo.findTask(c.var.infra.db, c.var.principal.userId, readId(c, 'id', 'Task'));
-    if (!task) throw notFound('Task');
-    return c.json(task);
-  })
-  .post('/:id/cancel', async (c) =>
-    c.json(await cancelTask(c.var.infra, c.var.principal.userId, readId(c, 'id', 'Task'))),
-  );
+export const taskRoutes = createRouter();
+handle(taskRoutes, TaskRoutes.create, async (c) =>
+  c.json(await tasks.create(c.var.deps, c.var.principal, c.req.valid('json')), 202),
+);
+handle(taskRoutes, TaskRoutes.list, async (c) =>
+  c.json(await tasks.list(c.var.deps, c.var.principal, c.req.valid('query')), 200),
+);
+handle(taskRoutes, TaskRoutes.get, async (c) =>
+  c.json(await tasks.get(c.var.deps, c.var.principal, c.req.valid('param').id), 200),
+);
+handle(taskRoutes, TaskRoutes.cancel, async (c) =>
+  c.json(await tasks.cancel(c.var.deps, c.var.principal, c.req.valid('param').id), 200),
+);

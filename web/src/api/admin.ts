@@ -1,11 +1,11 @@
-import type { Invite, Settings, SignupMode, UpdateUserRequest, User, UserList } from '@sokoul/contracts';
-import { request } from './client.js';
+import { AdminRoutes, type SignupMode, type UpdateUserRequest } from '@sokoul/contracts';
+import { call } from './client.js';
 
 export const adminApi = {
-  users: async (): Promise<User[]> => (await request<UserList>('GET', '/admin/users')).users,
-  updateUser: (id: string, body: UpdateUserRequest) => request<User>('PATCH', `/admin/users/${id}`, body),
-  deleteUser: (id: string) => request<void>('DELETE', `/admin/users/${id}`),
-  settings: () => request<Settings>('GET', '/admin/settings'),
-  setSignupMode: (signupMode: SignupMode) => request<Settings>('PATCH', '/admin/settings', { signupMode }),
-  createInvite: () => request<Invite>('POST', '/admin/invites', {}),
+  users: async () => (await call(AdminRoutes.users)).users,
+  updateUser: (id: string, body: UpdateUserRequest) => call(AdminRoutes.updateUser, { params: { id }, body }),
+  deleteUser: (id: string) => call(AdminRoutes.deleteUser, { params: { id } }),
+  settings: () => call(AdminRoutes.settings),
+  setSignupMode: (signupMode: SignupMode) => call(AdminRoutes.updateSettings, { body: { signupMode } }),
+  createInvite: () => call(AdminRoutes.createInvite, { body: {} }),
 };

@@ -1,26 +1,22 @@
-import type {
-  ApiKey,
-  ApiKeyList,
-  ChangePasswordRequest,
-  CreatedApiKey,
-  LoginRequest,
-  PublicSettings,
-  SignupRequest,
-  TokenPair,
-  UpdateProfileRequest,
-  User,
+import {
+  ApiKeyRoutes,
+  AuthRoutes,
+  type ChangePasswordRequest,
+  type LoginRequest,
+  type SignupRequest,
+  type UpdateProfileRequest,
 } from '@sokoul/contracts';
-import { publicRequest, request } from './client.js';
+import { call } from './client.js';
 
 export const authApi = {
-  settings: () => publicRequest<PublicSettings>('GET', '/auth/settings'),
-  signup: (body: SignupRequest) => publicRequest<TokenPair>('POST', '/auth/signup', body),
-  login: (body: LoginRequest) => publicRequest<TokenPair>('POST', '/auth/login', body),
-  logout: (refreshToken: string) => publicRequest<void>('POST', '/auth/logout', { refreshToken }),
-  me: () => request<User>('GET', '/auth/me'),
-  updateProfile: (body: UpdateProfileRequest) => request<User>('PATCH', '/auth/me', body),
-  changePassword: (body: ChangePasswordRequest) => request<void>('POST', '/auth/password', body),
-  listKeys: async (): Promise<ApiKey[]> => (await request<ApiKeyList>('GET', '/auth/api-keys')).apiKeys,
-  createKey: (name: string) => request<CreatedApiKey>('POST', '/auth/api-keys', { name }),
-  revokeKey: (id: string) => request<void>('DELETE', `/auth/api-keys/${id}`),
+  settings: () => call(AuthRoutes.settings),
+  signup: (body: SignupRequest) => call(AuthRoutes.signup, { body }),
+  login: (body: LoginRequest) => call(AuthRoutes.login, { body }),
+  logout: (refreshToken: string) => call(AuthRoutes.logout, { body: { refreshToken } }),
+  me: () => call(AuthRoutes.me),
+  updateProfile: (body: UpdateProfileRequest) => call(AuthRoutes.updateMe, { body }),
+  changePassword: (body: ChangePasswordRequest) => call(AuthRoutes.changePassword, { body }),
+  listKeys: async () => (await call(ApiKeyRoutes.list)).apiKeys,
+  createKey: (name: string) => call(ApiKeyRoutes.create, { body: { name } }),
+  revokeKey: (id: string) => call(ApiKeyRoutes.revoke, { params: { id } }),
 };

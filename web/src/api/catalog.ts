@@ -1,50 +1,46 @@
-import type {
-  CatalogPage,
-  DiscoverQuery,
-  GenreList,
-  MediaType,
-  MovieDetails,
-  Person,
-  Season,
-  TvDetails,
+import {
+  type ApiRoute,
+  CatalogRoutes,
+  type DiscoverQuery,
+  type MediaType,
+  type RouteOutput,
 } from '@sokoul/contracts';
+import { LRUCache } from 'lru-cache';
 import { tmdbLanguage } from '../i18n.js';
-import { request, withQuery } from './client.js';
+import { type CallArgs, call, urlOf } from './client.js';
 
 /**
  * Client-side cache of catalog answers: going back and forth between pages reuses the answer (or
  * the request in flight) instead of asking again. Failures are not kept, so a retry really retries.
  */
-const TTL_MS = 5 * 60_000;
-const MAX_ENTRIES = 300;
-const entries = new Map<string, { at: number; value: Promise<unknown> }>();
+const answers = new LRUCache<string, Promise<unknown>>({ max: 300, ttl: 5 * 60_000 });
 
-function cached<T>(path: string, params: Record<string, string | number | undefined> = {}): Promise<T> {
-  const url = withQuery(path, { ...params, language: tmdbLanguage() });
-  const hit = entries.get(url);
-  if (hit && Date.now() - hit.at < TTL_MS) return hit.value as Promise<T>;
-  const value = request<T>('GET', url);
-  if (entries.size >= MAX_ENTRIES) {
-    const oldest = entries.keys().next().value;
-    if (oldest !== undefined) entries.delete(oldest);
-  }
-  entries.set(url, { at: Date.now(), value });
-  value.catch(() => entries.delete(url));
+function cached<R extends ApiRoute>(route: R, ...args: CallArgs<R>): Promise<RouteOutput<R>> {
+  const url = urlOf(route, args[0]);
+  const hit = answers.get(url);
+  if (hit) return hit as Promise<RouteOutput<R>>;
+  const value = call(route, ...args);
+  answers.set(url, value);
+  value.catch(() => answers.delete(url));
   return value;
 }
 
 export type DiscoverFilters = Partial<Omit<DiscoverQuery, 'type' | 'language'>>;
 
+const language = () => tmdbLanguage();
+
 export const catalogApi = {
   trending: (type: 'all' | MediaType, window: 'day' | 'week' = 'week', page = 1) =>
-    cached<CatalogPage>('/tmdb/trending', { type, window, page }),
+    cached(CatalogRoutes.trending, { query: { type, window, page, language: language() } }),
   discover: (type: MediaType, filters: DiscoverFilters) =>
-    cached<CatalogPage>('/tmdb/discover', { type, ...filters }),
+    cached(CatalogRoutes.discover, { query: { type, ...filters, language: language() } }),
   search: (query: string, type: 'multi' | MediaType | 'person' = 'multi', page = 1) =>
-    cached<CatalogPage>('/tmdb/search', { query, type, page }),
-  genres: (type: MediaType) => cached<GenreList>(`/tmdb/genres/${type}`),
-  movie: (id: number) => cached<MovieDetails>(`/tmdb/movie/${id}`),
-  tv: (id: number) => cached<TvDetails>(`/tmdb/tv/${id}`),
-  season: (id: number, n: number) => cached<Season>(`/tmdb/tv/${id}/season/${n}`),
-  person: (id: number) => cached<Person>(`/tmdb/person/${id}`),
+    cached(CatalogRoutes.search, { query: { query, type, page, language: language() } }),
+  genres: (type: MediaType) =>
+    cached(CatalogRoutes.genres, { params: { type }, query: { language: language() } }),
+  movie: (id: number) => cached(CatalogRoutes.movie, { params: { id }, query: { language: language() } }),
+  tv: (id: number) => cached(CatalogRoutes.tv, { params: { id }, query: { language: language() } }),
+  season: (id: number, n: number) =>
+    cached(CatalogRoutes.season, { params: { id, n }, query: { language: language() } }),
+  person: (id: number) => cached(CatalogRoutes.person, { params: { id }, query: { language: language() } }),
 };

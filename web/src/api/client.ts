@@ -1,4 +1,12 @@
-import type { ErrorBody, TokenPair } from '@sokoul/contracts';
+import type {
+  ApiRoute,
+  ErrorBody,
+  RouteBody,
+  RouteOutput,
+  RouteParams,
+  RouteQuery,
+  TokenPair,
+} from '@sokoul/contracts';
 
 /** An API error with the server's code and message, shown to the user as is. */
 export class ApiError extends Error {
@@ -97,4 +105,40 @@ export function withQuery(path: string, params: Record<string, string | number |
   }
   const text = query.toString();
   return text ? `${path}?${text}` : path;
+}
+
+type Has<R, K extends string> = R extends { request: Record<K, unknown> } ? true : false;
+type Params<R extends ApiRoute> = { [K in keyof RouteParams<R>]: string | number };
+
+/** What calling a declared route takes: its path parameters, query and body, as declared. */
+export type CallInput<R extends ApiRoute> = (Has<R, 'params'> extends true
+  ? { params: Params<R> }
+  : unknown) &
+  (Has<R, 'query'> extends true ? { query?: RouteQuery<R> } : unknown) &
+  (Has<R, 'body'> extends true ? { body: RouteBody<R> } : unknown);
+
+/** The URL a call to `route` with `input` requests (also the key of answers kept by the client). */
+export function urlOf<R extends ApiRoute>(route: R, input?: CallInput<R>): string {
+  const given = (input ?? {}) as { params?: Record<string, string | number>; query?: object };
+  const path = route.path.replace(/\{([^}]+)\}/g, (_, name: string) =>
+    encodeURIComponent(String(given.params?.[name] ?? '')),
+  );
+  return withQuery(path, (given.query ?? {}) as Record<string, string | number | undefined>);
+}
+
+export type CallArgs<R extends ApiRoute> =
+  Record<string, never> extends CallInput<R> ? [input?: CallInput<R>] : [input: CallInput<R>];
+
+/**
+ * The web app's one way to reach the API: a route declared in contracts (the same data the server
+ * registers and documents) plus its inputs, answered with the route's declared success type.
+ * Public routes (declared without security) never trigger a token refresh.
+ */
+export function call<R extends ApiRoute>(route: R, ...[input]: CallArgs<R>): Promise<RouteOutput<R>> {
+  const url = urlOf(route, input);
+  const given = (input ?? {}) as { body?: unknown };
+  const method = route.method.toUpperCase();
+  return route.security?.length === 0
+    ? publicRequest<RouteOutput<R>>(method, url, given.body)
+    : request<RouteOutput<R>>(method, url, given.body);
 }

@@ -1,30 +1,28 @@
-import type {
-  ContinueList,
-  HistoryList,
-  LibraryStatus,
-  ListEntry,
-  MediaRef,
-  MediaType,
-  PersonalList,
-  PersonalListName,
-  PersonalListQueryInput,
-  RecordProgressRequest,
-  RecordProgressResponse,
+import {
+  FavoritesRoutes,
+  HistoryRoutes,
+  LibraryRoutes,
+  type MediaRef,
+  type MediaType,
+  type PersonalListName,
+  type PersonalListQueryInput,
+  type RecordProgressRequest,
+  WatchlistRoutes,
 } from '@sokoul/contracts';
-import { request, withQuery } from './client.js';
+import { call } from './client.js';
 
 export type ListFilters = Pick<PersonalListQueryInput, 'type' | 'q' | 'sort' | 'cursor'>;
 
+const LISTS = { library: LibraryRoutes, favorites: FavoritesRoutes, watchlist: WatchlistRoutes } as const;
+
 export const libraryApi = {
-  status: (tmdbId: number, type: MediaType) =>
-    request<LibraryStatus>('GET', `/library/status/${tmdbId}/${type}`),
-  add: (list: PersonalListName, ref: MediaRef) => request<ListEntry>('POST', `/${list}`, ref),
-  remove: (list: PersonalListName, mediaId: string) => request<void>('DELETE', `/${list}/${mediaId}`),
+  status: (tmdbId: number, type: MediaType) => call(LibraryRoutes.status, { params: { tmdbId, type } }),
+  add: (list: PersonalListName, ref: MediaRef) => call(LISTS[list].add, { body: ref }),
+  remove: (list: PersonalListName, mediaId: string) => call(LISTS[list].remove, { params: { mediaId } }),
   list: (list: PersonalListName, filters: ListFilters = {}, limit = 50) =>
-    request<PersonalList>('GET', withQuery(`/${list}`, { ...filters, limit })),
-  history: (cursor?: string) =>
-    request<HistoryList>('GET', withQuery('/watch-history', { cursor, limit: 50 })),
-  continueWatching: () => request<ContinueList>('GET', '/watch-history/continue'),
-  record: (body: RecordProgressRequest) => request<RecordProgressResponse>('POST', '/watch-history', body),
-  forget: (mediaId: string) => request<void>('DELETE', `/watch-history/${mediaId}`),
+    call(LISTS[list].list, { query: { ...filters, limit } }),
+  history: (cursor?: string) => call(HistoryRoutes.list, { query: { cursor, limit: 50 } }),
+  continueWatching: () => call(HistoryRoutes.continue),
+  record: (body: RecordProgressRequest) => call(HistoryRoutes.record, { body }),
+  forget: (mediaId: string) => call(HistoryRoutes.forget, { params: { mediaId } }),
 };

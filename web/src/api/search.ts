@@ -1,9 +1,8 @@
-import type { QualityProfileList, SearchResults, StartSearchRequest, Task } from '@sokoul/contracts';
-import { request, withQuery } from './client.js';
+import { SearchRoutes, type StartSearchRequest } from '@sokoul/contracts';
+import { call } from './client.js';
 
 export const searchApi = {
-  profiles: () => request<QualityProfileList>('GET', '/search/profiles'),
-  start: (body: StartSearchRequest) => request<Task>('POST', '/search', body),
-  results: (mediaId: string, season?: number, episode?: number) =>
-    request<SearchResults>('GET', withQuery(`/search/${mediaId}`, { season, episode })),
+  profiles: () => call(SearchRoutes.profiles),
+  start: (body: StartSearchRequest) => call(SearchRoutes.start, { body }),
+  results: (searchId: string) => call(SearchRoutes.results, { params: { searchId } }),
 };

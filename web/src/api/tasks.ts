@@ -1,9 +1,9 @@
-import type { Task, TaskList, TaskType } from '@sokoul/contracts';
-import { request } from './client.js';
+import { type CreateTaskRequest, TaskRoutes } from '@sokoul/contracts';
+import { call } from './client.js';
 
 export const tasksApi = {
-  list: () => request<TaskList>('GET', '/tasks?limit=50'),
-  create: (type: TaskType) => request<Task>('POST', '/tasks', { type, payload: {} }),
-  get: (id: string) => request<Task>('GET', `/tasks/${id}`),
-  cancel: (id: string) => request<Task>('POST', `/tasks/${id}/cancel`),
+  list: () => call(TaskRoutes.list, { query: { limit: 50 } }),
+  create: (type: CreateTaskRequest['type']) => call(TaskRoutes.create, { body: { type, payload: {} } }),
+  get: (id: string) => call(TaskRoutes.get, { params: { id } }),
+  cancel: (id: string) => call(TaskRoutes.cancel, { params: { id } }),
 };
