@@ -1,4 +1,12 @@
-import { CatalogPage, imageSrcSet, imageUrl, MovieDetails, Person, TvDetails } from '@sokoul/contracts';
+import {
+  CatalogPage,
+  imageSrcSet,
+  imageUrl,
+  MovieDetails,
+  Person,
+  Season,
+  TvDetails,
+} from '@sokoul/contracts';
 import { describe, expect, it } from 'vitest';
 import * as normalize from '../functions/src/catalog/normalize.js';
 import { UpstreamFailure } from '../functions/src/infra/upstream.js';
@@ -184,5 +192,49 @@ describe('details', () => {
     expect(logo && imageSrcSet(logo)).toBe(
       'https://cdn.example/p/w45/l.png 45w, https://cdn.example/p/w92/l.png 92w, https://cdn.example/p/w154/l.png 154w',
     );
+  });
+});
+
+describe('seasons', () => {
+  it('gives episodes that omit their season number the season’s own', () => {
+    const season = normalize.season(
+      images,
+      {
+        season_number: 2,
+        name: 'Season 2',
+        episodes: [
+          { id: 22, episode_number: 2, name: 'Second' },
+          { id: 21, episode_number: 1, name: 'First', season_number: null },
+          { id: 23, episode_number: 3, name: 'Third', season_number: 2 },
+        ],
+      },
+      7,
+    );
+    expect(Season.parse(season)).toEqual(season);
+    expect(season.episodes.map((e) => [e.seasonNumber, e.episodeNumber, e.name])).toEqual([
+      [2, 1, 'First'],
+      [2, 2, 'Second'],
+      [2, 3, 'Third'],
+    ]);
+  });
+
+  it('takes the number asked for when the season does not repeat it, and refuses one that says nothing', () => {
+    const answer = { name: null, episodes: [{ id: 1, episode_number: 1 }] };
+    const season = normalize.season(images, answer, 7, 3);
+    expect(season).toMatchObject({ tvId: 7, seasonNumber: 3, name: 'Season 3' });
+    expect(season.episodes.map((e) => [e.seasonNumber, e.episodeNumber])).toEqual([[3, 1]]);
+    expect(() => normalize.season(images, answer, 7)).toThrow(UpstreamFailure);
+  });
+
+  it('leaves out a next episode that does not say its season', () => {
+    const base = { id: 5, name: 'Show', seasons: [] };
+    const next = { id: 9, episode_number: 4, name: 'Soon' };
+    expect(
+      normalize.tv(images, { ...base, next_episode_to_air: next }, 'en-US', 'US').nextEpisode,
+    ).toBeNull();
+    expect(
+      normalize.tv(images, { ...base, next_episode_to_air: { ...next, season_number: 2 } }, 'en-US', 'US')
+        .nextEpisode,
+    ).toMatchObject({ seasonNumber: 2, episodeNumber: 4 });
   });
 });

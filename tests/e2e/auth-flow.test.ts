@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminSession, api, PASSWORD, stack, uniqueEmail } from '../helpers/api.js';
-import { launchBrowser, screenshot, signIn } from '../helpers/browser.js';
+import { allowConsoleError, launchBrowser, screenshot, signIn } from '../helpers/browser.js';
 
 let browser: Browser;
 
@@ -59,12 +59,20 @@ describe('web app in headless Chromium', () => {
     await page.waitForURL('**/login');
     expect(await page.evaluate(() => localStorage.getItem('sokoul.refreshToken'))).toBeNull();
 
+    // The refusal is worded by the app from its code, in the interface's language.
+    allowConsoleError(page, /status of 401/);
     await page.fill('#email', email);
     await page.fill('#password', 'wrong password');
     await page.click('[data-testid="login-submit"]');
     await expect
       .poll(() => page.locator('[data-testid="form-error"]').textContent())
-      .toContain('Wrong email or password');
+      .toBe('E-mail ou mot de passe incorrect.');
+    await page.click('[data-testid="lang-en"]');
+    await page.click('[data-testid="login-submit"]');
+    await expect
+      .poll(() => page.locator('[data-testid="form-error"]').textContent())
+      .toBe('Wrong email or password.');
+    await page.click('[data-testid="lang-fr"]');
 
     await page.fill('#password', PASSWORD);
     await page.click('[data-testid="login-submit"]');

@@ -2,7 +2,7 @@ import type { TokenPair, User } from '@sokoul/contracts';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, memberSession, PASSWORD, stack } from '../helpers/api.js';
-import { launchBrowser, screenshot, signIn } from '../helpers/browser.js';
+import { allowConsoleError, launchBrowser, screenshot, signIn } from '../helpers/browser.js';
 
 /** Browsing the catalog in headless Chromium against the full stack and the fake TMDB. */
 let browser: Browser;
@@ -206,6 +206,8 @@ describe('catalog in the browser', () => {
     await screenshot(page, 'catalog-phone');
 
     await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+    // Offline, the browser logs every API request that cannot leave: the point of this step.
+    allowConsoleError(page, /net::ERR_INTERNET_DISCONNECTED/);
     await context.setOffline(true);
     await page.reload();
     await page.locator('[data-testid="offline-notice"]').waitFor();

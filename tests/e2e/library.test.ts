@@ -2,7 +2,7 @@ import type { TokenPair } from '@sokoul/contracts';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, memberSession, PASSWORD, stack } from '../helpers/api.js';
-import { launchBrowser, screenshot, signIn } from '../helpers/browser.js';
+import { allowConsoleError, launchBrowser, screenshot, signIn } from '../helpers/browser.js';
 
 /** The library in headless Chromium: lists from a film's page, /library, continue watching, episodes. */
 let browser: Browser;
@@ -58,6 +58,8 @@ describe('library in the browser', () => {
     await page.goto(`${stack().url}/movie/603`);
     const favorite = page.locator('[data-testid="title-actions"] [data-testid="toggle-favorite"]');
     await expect.poll(() => favorite.getAttribute('aria-pressed')).toBe('false');
+    // The browser logs the refused request; the test provokes it.
+    allowConsoleError(page, /status of 503/);
     await page.route('**/favorites', (route) =>
       route.request().method() === 'POST'
         ? route.fulfill({
@@ -72,7 +74,9 @@ describe('library in the browser', () => {
     await favorite.click();
     await expect
       .poll(() => page.locator('[data-testid="toast"]').textContent())
-      .toContain('The database is unavailable');
+      .toBe(
+        'Modification impossible. Un service dont Sokoul a besoin est indisponible pour le moment. Réessayez dans un instant.',
+      );
     await expect.poll(() => favorite.getAttribute('aria-pressed')).toBe('false');
     await screenshot(page, 'library-rollback');
     await page.unroute('**/favorites');

@@ -1,9 +1,13 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Request } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { memberSession, PASSWORD, stack } from '../helpers/api.js';
 import { launchBrowser, screenshot, signIn } from '../helpers/browser.js';
+import type { IndexerBehaviour } from '../helpers/fake-indexer.js';
 
-/** "Find releases" on a film page: live status, the ranked table, filters, and the rejected ones. */
+/**
+ * "Find releases" on a film page: each indexer's outcome, the ranked table, filters, the rejected
+ * ones, "search again now"; the search's task is followed over the socket, never polled.
+ */
 let browser: Browser;
 beforeAll(async () => {
   browser = await launchBrowser();
@@ -29,18 +33,69 @@ describe('releases in the browser', () => {
     expect(await rows.first().locator('[data-testid="release-download"]').getAttribute('href')).toMatch(
       /^magnet:\?xt=urn:btih:/,
     );
+    // French units, and the header counts the list it sits above.
+    expect(await rows.first().textContent()).toMatch(/9\sGo/);
+    expect(await page.locator('[data-testid="release-status"]').textContent()).toMatch(
+      /^2 releases retenues sur 4/,
+    );
     await screenshot(page, 'releases-table');
 
     await page.check('[data-testid="french-only"]');
     await expect.poll(() => rows.count()).toBe(1);
     await page.uncheck('[data-testid="french-only"]');
 
+    expect(await page.locator('[data-testid="toggle-rejected"]').textContent()).toBe('Voir les 2 écartées');
     await page.click('[data-testid="toggle-rejected"]');
     const rejected = page.locator('[data-testid="rejected"] li');
     await expect.poll(() => rejected.count()).toBe(2);
     expect(await page.locator('[data-testid="rejected"]').textContent()).toContain('n’est pas Matrix');
     await screenshot(page, 'releases-rejected');
     expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('shows a failing indexer, searches again now past the repeat window, and never polls the task', {
+    timeout: 60_000,
+  }, async () => {
+    const jackett = inject('jackett');
+    const behave = (behaviour: IndexerBehaviour) =>
+      fetch(`${jackett}/__behaviour`, { method: 'POST', body: JSON.stringify(behaviour) });
+    const user = await memberSession('releases-again');
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'fr-FR' });
+    page.setDefaultTimeout(15_000);
+    const taskReads: string[] = [];
+    const searches: Request[] = [];
+    page.on('request', (request) => {
+      const path = new URL(request.url()).pathname;
+      if (path.startsWith('/tasks')) taskReads.push(path);
+      if (path === '/search' && request.method() === 'POST') searches.push(request);
+    });
+    await signIn(page, stack().url, user.user.email, PASSWORD);
+    await page.goto(`${stack().url}/movie/603`);
+    const status = page.locator('[data-testid="release-status"]');
+    const jackettReport = page.locator('[data-testid="indexer-report"][data-indexer="Jackett"]');
+
+    await page.click('[data-testid="find-releases"]');
+    await expect.poll(() => status.textContent()).toMatch(/^2 releases retenues sur 4/);
+    await expect.poll(() => jackettReport.getAttribute('data-status')).toBe('ok');
+    expect(await jackettReport.textContent()).toBe('Jackett : 4 résultats');
+    expect(await page.locator('[data-testid="release"]').count()).toBe(2);
+
+    // Within the repeat window only "search again now" asks the indexers: the failure shows.
+    await behave({ kind: 'html' });
+    try {
+      await page.click('[data-testid="search-again"]');
+      await expect.poll(() => jackettReport.getAttribute('data-status')).toBe('failed');
+      expect(await jackettReport.textContent()).toMatch(/^Jackett : échec \(.*HTML.*\)$/);
+      await expect.poll(() => status.textContent()).toMatch(/^0 release retenue sur 0/);
+      expect(await page.locator('[data-testid="release"]').count()).toBe(0);
+      await screenshot(page, 'releases-indexer-failed');
+    } finally {
+      await behave({ kind: 'ok' });
+    }
+    expect(searches.map((r) => r.postDataJSON()?.fresh)).toEqual([undefined, true]);
+    // The task's progress came over the socket: no request to /tasks at all.
+    expect(taskReads).toEqual([]);
     await page.close();
   });
 });

@@ -1,16 +1,65 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterEach } from 'vitest';
 import { ROOT } from './stack.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const ARTIFACTS = join(ROOT, 'test-artifacts');
 
-/** Debian's Chromium, headless, with the flags this closed network needs. */
+/*
+ * Every page the browser opens is watched: a console error, an uncaught exception or a CSP
+ * violation fails the test it happened in (this module's `afterEach`, registered in each test file
+ * that imports it). A test that provokes an error on purpose says so with `allowConsoleError`.
+ */
+const problems: string[] = [];
+const allowances = new WeakMap<Page, RegExp[]>();
+
+/** Chromium reports some violations only as an event; this makes them console errors too. */
+const CSP_REPORTER = () =>
+  document.addEventListener(
+    'securitypolicyviolation',
+    (event) => console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI}`),
+    true,
+  );
+
+function watch(page: Page): void {
+  if (allowances.has(page)) return;
+  allowances.set(page, []);
+  page.on('console', (message) => {
+    if (message.type() !== 'error') return;
+    const text = message.text();
+    if (allowances.get(page)?.some((pattern) => pattern.test(text))) return;
+    problems.push(`console error on ${page.url()}: ${text}`);
+  });
+  page.on('pageerror', (error) => problems.push(`uncaught error on ${page.url()}: ${error.message}`));
+}
+
+const reporting = new WeakSet<BrowserContext>();
+
+async function watchContext(context: BrowserContext): Promise<void> {
+  if (reporting.has(context)) return;
+  reporting.add(context);
+  context.on('page', watch);
+  for (const page of context.pages()) watch(page);
+  await context.addInitScript(CSP_REPORTER);
+}
+
+/** Lets one page log console errors matching `pattern` (an error the test provokes on purpose). */
+export function allowConsoleError(page: Page, pattern: RegExp): void {
+  allowances.get(page)?.push(pattern);
+}
+
+afterEach(() => {
+  const found = problems.splice(0);
+  if (found.length > 0) throw new Error(`the browser reported errors:\n${found.join('\n')}`);
+});
+
+/** Debian's Chromium, headless, with the flags this closed network needs; every page watched. */
 export async function launchBrowser(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium`);
   mkdirSync(ARTIFACTS, { recursive: true });
-  return chromium.launch({
+  const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
       '--no-sandbox',
@@ -22,6 +71,20 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+  // Browser.newPage may or may not go through newContext: both paths end up watched, once.
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (...args: Parameters<Browser['newContext']>): Promise<BrowserContext> => {
+    const context = await newContext(...args);
+    await watchContext(context);
+    return context;
+  };
+  const newPage = browser.newPage.bind(browser);
+  browser.newPage = async (...args: Parameters<Browser['newPage']>): Promise<Page> => {
+    const page = await newPage(...args);
+    await watchContext(page.context());
+    return page;
+  };
+  return browser;
 }
 
 /** Signs in through the login form and waits for the home page. */

@@ -36,9 +36,26 @@ function Anonymous(props: ParentProps) {
   );
 }
 
+/** The first stop of the Tab key: straight to the page's content, past the navigation. */
+function SkipLink() {
+  // A native listener runs before the router's, which would otherwise take the link as a navigation.
+  const skip = (event: MouseEvent) => {
+    event.preventDefault();
+    const main = document.getElementById('main');
+    main?.focus();
+    main?.scrollIntoView();
+  };
+  return (
+    <a class="skip-link" href="#main" on:click={skip} data-testid="skip-link">
+      {t('nav.skip')}
+    </a>
+  );
+}
+
 export function App() {
   return (
     <>
+      <SkipLink />
       <OfflineNotice />
       <Show when={session.ready()} fallback={<p class="splash">{t('app.loading')}</p>}>
         <Router>

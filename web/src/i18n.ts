@@ -77,7 +77,6 @@ const fr = {
   'admin.mode.closed': 'Fermées',
   'admin.createInvite': 'Créer une invitation',
   'admin.inviteCode': "Code d'invitation (valable jusqu'au {date})",
-  'common.error': 'Erreur',
   'common.retry': 'Réessayer',
   'catalog.trending': 'Tendances',
   'catalog.trendingFilms': 'Films tendance',
@@ -118,7 +117,8 @@ const fr = {
   'catalog.runtime': '{n} min',
   'catalog.seasons': 'Saisons',
   'catalog.season': 'Saison',
-  'catalog.episodes': '{n} épisodes',
+  'catalog.episodes.one': '{n} épisode',
+  'catalog.episodes.other': '{n} épisodes',
   'catalog.playTrailer': 'Lire la bande-annonce',
   'catalog.close': 'Fermer',
   'catalog.director': 'Réalisation',
@@ -162,7 +162,7 @@ const fr = {
   'library.emptyHistory': "Rien dans l'historique pour l'instant.",
   'library.emptyList': 'Cette liste est vide.',
   'library.episodeShort': 'S{s} É{e}',
-  'library.failed': 'Modification impossible : {message}',
+  'library.failed': 'Modification impossible. {message}',
   'releases.title': 'Releases',
   'releases.find': 'Trouver des releases',
   'releases.searching': 'Recherche sur les indexeurs…',
@@ -180,13 +180,111 @@ const fr = {
   'releases.seeders': 'Seeders',
   'releases.score': 'Score',
   'releases.download': 'Télécharger',
-  'releases.showRejected': 'Voir les {n} écartées',
+  'releases.showRejected.one': 'Voir la release écartée',
+  'releases.showRejected.other': 'Voir les {n} écartées',
   'releases.hideRejected': 'Masquer les écartées',
   'releases.episode': 'Épisode',
   'releases.wholeSeason': 'Toute la saison',
-  'releases.kept': '{n} releases retenues sur {total}',
+  'releases.kept.one': '{n} release retenue sur {total}',
+  'releases.kept.other': '{n} releases retenues sur {total}',
   'releases.profile': 'Profil',
   'releases.cached': '(recherche récente réutilisée)',
+  'releases.again': 'Rechercher à nouveau',
+  'releases.original': 'VO',
+  'releases.failedWith': 'La recherche a échoué. {error}',
+  'releases.indexers': 'Indexeurs interrogés',
+  'indexer.ok.one': '{indexer} : {n} résultat',
+  'indexer.ok.other': '{indexer} : {n} résultats',
+  'indexer.timeout': '{indexer} : pas de réponse en {seconds} s',
+  'indexer.failed': '{indexer} : échec',
+  'indexer.failedWith': '{indexer} : échec ({error})',
+  'indexer.skipped': '{indexer} : laissé de côté après des échecs répétés',
+  'nav.skip': 'Aller au contenu',
+  'nav.main': 'Navigation principale',
+  'catalog.pagination': 'Pages de résultats',
+  'search.close': 'Fermer la recherche',
+  'unit.byte': 'o',
+  'unit.kilobyte': 'Ko',
+  'unit.megabyte': 'Mo',
+  'unit.gigabyte': 'Go',
+  'unit.terabyte': 'To',
+  'profile.small': 'Léger',
+  'role.admin': 'Administrateur',
+  'role.member': 'Membre',
+  'department.Acting': 'Interprétation',
+  'department.Directing': 'Réalisation',
+  'department.Writing': 'Scénario',
+  'department.Production': 'Production',
+  'department.Sound': 'Son',
+  'department.Art': 'Décors',
+  'department.Camera': 'Image',
+  'department.Editing': 'Montage',
+  'department.Costume & Make-Up': 'Costumes et maquillage',
+  'department.Crew': 'Équipe technique',
+  'department.Visual Effects': 'Effets visuels',
+  'department.Lighting': 'Éclairage',
+  'department.Creator': 'Création',
+  'job.Director': 'Réalisation',
+  'job.Screenplay': 'Scénario',
+  'job.Writer': 'Écriture',
+  'job.Novel': 'Roman',
+  'job.Creator': 'Création',
+  'job.Producer': 'Production',
+  'job.Executive Producer': 'Production exécutive',
+  'job.Original Music Composer': 'Musique originale',
+  'job.Director of Photography': 'Direction de la photographie',
+  'error.bad_request': 'Le serveur n’a pas compris la demande.',
+  'error.validation_failed': 'Certaines valeurs ne conviennent pas.',
+  'error.invalid_json': 'Le serveur n’a pas pu lire la demande.',
+  'error.payload_too_large': 'La demande est trop volumineuse.',
+  'error.unauthorized': 'Votre session a expiré : reconnectez-vous.',
+  'error.invalid_credentials': 'E-mail ou mot de passe incorrect.',
+  'error.token_expired': 'Votre session a expiré : reconnectez-vous.',
+  'error.token_reused': 'Cette session a été fermée par sécurité : reconnectez-vous.',
+  'error.forbidden': 'Vous n’avez pas le droit de faire cela.',
+  'error.account_disabled': 'Ce compte est désactivé.',
+  'error.signup_closed': 'Les inscriptions sont fermées sur ce serveur.',
+  'error.invite_required': 'Il faut un code d’invitation valable pour créer un compte.',
+  'error.not_found': 'Introuvable : cet élément n’existe pas ou plus.',
+  'error.conflict': 'Impossible : cela contredit l’état actuel.',
+  'error.rate_limited': 'Trop de tentatives : réessayez dans un moment.',
+  'error.not_configured': 'Ce service n’est pas configuré sur ce serveur.',
+  'error.dependency_unavailable':
+    'Un service dont Sokoul a besoin est indisponible pour le moment. Réessayez dans un instant.',
+  'error.upstream_error':
+    'Un service extérieur (TMDB, un indexeur) n’a pas répondu correctement. Réessayez dans un instant.',
+  'error.upstream_rate_limited': 'Un service extérieur demande de ralentir : réessayez dans un moment.',
+  'error.internal': 'Une erreur est survenue sur le serveur.',
+  'error.network': 'Le serveur ne répond pas. Vérifiez la connexion.',
+  'error.unexpected': 'Une erreur inattendue est survenue.',
+  'error.detail': '{message} ({detail})',
+  'error.lastAdmin': 'C’est le dernier administrateur actif : nommez-en un autre d’abord.',
+  'error.emailTaken': 'Un compte existe déjà avec cet e-mail.',
+  'error.currentPassword': 'Le mot de passe actuel est incorrect.',
+  'error.taskFinished': 'Cette tâche est déjà terminée.',
+  'task.type.system.report': 'Rapport système',
+  'task.type.maintenance.cleanup': 'Nettoyage',
+  'task.type.search': 'Recherche de releases',
+  'task.searchFor': 'Recherche de releases : {title}',
+  'report.host': '{host} ({platform})',
+  'report.cpus.one': '{n} processeur',
+  'report.cpus.other': '{n} processeurs',
+  'report.memory': 'mémoire : {total}, dont {free} de libre',
+  'report.disk': 'disque {path} : {total}, dont {free} de libre',
+  'report.noDisk': 'disque : espace inconnu',
+  'cleanup.removed': 'Éléments supprimés : {list}.',
+  'cleanup.nothing': 'Rien à supprimer.',
+  'cleanup.refreshTokens.one': '{n} jeton de session périmé',
+  'cleanup.refreshTokens.other': '{n} jetons de session périmés',
+  'cleanup.invites.one': '{n} invitation expirée',
+  'cleanup.invites.other': '{n} invitations expirées',
+  'cleanup.apiKeys.one': '{n} clé API révoquée',
+  'cleanup.apiKeys.other': '{n} clés API révoquées',
+  'cleanup.searchResults.one': '{n} résultat de recherche périmé',
+  'cleanup.searchResults.other': '{n} résultats de recherche périmés',
+  'cleanup.tasks.one': '{n} ancienne tâche',
+  'cleanup.tasks.other': '{n} anciennes tâches',
+  'cleanup.other': '{name} : {n}',
 } as const;
 
 export type MessageKey = keyof typeof fr;
@@ -268,7 +366,6 @@ const en: Record<MessageKey, string> = {
   'admin.mode.closed': 'Closed',
   'admin.createInvite': 'Create an invite',
   'admin.inviteCode': 'Invite code (valid until {date})',
-  'common.error': 'Error',
   'common.retry': 'Retry',
   'catalog.trending': 'Trending',
   'catalog.trendingFilms': 'Trending films',
@@ -309,7 +406,8 @@ const en: Record<MessageKey, string> = {
   'catalog.runtime': '{n} min',
   'catalog.seasons': 'Seasons',
   'catalog.season': 'Season',
-  'catalog.episodes': '{n} episodes',
+  'catalog.episodes.one': '{n} episode',
+  'catalog.episodes.other': '{n} episodes',
   'catalog.playTrailer': 'Play trailer',
   'catalog.close': 'Close',
   'catalog.director': 'Directed by',
@@ -353,7 +451,7 @@ const en: Record<MessageKey, string> = {
   'library.emptyHistory': 'Nothing in your history yet.',
   'library.emptyList': 'This list is empty.',
   'library.episodeShort': 'S{s} E{e}',
-  'library.failed': 'Could not save the change: {message}',
+  'library.failed': 'Could not save the change. {message}',
   'releases.title': 'Releases',
   'releases.find': 'Find releases',
   'releases.searching': 'Searching the indexers…',
@@ -371,13 +469,109 @@ const en: Record<MessageKey, string> = {
   'releases.seeders': 'Seeders',
   'releases.score': 'Score',
   'releases.download': 'Download',
-  'releases.showRejected': 'Show the {n} set aside',
+  'releases.showRejected.one': 'Show the one set aside',
+  'releases.showRejected.other': 'Show the {n} set aside',
   'releases.hideRejected': 'Hide those set aside',
   'releases.episode': 'Episode',
   'releases.wholeSeason': 'Whole season',
-  'releases.kept': '{n} of {total} releases kept',
+  'releases.kept.one': '{n} release kept of {total}',
+  'releases.kept.other': '{n} releases kept of {total}',
   'releases.profile': 'Profile',
   'releases.cached': '(a recent identical search, reused)',
+  'releases.again': 'Search again now',
+  'releases.original': 'Original',
+  'releases.failedWith': 'The search failed. {error}',
+  'releases.indexers': 'Indexers asked',
+  'indexer.ok.one': '{indexer}: {n} result',
+  'indexer.ok.other': '{indexer}: {n} results',
+  'indexer.timeout': '{indexer}: no answer within {seconds} s',
+  'indexer.failed': '{indexer}: failed',
+  'indexer.failedWith': '{indexer}: failed ({error})',
+  'indexer.skipped': '{indexer}: left alone after repeated failures',
+  'nav.skip': 'Skip to content',
+  'nav.main': 'Main navigation',
+  'catalog.pagination': 'Result pages',
+  'search.close': 'Close search',
+  'unit.byte': 'B',
+  'unit.kilobyte': 'KB',
+  'unit.megabyte': 'MB',
+  'unit.gigabyte': 'GB',
+  'unit.terabyte': 'TB',
+  'profile.small': 'Small',
+  'role.admin': 'Administrator',
+  'role.member': 'Member',
+  'department.Acting': 'Acting',
+  'department.Directing': 'Directing',
+  'department.Writing': 'Writing',
+  'department.Production': 'Production',
+  'department.Sound': 'Sound',
+  'department.Art': 'Art',
+  'department.Camera': 'Camera',
+  'department.Editing': 'Editing',
+  'department.Costume & Make-Up': 'Costume and make-up',
+  'department.Crew': 'Crew',
+  'department.Visual Effects': 'Visual effects',
+  'department.Lighting': 'Lighting',
+  'department.Creator': 'Creator',
+  'job.Director': 'Director',
+  'job.Screenplay': 'Screenplay',
+  'job.Writer': 'Writer',
+  'job.Novel': 'Novel',
+  'job.Creator': 'Creator',
+  'job.Producer': 'Producer',
+  'job.Executive Producer': 'Executive producer',
+  'job.Original Music Composer': 'Original music',
+  'job.Director of Photography': 'Director of photography',
+  'error.bad_request': 'The server did not understand the request.',
+  'error.validation_failed': 'Some values are not accepted.',
+  'error.invalid_json': 'The server could not read the request.',
+  'error.payload_too_large': 'The request is too large.',
+  'error.unauthorized': 'Your session has expired: sign in again.',
+  'error.invalid_credentials': 'Wrong email or password.',
+  'error.token_expired': 'Your session has expired: sign in again.',
+  'error.token_reused': 'This session was closed for safety: sign in again.',
+  'error.forbidden': 'You are not allowed to do this.',
+  'error.account_disabled': 'This account is disabled.',
+  'error.signup_closed': 'Sign-up is closed on this server.',
+  'error.invite_required': 'A valid invite code is needed to create an account.',
+  'error.not_found': 'Not found: it does not exist, or no longer does.',
+  'error.conflict': 'Not possible: it conflicts with the current state.',
+  'error.rate_limited': 'Too many attempts: try again in a moment.',
+  'error.not_configured': 'This service is not configured on this server.',
+  'error.dependency_unavailable': 'A service Sokoul needs is unavailable right now. Try again shortly.',
+  'error.upstream_error': 'An outside service (TMDB, an indexer) did not answer properly. Try again shortly.',
+  'error.upstream_rate_limited': 'An outside service asks us to slow down: try again in a moment.',
+  'error.internal': 'Something went wrong on the server.',
+  'error.network': 'The server does not answer. Check the connection.',
+  'error.unexpected': 'Something unexpected went wrong.',
+  'error.detail': '{message} ({detail})',
+  'error.lastAdmin': 'This is the last active administrator: make someone else one first.',
+  'error.emailTaken': 'An account with this email already exists.',
+  'error.currentPassword': 'The current password is wrong.',
+  'error.taskFinished': 'This task has already finished.',
+  'task.type.system.report': 'System report',
+  'task.type.maintenance.cleanup': 'Cleanup',
+  'task.type.search': 'Release search',
+  'task.searchFor': 'Release search: {title}',
+  'report.host': '{host} ({platform})',
+  'report.cpus.one': '{n} CPU',
+  'report.cpus.other': '{n} CPUs',
+  'report.memory': 'memory: {free} free of {total}',
+  'report.disk': 'disk {path}: {free} free of {total}',
+  'report.noDisk': 'disk: space unknown',
+  'cleanup.removed': 'Removed: {list}.',
+  'cleanup.nothing': 'Nothing to remove.',
+  'cleanup.refreshTokens.one': '{n} stale session token',
+  'cleanup.refreshTokens.other': '{n} stale session tokens',
+  'cleanup.invites.one': '{n} expired invite',
+  'cleanup.invites.other': '{n} expired invites',
+  'cleanup.apiKeys.one': '{n} revoked API key',
+  'cleanup.apiKeys.other': '{n} revoked API keys',
+  'cleanup.searchResults.one': '{n} stale search result',
+  'cleanup.searchResults.other': '{n} stale search results',
+  'cleanup.tasks.one': '{n} old task',
+  'cleanup.tasks.other': '{n} old tasks',
+  'cleanup.other': '{name}: {n}',
 };
 
 const STORAGE_KEY = 'sokoul.locale';
@@ -403,6 +597,66 @@ export function t(key: MessageKey, params: Record<string, string> = {}): string 
   return text.replace(/\{(\w+)\}/g, (_, name: string) => params[name] ?? '');
 }
 
+/** The BCP 47 tag that formats numbers, dates and plurals for the interface language. */
+const tag = () => (locale() === 'fr' ? 'fr-FR' : 'en-GB');
+
+/** Messages that come as `.one` and `.other` forms. */
+type PluralKey = { [K in MessageKey]: K extends `${infer Base}.other` ? Base : never }[MessageKey];
+
+const pluralRules = new Map<string, Intl.PluralRules>();
+
+/**
+ * A message about `count` things, in the form the language's plural rules pick (French says
+ * "0 release retenue", English "0 releases"); `{n}` is the count, formatted. Forms other than
+ * `one` (French `many` for millions) use `.other`.
+ */
+export function tn(key: PluralKey, count: number, params: Record<string, string> = {}): string {
+  let rules = pluralRules.get(tag());
+  if (!rules) {
+    rules = new Intl.PluralRules(tag());
+    pluralRules.set(tag(), rules);
+  }
+  const form = `${key}.${rules.select(count)}`;
+  return t(form in fr ? (form as MessageKey) : `${key}.other`, { n: formatNumber(count), ...params });
+}
+
+export const formatNumber = (value: number, maximumFractionDigits = 0) =>
+  new Intl.NumberFormat(tag(), { maximumFractionDigits }).format(value);
+
+/** A TMDB rating out of 10, always with its decimal ("7,0" / "7.0"). */
+export const formatRating = (value: number) =>
+  new Intl.NumberFormat(tag(), { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(value);
+
+const BYTE_UNITS = ['unit.byte', 'unit.kilobyte', 'unit.megabyte', 'unit.gigabyte', 'unit.terabyte'] as const;
+
+/** A size in bytes with the language's unit ("1,4 Go", "1.4 GB"), in powers of 1024 as the size filters count. */
+export function formatBytes(bytes: number): string {
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= 1024 && unit < BYTE_UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  const digits = unit === 0 || Math.abs(value) >= 100 ? 0 : 1;
+  return `${formatNumber(value, digits)}\u00a0${t(BYTE_UNITS[unit] ?? 'unit.byte')}`;
+}
+
+/** "a, b et c" / "a, b and c". */
+export const formatList = (items: string[]) =>
+  new Intl.ListFormat(tag(), { style: 'long', type: 'conjunction' }).format(items);
+
+/** The translation of a name the server sends as is (a TMDB department), else the name itself. */
+const known = (prefix: string, name: string) => {
+  const key = `${prefix}.${name}`;
+  return key in fr ? t(key as MessageKey) : name;
+};
+
+/** Preset names are identifiers ("small"); an admin's own profiles keep the name they were given. */
+export const profileLabel = (name: string) => known('profile', name);
+export const roleLabel = (role: 'admin' | 'member') => t(`role.${role}`);
+export const departmentLabel = (department: string) => known('department', department);
+export const jobLabel = (job: string) => known('job', job);
+
 /** The TMDB language that goes with the interface language. */
 export const tmdbLanguage = () => (locale() === 'fr' ? 'fr-FR' : 'en-US');
 
@@ -415,8 +669,12 @@ export const formatDate = (iso: string) =>
     timeStyle: 'short',
   }).format(new Date(iso));
 
-/** Why a release ranks where it does, worded for the interface language (codes from torrent-node). */
-const REASONS: Record<Locale, Record<string, string>> = {
+/**
+ * Why a release ranks where it does, worded for the interface language (codes from torrent-node).
+ * A template with forms follows the plural rules on its `count`.
+ */
+type ReasonTemplate = string | { one: string; other: string };
+const REASONS: Record<Locale, Record<string, ReasonTemplate>> = {
   fr: {
     'title.mismatch': '« {found} » n’est pas {wanted}',
     'title.noYear': 'pas d’année dans le titre',
@@ -431,22 +689,60 @@ const REASONS: Record<Locale, Record<string, string>> = {
     'quality.resolutionNotAllowed': '{resolution} n’est pas permis par le profil {profile}',
     'quality.theatreCopy': '{source} : une copie filmée en salle ou un screener',
     'quality.sourceNotAllowed': '{source} n’est pas permis par le profil {profile}',
-    'size.tooLarge': '{size} Go dépasse la limite de {max} Go en {resolution}',
-    'size.tooSmall': '{size} Go, trop petit pour être complet',
+    'size.tooLarge': '{size} dépasse la limite de {max} en {resolution}',
+    'size.tooSmall': '{size}, trop petit pour être complet',
     'language.audio': 'audio en {language}',
     'language.multi': 'plusieurs pistes audio (MULTi)',
     'language.subtitles': 'sous-titres en {language}',
     'language.missing': 'pas d’audio {languages} indiqué',
     'seeders.none': 'aucun seeder',
-    'seeders.few': 'seulement {count} seeders',
-    'seeders.count': '{count} seeders',
+    'seeders.few': { one: 'seulement {count} seeder', other: 'seulement {count} seeders' },
+    'seeders.count': { one: '{count} seeder', other: '{count} seeders' },
     'release.proper': 'PROPER (release corrigée)',
     'release.repack': 'REPACK (release corrigée)',
     'release.freeleech': 'freeleech',
     oracle: 'Oracle : {reason}',
   },
-  en: {},
+  en: {
+    'title.mismatch': '“{found}” is not {wanted}',
+    'title.noYear': 'no year in the title',
+    'film.isSeries': 'a series release, not a film',
+    'film.year': 'from {found}, the film is from {wanted}',
+    'episode.season': 'season {found}, not season {wanted}',
+    'episode.episode': 'episode {found}, not episode {wanted}',
+    'episode.wholeSeason': 'the whole season {season}, not just episode {episode}',
+    'episode.noNumbers': 'no season or episode in the title',
+    'season.singleEpisodes': 'single episodes, not the season',
+    'season.whole': 'the whole season {season}',
+    'quality.resolutionNotAllowed': '{resolution} is not allowed by the {profile} profile',
+    'quality.theatreCopy': '{source}: a copy filmed in a cinema or a screener',
+    'quality.sourceNotAllowed': '{source} is not allowed by the {profile} profile',
+    'size.tooLarge': '{size} is over the {max} limit for {resolution}',
+    'size.tooSmall': '{size} is too small to be complete',
+    'language.audio': 'audio in {language}',
+    'language.multi': 'several audio tracks (MULTi)',
+    'language.subtitles': 'subtitles in {language}',
+    'language.missing': 'no {languages} audio stated',
+    'seeders.none': 'no seeders',
+    'seeders.few': { one: 'only {count} seeder', other: 'only {count} seeders' },
+    'seeders.count': { one: '{count} seeder', other: '{count} seeders' },
+    'release.proper': 'PROPER (a fixed release)',
+    'release.repack': 'REPACK (a fixed release)',
+    'release.freeleech': 'freeleech',
+    oracle: 'Oracle: {reason}',
+  },
 };
+
+const GB = 1024 ** 3;
+
+/** Reason parameters as the interface shows them: sizes (GB from torrent-node) with units, profile names. */
+function reasonParam(name: string, value: string | number | null): string {
+  if (value === null) return '';
+  if ((name === 'size' || name === 'max') && Number.isFinite(Number(value)))
+    return formatBytes(Number(value) * GB);
+  if (name === 'profile') return profileLabel(String(value));
+  return typeof value === 'number' ? formatNumber(value) : value;
+}
 
 export function reasonLabel(reason: {
   code: string;
@@ -455,5 +751,12 @@ export function reasonLabel(reason: {
 }): string {
   const template = REASONS[locale()][reason.code];
   if (!template) return reason.text;
-  return template.replace(/\{(\w+)\}/g, (_, name: string) => String(reason.params[name] ?? ''));
+  const count = Number(reason.params.count ?? 0);
+  const text =
+    typeof template === 'string'
+      ? template
+      : new Intl.PluralRules(tag()).select(count) === 'one'
+        ? template.one
+        : template.other;
+  return text.replace(/\{(\w+)\}/g, (_, name: string) => reasonParam(name, reason.params[name] ?? null));
 }

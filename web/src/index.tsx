@@ -1,12 +1,11 @@
+// First of all: zod's setting must precede every schema (see zod-config.ts).
+import './zod-config.js';
 import { render } from 'solid-js/web';
-import { config } from 'zod';
 import { App } from './app.js';
 import { locale } from './i18n.js';
 import { session } from './stores/session.js';
 import './styles.css';
 
-// zod probes `new Function` for its fast path; the page's CSP forbids eval, so skip the probe.
-config({ jitless: true });
 document.documentElement.lang = locale();
 void session.restore();
 // The service worker keeps the app shell for offline starts; dev servers skip it (no build manifest).

@@ -103,7 +103,8 @@ const RawRegionAvailability = z.object({
 const RawTitleProviders = z.object({ results: z.record(z.string(), z.unknown()).nullish().catch(null) });
 const RawEpisode = z.object({
   id: Id,
-  season_number: Id,
+  /** Often left out inside a season's own answer: the season says it for all its episodes. */
+  season_number: Id.nullish().catch(null),
   episode_number: Id,
   name: str,
   overview: str,
@@ -161,7 +162,7 @@ const RawTv = RawDetails.extend({
 });
 
 const RawSeason = z.object({
-  season_number: Id,
+  season_number: Id.nullish().catch(null),
   name: str,
   overview: str,
   air_date: str,
@@ -424,10 +425,11 @@ export function movie(n: Normalizer, data: unknown, language: string, region: st
   };
 }
 
-function episode(n: Normalizer, e: z.infer<typeof RawEpisode>): Episode {
+/** `seasonNumber` is what the parent (the season) says, for an episode that does not say it itself. */
+function episode(n: Normalizer, e: z.infer<typeof RawEpisode>, seasonNumber: number): Episode {
   return {
     id: e.id,
-    seasonNumber: e.season_number,
+    seasonNumber: e.season_number ?? seasonNumber,
     episodeNumber: e.episode_number,
     name: text(e.name),
     overview: text(e.overview),
@@ -440,6 +442,7 @@ function episode(n: Normalizer, e: z.infer<typeof RawEpisode>): Episode {
 
 export function tv(n: Normalizer, data: unknown, language: string, region: string): TvDetails {
   const raw = read(RawTv, data);
+  const next = raw.next_episode_to_air;
   const first = date(raw.first_air_date);
   const seasons: SeasonSummary[] = raw.seasons
     .map((s) => ({
@@ -466,20 +469,26 @@ export function tv(n: Normalizer, data: unknown, language: string, region: strin
     networks: raw.networks.map((x) => ({ id: x.id, name: x.name, logo: n.image('logo', x.logo_path) })),
     createdBy: raw.created_by,
     seasons,
-    nextEpisode: raw.next_episode_to_air ? episode(n, raw.next_episode_to_air) : null,
+    // No parent tells the next episode's season: without its own number it cannot be placed.
+    nextEpisode: typeof next?.season_number === 'number' ? episode(n, next, next.season_number) : null,
   };
 }
 
-export function season(n: Normalizer, data: unknown, tvId: number): Season {
+/** `requested`: the season number asked for, when TMDB's answer does not repeat it. */
+export function season(n: Normalizer, data: unknown, tvId: number, requested?: number): Season {
   const raw = read(RawSeason, data);
+  const number = raw.season_number ?? requested;
+  if (number === undefined) throw new UpstreamFailure('unavailable', 'TMDB sent a season without its number');
   return {
     tvId,
-    seasonNumber: raw.season_number,
-    name: text(raw.name) || `Season ${raw.season_number}`,
+    seasonNumber: number,
+    name: text(raw.name) || `Season ${number}`,
     overview: text(raw.overview),
     airDate: date(raw.air_date),
     poster: n.image('poster', raw.poster_path),
-    episodes: raw.episodes.map((e) => episode(n, e)).sort((a, b) => a.episodeNumber - b.episodeNumber),
+    episodes: raw.episodes
+      .map((e) => episode(n, e, number))
+      .sort((a, b) => a.episodeNumber - b.episodeNumber),
   };
 }
 

@@ -1,5 +1,7 @@
+import { ErrorCode } from '@sokoul/contracts';
 import { createSignal, type JSX, Show } from 'solid-js';
-import { t } from '../i18n.js';
+import { ApiError } from '../api/client.js';
+import { type MessageKey, t } from '../i18n.js';
 
 export function Field(props: { id: string; label: string } & JSX.InputHTMLAttributes<HTMLInputElement>) {
   return (
@@ -27,10 +29,29 @@ export function ErrorMessage(props: { message: string | null }) {
   );
 }
 
-export const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+/** Wordings of a code that say more where the action is known (409 on the last admin). */
+export type ErrorWordings = Partial<Record<ErrorCode, MessageKey>>;
+
+/**
+ * What went wrong, in the user's language, from the API's error code. The server's own text is
+ * English and only kept as a detail of validation errors, where it names the field and the rule.
+ */
+export function messageOf(error: unknown, wordings: ErrorWordings = {}): string {
+  if (error instanceof ApiError) {
+    const code = ErrorCode.safeParse(error.code);
+    if (!code.success) return t('error.unexpected');
+    const text = t(wordings[code.data] ?? `error.${code.data}`);
+    return code.data === 'validation_failed'
+      ? t('error.detail', { message: text, detail: error.message })
+      : text;
+  }
+  // fetch rejects with a TypeError when the server cannot be reached at all.
+  if (error instanceof TypeError) return t('error.network');
+  return t('error.unexpected');
+}
 
 /** Runs a form action: busy while it runs, its error (or success message) shown by `FormStatus`. */
-export function useAction() {
+export function useAction(wordings: ErrorWordings = {}) {
   const [error, setError] = createSignal<string | null>(null);
   const [done, setDone] = createSignal<string | null>(null);
   const [busy, setBusy] = createSignal(false);
@@ -42,7 +63,7 @@ export function useAction() {
       await action();
       if (success) setDone(success);
     } catch (e) {
-      setError(messageOf(e));
+      setError(messageOf(e, wordings));
     } finally {
       setBusy(false);
     }

@@ -40,7 +40,7 @@ export function Layout(props: ParentProps) {
         >
           {t('nav.menu')}
         </button>
-        <nav id="main-nav" class="nav" classList={{ open: open() }} aria-label="Navigation">
+        <nav id="main-nav" class="nav" classList={{ open: open() }} aria-label={t('nav.main')}>
           <For each={NAV}>
             {([href, key]) => (
               <A href={href} end={href === '/'} activeClass="active" onClick={() => setOpen(false)}>
@@ -68,7 +68,9 @@ export function Layout(props: ParentProps) {
           </button>
         </div>
       </header>
-      <main class="content">{props.children}</main>
+      <main id="main" tabIndex={-1} class="content">
+        {props.children}
+      </main>
       <SearchModal />
       <Notices />
     </div>

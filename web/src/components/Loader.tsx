@@ -2,6 +2,7 @@ import type { JSX, Resource } from 'solid-js';
 import { Match, Switch } from 'solid-js';
 import { ApiError } from '../api/client.js';
 import { t } from '../i18n.js';
+import { messageOf } from './Field.js';
 
 /** The error state every catalog page shares: TMDB not set up, or a message with a retry. */
 export function LoadError(props: { error: unknown; retry: () => void }) {
@@ -15,7 +16,7 @@ export function LoadError(props: { error: unknown; retry: () => void }) {
       </Match>
       <Match when={!notConfigured()}>
         <div class="load-error" role="alert">
-          <p class="error">{props.error instanceof Error ? props.error.message : t('common.error')}</p>
+          <p class="error">{messageOf(props.error)}</p>
           <button type="button" onClick={() => props.retry()}>
             {t('common.retry')}
           </button>

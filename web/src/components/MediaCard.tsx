@@ -1,7 +1,7 @@
 import type { CatalogItem, Media } from '@sokoul/contracts';
 import { A } from '@solidjs/router';
 import { type JSX, Show } from 'solid-js';
-import { t } from '../i18n.js';
+import { formatRating, t } from '../i18n.js';
 import { ListButtons } from './ListButtons.js';
 import { Picture } from './Picture.js';
 import { ProgressBar } from './ProgressBar.js';
@@ -65,8 +65,8 @@ export function MediaCard(props: {
         {props.subtitle ?? [kind(), props.item.year].filter(Boolean).join(' · ')}
         <Show when={props.item.rating}>
           {(rating) => (
-            <span class="rating" title={t('catalog.rating', { n: String(rating()) })}>
-              ★ {rating().toFixed(1)}
+            <span class="rating" title={t('catalog.rating', { n: formatRating(rating()) })}>
+              ★ {formatRating(rating())}
             </span>
           )}
         </Show>

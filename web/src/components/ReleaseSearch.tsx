@@ -1,23 +1,24 @@
-import { type RankedResult, type Resolution, SearchOutcome, SearchTaskPayload } from '@sokoul/contracts';
-import { createMemo, createResource, createSignal, For, onCleanup, Show } from 'solid-js';
+import type { IndexerReport, RankedResult, Resolution } from '@sokoul/contracts';
+import { createEffect, createMemo, createResource, createSignal, For, on, onCleanup, Show } from 'solid-js';
 import { searchApi } from '../api/search.js';
-import { tasksApi } from '../api/tasks.js';
-import { type MessageKey, reasonLabel, t } from '../i18n.js';
+import { indexerReportLabel } from '../describe.js';
+import { formatBytes, formatNumber, type MessageKey, profileLabel, reasonLabel, t, tn } from '../i18n.js';
 import { live } from '../stores/live.js';
+import { tasks } from '../stores/tasks.js';
 import { messageOf } from './Field.js';
 
 type SortKey = 'score' | 'size' | 'seeders';
-const POLL_MS = 500;
 const GB = 1024 ** 3;
 
 const languageOf = (r: RankedResult) =>
   [...r.parsed.frenchTags, ...r.parsed.languages.filter((l) => l !== 'fr').map((l) => l.toUpperCase())].join(
     ' ',
-  ) || 'VO';
+  ) || t('releases.original');
 
 /**
- * "Find releases": starts a search, shows each indexer's progress, then the ranked releases in a
- * table to sort and filter; rejected ones stay behind a toggle with the reasons.
+ * "Find releases": starts a search, shows each indexer's outcome as it answers, then the ranked
+ * releases in a table to sort and filter; rejected ones stay behind a toggle with the reasons.
+ * The search's task is followed through the tasks store (live events), never polled.
  */
 export function ReleaseSearch(props: {
   tmdbId: number;
@@ -26,8 +27,11 @@ export function ReleaseSearch(props: {
   episode?: number;
 }) {
   const [status, setStatus] = createSignal<'idle' | 'running' | 'done' | 'failed'>('idle');
-  const [message, setMessage] = createSignal<string | null>(null);
+  const [error, setError] = createSignal<string | null>(null);
   const [results, setResults] = createSignal<RankedResult[]>([]);
+  const [reports, setReports] = createSignal<IndexerReport[]>([]);
+  const [cached, setCached] = createSignal(false);
+  const [current, setCurrent] = createSignal<{ taskId: string; searchId: string } | null>(null);
   const [sort, setSort] = createSignal<SortKey>('score');
   const [resolution, setResolution] = createSignal<Resolution | ''>('');
   const [source, setSource] = createSignal('');
@@ -37,64 +41,97 @@ export function ReleaseSearch(props: {
   const [showRejected, setShowRejected] = createSignal(false);
   const [profile, setProfile] = createSignal('1080p');
   const [profiles] = createResource(async () => (await searchApi.profiles()).profiles.map((p) => p.name));
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let currentTask: string | null = null;
+  let unfollow: (() => void) | undefined;
+  const stopFollowing = () => {
+    unfollow?.();
+    unfollow = undefined;
+  };
   // Results arrive on the socket as each indexer answers; the stored ones replace them at the end.
   const unsubscribe = live.subscribe((event) => {
-    if (event.type === 'search.results' && event.data.taskId === currentTask) {
-      setResults(event.data.results);
-      setMessage(
-        `${event.data.report.indexer}: ${event.data.report.status === 'ok' ? event.data.report.results : event.data.report.error}`,
-      );
-    }
+    if (event.type !== 'search.results' || event.data.taskId !== current()?.taskId) return;
+    const report = event.data.report;
+    setResults(event.data.results);
+    setReports((list) => [...list.filter((r) => r.indexer !== report.indexer), report]);
   });
   onCleanup(() => {
-    clearTimeout(timer);
     unsubscribe();
+    stopFollowing();
   });
 
-  const run = async () => {
-    clearTimeout(timer);
-    setStatus('running');
-    setMessage(t('releases.searching'));
+  const fail = (reason: string | null) => {
+    setError(reason);
+    setStatus('failed');
+    stopFollowing();
+  };
+  const finish = async (searchId: string) => {
     try {
-      const task = await searchApi.start({
+      const stored = await searchApi.results(searchId);
+      // A newer search may have started while this one was read.
+      if (current()?.searchId !== searchId) return;
+      setResults(stored.results);
+      setReports(stored.reports);
+      setCached(stored.cached);
+      setStatus('done');
+      stopFollowing();
+    } catch (e) {
+      fail(messageOf(e));
+    }
+  };
+  // The task's end, as the store hears it, decides what comes next.
+  createEffect(
+    on(
+      () => {
+        const search = current();
+        return search ? tasks.get(search.taskId)?.status : undefined;
+      },
+      (taskStatus) => {
+        const search = current();
+        if (!search) return;
+        if (taskStatus === 'done') void finish(search.searchId);
+        else if (taskStatus === 'failed' || taskStatus === 'cancelled')
+          fail(tasks.get(search.taskId)?.error ?? null);
+      },
+    ),
+  );
+
+  /** `fresh`: "search again now", past the server's repeat window. */
+  const run = async (fresh: boolean) => {
+    stopFollowing();
+    setCurrent(null);
+    setStatus('running');
+    setError(null);
+    setResults([]);
+    setReports([]);
+    setCached(false);
+    try {
+      const started = await searchApi.start({
         tmdbId: props.tmdbId,
         type: props.type,
         season: props.season,
         episode: props.episode,
         profile: profile(),
+        fresh: fresh || undefined,
       });
-      const { mediaId } = SearchTaskPayload.parse(task.payload);
-      currentTask = task.id;
-      const follow = async () => {
-        const current = await tasksApi.get(task.id);
-        if (current.message) setMessage(current.message);
-        if (current.status === 'done') {
-          setResults((await searchApi.results(mediaId, props.season, props.episode)).results);
-          const outcome = SearchOutcome.safeParse(current.result);
-          if (outcome.success) {
-            const { accepted, results: total, cached } = outcome.data;
-            setMessage(
-              `${t('releases.kept', { n: String(accepted), total: String(total) })}${cached ? ` ${t('releases.cached')}` : ''}`,
-            );
-          }
-          setStatus('done');
-        } else if (current.status === 'failed' || current.status === 'cancelled') {
-          setMessage(current.error ?? t('releases.failed'));
-          setStatus('failed');
-        } else {
-          timer = setTimeout(() => void follow().catch(fail), POLL_MS);
-        }
-      };
-      await follow();
-    } catch (error) {
-      fail(error);
+      unfollow = tasks.follow(started.task);
+      setCurrent({ taskId: started.task.id, searchId: started.searchId });
+    } catch (e) {
+      fail(messageOf(e));
     }
   };
-  const fail = (error: unknown) => {
-    setMessage(messageOf(error));
-    setStatus('failed');
+  const kept = () => results().filter((r) => !r.rejected).length;
+  const message = () => {
+    switch (status()) {
+      case 'running':
+        return t('releases.searching');
+      case 'done':
+        return `${tn('releases.kept', kept(), { total: formatNumber(results().length) })}${cached() ? ` ${t('releases.cached')}` : ''}`;
+      case 'failed': {
+        const reason = error();
+        return reason ? t('releases.failedWith', { error: reason }) : t('releases.failed');
+      }
+      default:
+        return null;
+    }
   };
 
   const visible = createMemo(() =>
@@ -142,24 +179,42 @@ export function ReleaseSearch(props: {
             onChange={(e) => setProfile(e.currentTarget.value)}
             data-testid="release-profile"
           >
-            <For each={profiles.latest ?? ['1080p']}>{(name) => <option value={name}>{name}</option>}</For>
+            <For each={profiles.latest ?? ['1080p']}>
+              {(name) => <option value={name}>{profileLabel(name)}</option>}
+            </For>
           </select>
         </label>
         <button
           type="button"
           class="primary"
-          onClick={() => void run()}
+          onClick={() => void run(false)}
           disabled={status() === 'running'}
           data-testid="find-releases"
         >
           {t('releases.find')}
         </button>
+        <Show when={status() === 'done' || status() === 'failed'}>
+          <button type="button" onClick={() => void run(true)} data-testid="search-again">
+            {t('releases.again')}
+          </button>
+        </Show>
         <Show when={message()}>
           <span class="muted" role="status" data-testid="release-status">
             {message()}
           </span>
         </Show>
       </div>
+      <Show when={reports().length > 0}>
+        <ul class="indexer-reports" aria-label={t('releases.indexers')} data-testid="indexer-reports">
+          <For each={reports()}>
+            {(report) => (
+              <li data-testid="indexer-report" data-indexer={report.indexer} data-status={report.status}>
+                {indexerReportLabel(report)}
+              </li>
+            )}
+          </For>
+        </ul>
+      </Show>
       <Show when={status() === 'done' || results().length > 0}>
         <form class="filters" onSubmit={(e) => e.preventDefault()}>
           <label>
@@ -240,7 +295,7 @@ export function ReleaseSearch(props: {
                           .join(' ')}
                       </td>
                       <td>{languageOf(r)}</td>
-                      <td>{r.size ? `${(r.size / GB).toFixed(1)} GB` : '?'}</td>
+                      <td>{r.size ? formatBytes(r.size) : '?'}</td>
                       <td>{r.seeders ?? '?'}</td>
                       <td>{r.score}</td>
                       <td>
@@ -265,9 +320,7 @@ export function ReleaseSearch(props: {
             onClick={() => setShowRejected(!showRejected())}
             data-testid="toggle-rejected"
           >
-            {showRejected()
-              ? t('releases.hideRejected')
-              : t('releases.showRejected', { n: String(rejected().length) })}
+            {showRejected() ? t('releases.hideRejected') : tn('releases.showRejected', rejected().length)}
           </button>
           <Show when={showRejected()}>
             <ul class="rejected" data-testid="rejected">

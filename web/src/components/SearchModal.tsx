@@ -10,7 +10,10 @@ import { Picture } from './Picture.js';
 const DEBOUNCE_MS = 250;
 const MAX_RESULTS = 8;
 
-/** Ctrl+K (Cmd+K on a Mac) from anywhere: debounced search, arrows to move, Enter to open. */
+/**
+ * Ctrl+K (Cmd+K on a Mac) from anywhere: debounced search, arrows to move, Enter to open; Escape,
+ * a click outside or the close button close it.
+ */
 export function SearchModal() {
   const navigate = useNavigate();
   const [open, setOpen] = createSignal(false);
@@ -72,7 +75,9 @@ export function SearchModal() {
   };
   const onKey = (event: KeyboardEvent) => {
     const count = list().length;
-    if (event.key === 'ArrowDown' && count) setActive((active() + 1) % count);
+    // A search field takes the first Escape to clear itself, and the dialog would stay open.
+    if (event.key === 'Escape') close();
+    else if (event.key === 'ArrowDown' && count) setActive((active() + 1) % count);
     else if (event.key === 'ArrowUp' && count) setActive((active() - 1 + count) % count);
     else if (event.key === 'Enter') {
       const chosen = list()[active()];
@@ -82,27 +87,53 @@ export function SearchModal() {
     event.preventDefault();
   };
 
+  // A click on the backdrop targets the dialog itself, outside its box.
+  const onClick = (event: MouseEvent) => {
+    if (!dialog || event.target !== dialog) return;
+    const box = dialog.getBoundingClientRect();
+    const inside =
+      event.clientX >= box.left &&
+      event.clientX <= box.right &&
+      event.clientY >= box.top &&
+      event.clientY <= box.bottom;
+    if (!inside) close();
+  };
+
   return (
+    // biome-ignore lint/a11y/useKeyWithClickEvents: keyboard users close it with Escape or the button
     <dialog
       ref={dialog}
       class="search-modal"
       aria-label={t('nav.search')}
       onClose={close}
+      onClick={onClick}
       data-testid="search-modal"
     >
-      <input
-        ref={input}
-        type="search"
-        role="combobox"
-        aria-expanded={list().length > 0}
-        aria-controls="search-results"
-        aria-activedescendant={list().length ? `search-result-${active()}` : undefined}
-        placeholder={t('search.placeholder')}
-        value={text()}
-        onInput={(event) => setText(event.currentTarget.value)}
-        onKeyDown={onKey}
-        data-testid="search-input"
-      />
+      <div class="search-head">
+        <input
+          ref={input}
+          type="search"
+          role="combobox"
+          aria-expanded={list().length > 0}
+          aria-controls="search-results"
+          aria-activedescendant={list().length ? `search-result-${active()}` : undefined}
+          placeholder={t('search.placeholder')}
+          value={text()}
+          onInput={(event) => setText(event.currentTarget.value)}
+          onKeyDown={onKey}
+          data-testid="search-input"
+        />
+        <button
+          type="button"
+          class="search-close"
+          aria-label={t('search.close')}
+          title={t('search.close')}
+          onClick={close}
+          data-testid="search-close"
+        >
+          ✕
+        </button>
+      </div>
       <Show when={results.state === 'errored'}>
         <LoadError error={results.error} retry={refetch} />
       </Show>

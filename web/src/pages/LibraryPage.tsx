@@ -9,6 +9,7 @@ import { SkeletonCards } from '../components/Skeleton.js';
 import { formatDate, type MessageKey, t } from '../i18n.js';
 import { library } from '../stores/library.js';
 import { notifyFailure } from '../stores/notices.js';
+import { usePageTitle } from '../title.js';
 
 type Tab = 'favorites' | 'watchlist' | 'history';
 const TABS: [Tab, MessageKey][] = [
@@ -32,6 +33,7 @@ export default function LibraryPage() {
     q: params.q || undefined,
   });
   const [text, setText] = createSignal(params.q ?? '');
+  usePageTitle(() => t('nav.library'));
 
   const [entries, setEntries] = createSignal<ListEntry[]>([]);
   const [history, setHistory] = createSignal<HistoryEntry[]>([]);

@@ -3,10 +3,12 @@ import { EmailField, Field, FormFooter, useAction } from '../components/Field.js
 import { LanguageSwitcher } from '../components/LanguageSwitcher.js';
 import { t } from '../i18n.js';
 import { session } from '../stores/session.js';
+import { usePageTitle } from '../title.js';
 
 export default function Login() {
   const navigate = useNavigate();
   const action = useAction();
+  usePageTitle(() => t('auth.loginTitle'));
   const submit = (event: SubmitEvent) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget as HTMLFormElement);
@@ -16,7 +18,7 @@ export default function Login() {
     });
   };
   return (
-    <div class="auth-page">
+    <main id="main" tabIndex={-1} class="auth-page">
       <form class="card auth-card" onSubmit={submit}>
         <div class="auth-head">
           <h1>{t('auth.loginTitle')}</h1>
@@ -36,6 +38,6 @@ export default function Login() {
           {t('auth.noAccount')} <A href="/signup">{t('auth.signup')}</A>
         </p>
       </form>
-    </div>
+    </main>
   );
 }

@@ -3,8 +3,9 @@ import { createResource, createSignal, For, Show } from 'solid-js';
 import { adminApi } from '../api/admin.js';
 import { authApi } from '../api/auth.js';
 import { ErrorMessage, Field, FormFooter, messageOf, useAction } from '../components/Field.js';
-import { formatDate, t } from '../i18n.js';
+import { formatDate, roleLabel, t } from '../i18n.js';
 import { session } from '../stores/session.js';
+import { usePageTitle } from '../title.js';
 
 function Profile() {
   const action = useAction();
@@ -33,7 +34,7 @@ function Profile() {
 }
 
 function Password() {
-  const action = useAction();
+  const action = useAction({ invalid_credentials: 'error.currentPassword' });
   const submit = (event: SubmitEvent) => {
     event.preventDefault();
     const element = event.currentTarget as HTMLFormElement;
@@ -142,7 +143,8 @@ function Admin() {
   const [users, { refetch, mutate }] = createResource(() => adminApi.users());
   const [settings, settingsActions] = createResource(() => adminApi.settings());
   const [invite, setInvite] = createSignal<Invite | null>(null);
-  const { error, run } = useAction();
+  // The server refuses to demote, disable or delete the last active administrator.
+  const { error, run } = useAction({ conflict: 'error.lastAdmin' });
   const replace = (next: User) => mutate((list = []) => list.map((u) => (u.id === next.id ? next : u)));
   const modes: SignupMode[] = ['open', 'invite', 'closed'];
   return (
@@ -170,8 +172,8 @@ function Admin() {
                       )
                     }
                   >
-                    <option value="member">member</option>
-                    <option value="admin">admin</option>
+                    <option value="member">{roleLabel('member')}</option>
+                    <option value="admin">{roleLabel('admin')}</option>
                   </select>
                 </td>
                 <td>
@@ -234,6 +236,7 @@ function Admin() {
 }
 
 export default function Settings() {
+  usePageTitle(() => t('settings.title'));
   return (
     <section class="page settings">
       <h1>{t('settings.title')}</h1>

@@ -5,14 +5,16 @@ import { EmailField, Field, FormFooter, useAction } from '../components/Field.js
 import { LanguageSwitcher } from '../components/LanguageSwitcher.js';
 import { locale, t } from '../i18n.js';
 import { session } from '../stores/session.js';
+import { usePageTitle } from '../title.js';
 
 export default function Signup() {
   const navigate = useNavigate();
   const [settings] = createResource(() => authApi.settings());
-  const action = useAction();
+  const action = useAction({ conflict: 'error.emailTaken' });
   const setup = () => settings()?.needsSetup ?? false;
   const closed = () => !setup() && settings()?.signupMode === 'closed';
   const invite = () => !setup() && settings()?.signupMode === 'invite';
+  usePageTitle(() => (setup() ? t('auth.setupTitle') : t('auth.signupTitle')));
   const submit = (event: SubmitEvent) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget as HTMLFormElement);
@@ -29,7 +31,7 @@ export default function Signup() {
     });
   };
   return (
-    <div class="auth-page">
+    <main id="main" tabIndex={-1} class="auth-page">
       <form class="card auth-card" onSubmit={submit}>
         <div class="auth-head">
           <h1>{setup() ? t('auth.setupTitle') : t('auth.signupTitle')}</h1>
@@ -70,6 +72,6 @@ export default function Signup() {
           {t('auth.haveAccount')} <A href="/login">{t('auth.login')}</A>
         </p>
       </form>
-    </div>
+    </main>
   );
 }

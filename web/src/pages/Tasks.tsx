@@ -1,51 +1,34 @@
-import type { Task, TaskType } from '@sokoul/contracts';
-import { createResource, createSignal, For, onCleanup, Show } from 'solid-js';
+import { createResource, createSignal, For, Show } from 'solid-js';
 import { tasksApi } from '../api/tasks.js';
 import { ErrorMessage, messageOf } from '../components/Field.js';
+import { taskOutcome, taskTitle } from '../describe.js';
 import { formatDate, type MessageKey, t } from '../i18n.js';
-import { live } from '../stores/live.js';
 import { session } from '../stores/session.js';
+import { tasks } from '../stores/tasks.js';
+import { usePageTitle } from '../title.js';
 
 const ACTIVE = ['pending', 'running'];
 
-function outcome(task: Task): string {
-  if (task.error) return task.error;
-  if (task.result && typeof task.result === 'object') return JSON.stringify(task.result).slice(0, 160);
-  return task.message ?? '';
-}
-
 export default function Tasks() {
-  const [list, { mutate, refetch }] = createResource(async () => (await tasksApi.list()).tasks);
+  usePageTitle(() => t('tasks.title'));
+  // The store keeps the rows up to date from the live socket, including tasks started elsewhere
+  // (another tab, the bot); this only reads the latest ones once.
+  const [loaded, { refetch }] = createResource(() => tasks.load().then(() => true));
   const [error, setError] = createSignal<string | null>(null);
 
-  // Live updates replace the row in place, or add a task started elsewhere (another tab, the bot).
-  // Events may overtake the HTTP response that created the task: the newer version wins.
-  const upsert = (task: Task) =>
-    mutate((current = []) => {
-      const index = current.findIndex((t) => t.id === task.id);
-      if (index === -1) return [task, ...current];
-      const existing = current[index];
-      if (existing && existing.updatedAt > task.updatedAt) return current;
-      const next = [...current];
-      next[index] = task;
-      return next;
-    });
-  onCleanup(live.subscribe((event) => event.type === 'task.updated' && upsert(event.data.task)));
-  onCleanup(live.onResync(() => void refetch()));
-
-  const start = async (type: TaskType) => {
+  const start = async (type: Parameters<typeof tasksApi.create>[0]) => {
     setError(null);
     try {
-      upsert(await tasksApi.create(type));
+      tasks.upsert(await tasksApi.create(type));
     } catch (e) {
       setError(messageOf(e));
     }
   };
   const cancel = async (id: string) => {
     try {
-      upsert(await tasksApi.cancel(id));
+      tasks.upsert(await tasksApi.cancel(id));
     } catch (e) {
-      setError(messageOf(e));
+      setError(messageOf(e, { conflict: 'error.taskFinished' }));
     }
   };
 
@@ -71,18 +54,18 @@ export default function Tasks() {
       </div>
       <ErrorMessage message={error()} />
       <Show
-        when={!list.error}
+        when={!loaded.error}
         fallback={
           <p class="error">
-            {messageOf(list.error)}{' '}
+            {messageOf(loaded.error)}{' '}
             <button type="button" onClick={() => void refetch()}>
               {t('common.retry')}
             </button>
           </p>
         }
       >
-        <Show when={!list.loading || list.latest} fallback={<p class="muted">{t('app.loading')}</p>}>
-          <Show when={(list.latest ?? []).length > 0} fallback={<p class="muted">{t('tasks.empty')}</p>}>
+        <Show when={loaded.latest} fallback={<p class="muted">{t('app.loading')}</p>}>
+          <Show when={tasks.list().length > 0} fallback={<p class="muted">{t('tasks.empty')}</p>}>
             <table class="table">
               <thead>
                 <tr>
@@ -95,10 +78,10 @@ export default function Tasks() {
                 </tr>
               </thead>
               <tbody>
-                <For each={list.latest}>
+                <For each={tasks.list()}>
                   {(task) => (
-                    <tr data-testid="task-row" data-status={task.status}>
-                      <td>{task.type}</td>
+                    <tr data-testid="task-row" data-type={task.type} data-status={task.status}>
+                      <td data-testid="task-title">{taskTitle(task)}</td>
                       <td>
                         <span class={`badge ${task.status}`}>{t(`status.${task.status}` as MessageKey)}</span>
                       </td>
@@ -106,7 +89,9 @@ export default function Tasks() {
                         <progress max="1" value={task.progress} aria-label={t('tasks.progress')} />
                       </td>
                       <td>{formatDate(task.createdAt)}</td>
-                      <td class="outcome">{outcome(task)}</td>
+                      <td class="outcome" data-testid="task-outcome">
+                        {taskOutcome(task)}
+                      </td>
                       <td>
                         <Show when={ACTIVE.includes(task.status)}>
                           <button type="button" onClick={() => void cancel(task.id)}>

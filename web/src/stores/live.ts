@@ -17,6 +17,8 @@ const resyncListeners = new Set<() => void>();
 
 let socket: WebSocket | null = null;
 let wanted = false;
+/** Whether a socket of this session was live before: the next hello is a reconnect. */
+let wasLive = false;
 let lastSeq = 0;
 let attempts = 0;
 let heartbeatMs = WS_HEARTBEAT_MS;
@@ -41,6 +43,10 @@ function armWatchdog(): void {
   watchdog = setTimeout(() => socket?.close(4000, 'silent'), heartbeatMs * 2);
 }
 
+function resynced(): void {
+  for (const listener of resyncListeners) listener();
+}
+
 function cleanup(): void {
   clearInterval(pingTimer);
   clearTimeout(watchdog);
@@ -60,6 +66,7 @@ async function open(): Promise<void> {
   const ws = new WebSocket(url, [WS_PROTOCOL, `${WS_BEARER_PREFIX}${token}`]);
   socket = ws;
   const resuming = lastSeq > 0;
+  const reconnect = wasLive;
   ws.onmessage = (raw) => {
     armWatchdog();
     const parsed = ServerMessage.safeParse(JSON.parse(String(raw.data)));
@@ -69,14 +76,17 @@ async function open(): Promise<void> {
       attempts = 0;
       heartbeatMs = message.heartbeatMs;
       setState('live');
+      wasLive = true;
       if (resuming) ws.send(JSON.stringify({ type: 'resume', since: lastSeq }));
       else lastSeq = message.seq;
+      // What changed while the socket was down may be past what the server replays: read it again.
+      if (reconnect) resynced();
     } else if (message.type === 'event') {
       if (message.seq <= lastSeq) return;
       lastSeq = message.seq;
       for (const listener of listeners) listener(message.event);
     } else if (message.type === 'resync') {
-      for (const listener of resyncListeners) listener();
+      resynced();
     }
   };
   ws.onopen = () => {
@@ -108,6 +118,7 @@ export const live = {
     socket?.close(1000, 'signed out');
     cleanup();
     lastSeq = 0;
+    wasLive = false;
     setState('offline');
   },
   /** Subscribes to live events; returns the unsubscribe function. */
@@ -115,6 +126,7 @@ export const live = {
     listeners.add(listener);
     return () => listeners.delete(listener);
   },
+  /** Called after a reconnect, and when the server could not replay every missed event. */
   onResync(listener: () => void): () => void {
     resyncListeners.add(listener);
     return () => resyncListeners.delete(listener);

@@ -5,6 +5,7 @@ import { refreshSession, tokens } from '../api/client.js';
 import { setLocale } from '../i18n.js';
 import { library } from './library.js';
 import { live } from './live.js';
+import { tasks } from './tasks.js';
 
 const [user, setUser] = createSignal<User | null>(null);
 const [ready, setReady] = createSignal(false);
@@ -19,6 +20,7 @@ function start(pair: TokenPair): void {
 function end(): void {
   live.disconnect();
   library.reset();
+  tasks.reset();
   tokens.clear();
   setUser(null);
 }

@@ -6,6 +6,7 @@ import { LoadError } from '../../components/Loader.js';
 import { MediaCard } from '../../components/MediaCard.js';
 import { SkeletonCards } from '../../components/Skeleton.js';
 import { locale, type MessageKey, t } from '../../i18n.js';
+import { usePageTitle } from '../../title.js';
 
 const SORTS: Record<MediaType, [DiscoverSort, MessageKey][]> = {
   movie: [
@@ -29,6 +30,7 @@ const RATINGS = [5, 6, 7, 8];
 
 /** Films or series with filters kept in the URL (shareable, back button friendly) and infinite scroll. */
 export function Catalogue(props: { type: MediaType }) {
+  usePageTitle(() => (props.type === 'movie' ? t('nav.films') : t('nav.series')));
   const [params, setParams] = useSearchParams<{
     genre?: string;
     year?: string;

@@ -6,10 +6,12 @@ import { Loader } from '../../components/Loader.js';
 import { MediaRow } from '../../components/MediaRow.js';
 import { Skeleton } from '../../components/Skeleton.js';
 import { locale, t } from '../../i18n.js';
+import { usePageTitle } from '../../title.js';
 
 const HERO_SLIDES = 5;
 
 export default function Home() {
+  usePageTitle(() => t('nav.home'));
   const [hero, { refetch }] = createResource(locale, async () =>
     (await catalogApi.trending('all', 'day')).results
       .filter((i) => i.backdrop && i.type !== 'person')

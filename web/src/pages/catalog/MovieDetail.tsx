@@ -4,7 +4,8 @@ import { catalogApi } from '../../api/catalog.js';
 import { libraryApi } from '../../api/library.js';
 import { Loader } from '../../components/Loader.js';
 import { ReleaseSearch } from '../../components/ReleaseSearch.js';
-import { locale, t } from '../../i18n.js';
+import { formatRating, locale, t } from '../../i18n.js';
+import { usePageTitle } from '../../title.js';
 import {
   CastRow,
   DetailHeader,
@@ -26,6 +27,7 @@ export default function MovieDetail() {
     () => tmdbIdOf(params.tmdbId),
     (id) => libraryApi.status(id, 'movie'),
   );
+  usePageTitle(() => movie.latest?.title ?? t('catalog.film'));
   return (
     <Loader resource={movie} retry={refetch} loading={<DetailSkeleton />}>
       {(m) => {
@@ -37,7 +39,7 @@ export default function MovieDetail() {
               facts={[
                 m.year ? String(m.year) : null,
                 m.runtime ? t('catalog.runtime', { n: String(m.runtime) }) : null,
-                m.rating ? `★ ${m.rating.toFixed(1)}` : null,
+                m.rating ? `★ ${formatRating(m.rating)}` : null,
                 directors.length ? `${t('catalog.director')} ${directors.join(', ')}` : null,
               ]}
             >

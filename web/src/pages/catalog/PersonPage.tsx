@@ -4,7 +4,8 @@ import { catalogApi } from '../../api/catalog.js';
 import { Loader } from '../../components/Loader.js';
 import { MediaCard } from '../../components/MediaCard.js';
 import { Picture } from '../../components/Picture.js';
-import { formatDay, locale, t } from '../../i18n.js';
+import { departmentLabel, formatDay, jobLabel, locale, t } from '../../i18n.js';
+import { usePageTitle } from '../../title.js';
 import { DetailSkeleton, tmdbIdOf } from './details.js';
 
 export default function PersonPage() {
@@ -13,6 +14,7 @@ export default function PersonPage() {
     () => [tmdbIdOf(params.id) ?? 0, locale()] as const,
     ([id]) => catalogApi.person(id),
   );
+  usePageTitle(() => person.latest?.name ?? t('catalog.person'));
   return (
     <Loader resource={person} retry={refetch} loading={<DetailSkeleton />}>
       {(p) => (
@@ -29,7 +31,7 @@ export default function PersonPage() {
               <h1 data-testid="detail-title">{p.name}</h1>
               <p class="facts muted">
                 {[
-                  p.knownFor,
+                  p.knownFor ? departmentLabel(p.knownFor) : null,
                   p.birthday
                     ? `${t('catalog.born', { date: formatDay(p.birthday) })}${p.placeOfBirth ? ` ${t('catalog.bornIn', { place: p.placeOfBirth })}` : ''}`
                     : null,
@@ -50,7 +52,13 @@ export default function PersonPage() {
                   {(entry) => (
                     <MediaCard
                       item={entry}
-                      subtitle={[entry.year ?? t('catalog.upcoming'), entry.role].filter(Boolean).join(' · ')}
+                      subtitle={[
+                        entry.year ?? t('catalog.upcoming'),
+                        // A character's name stays as is; a crew job is a TMDB term.
+                        entry.department === 'Acting' ? entry.role : jobLabel(entry.role),
+                      ]
+                        .filter(Boolean)
+                        .join(' · ')}
                     />
                   )}
                 </For>

@@ -5,6 +5,7 @@ import { Loader } from '../../components/Loader.js';
 import { MediaCard } from '../../components/MediaCard.js';
 import { SkeletonCards } from '../../components/Skeleton.js';
 import { locale, type MessageKey, t } from '../../i18n.js';
+import { usePageTitle } from '../../title.js';
 
 const TYPES: ['multi' | 'movie' | 'tv' | 'person', MessageKey][] = [
   ['multi', 'search.all'],
@@ -17,6 +18,7 @@ type SearchType = (typeof TYPES)[number][0];
 export default function SearchPage() {
   const [params, setParams] = useSearchParams<{ q?: string; type?: string; page?: string }>();
   const [text, setText] = createSignal(params.q ?? '');
+  usePageTitle(() => (params.q ? `${params.q} · ${t('nav.search')}` : t('nav.search')));
   const type = (): SearchType => TYPES.find(([v]) => v === params.type)?.[0] ?? 'multi';
   const page = () => Math.max(1, Number(params.page ?? 1) || 1);
   const [results, { refetch }] = createResource(
@@ -79,7 +81,7 @@ export default function SearchPage() {
               <div class="media-grid" data-testid="search-grid">
                 <For each={answer.results}>{(item) => <MediaCard item={item} />}</For>
               </div>
-              <nav class="pager" aria-label="pagination">
+              <nav class="pager" aria-label={t('catalog.pagination')}>
                 <button
                   type="button"
                   disabled={page() <= 1}
