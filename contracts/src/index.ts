@@ -9,6 +9,7 @@ export * from './http.js';
 export * from './library.js';
 export * from './log.js';
 export * from './nats.js';
+export * from './reasons.js';
 export * from './retry-after.js';
 export * from './routes/index.js';
 export * from './search.js';

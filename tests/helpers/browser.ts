@@ -50,10 +50,13 @@ export function allowConsoleError(page: Page, pattern: RegExp): void {
   allowances.get(page)?.push(pattern);
 }
 
-afterEach(() => {
-  const found = problems.splice(0);
-  if (found.length > 0) throw new Error(`the browser reported errors:\n${found.join('\n')}`);
-});
+// The benchmarks drive the browser through this module too, outside any test run.
+if (process.env.VITEST) {
+  afterEach(() => {
+    const found = problems.splice(0);
+    if (found.length > 0) throw new Error(`the browser reported errors:\n${found.join('\n')}`);
+  });
+}
 
 /** Debian's Chromium, headless, with the flags this closed network needs; every page watched. */
 export async function launchBrowser(): Promise<Browser> {

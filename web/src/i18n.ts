@@ -1,4 +1,10 @@
-import type { Locale } from '@sokoul/contracts';
+import {
+  type Locale,
+  REASON_TEXT,
+  type ReasonCode,
+  type ReasonTemplate,
+  wordReason,
+} from '@sokoul/contracts';
 import { createSignal } from 'solid-js';
 
 const fr = {
@@ -673,8 +679,8 @@ export const formatDate = (iso: string) =>
  * Why a release ranks where it does, worded for the interface language (codes from torrent-node).
  * A template with forms follows the plural rules on its `count`.
  */
-type ReasonTemplate = string | { one: string; other: string };
-const REASONS: Record<Locale, Record<string, ReasonTemplate>> = {
+const REASONS: Record<Locale, Record<ReasonCode, ReasonTemplate>> = {
+  en: REASON_TEXT,
   fr: {
     'title.mismatch': '« {found} » n’est pas {wanted}',
     'title.noYear': 'pas d’année dans le titre',
@@ -687,6 +693,10 @@ const REASONS: Record<Locale, Record<string, ReasonTemplate>> = {
     'season.singleEpisodes': 'des épisodes seuls, pas la saison',
     'season.whole': 'toute la saison {season}',
     'quality.resolutionNotAllowed': '{resolution} n’est pas permis par le profil {profile}',
+    'quality.resolution': '{resolution}',
+    'quality.source': '{source}',
+    'quality.codec': '{codec}',
+    'quality.hdr': '{formats}',
     'quality.theatreCopy': '{source} : une copie filmée en salle ou un screener',
     'quality.sourceNotAllowed': '{source} n’est pas permis par le profil {profile}',
     'size.tooLarge': '{size} dépasse la limite de {max} en {resolution}',
@@ -702,34 +712,6 @@ const REASONS: Record<Locale, Record<string, ReasonTemplate>> = {
     'release.repack': 'REPACK (release corrigée)',
     'release.freeleech': 'freeleech',
     oracle: 'Oracle : {reason}',
-  },
-  en: {
-    'title.mismatch': '“{found}” is not {wanted}',
-    'title.noYear': 'no year in the title',
-    'film.isSeries': 'a series release, not a film',
-    'film.year': 'from {found}, the film is from {wanted}',
-    'episode.season': 'season {found}, not season {wanted}',
-    'episode.episode': 'episode {found}, not episode {wanted}',
-    'episode.wholeSeason': 'the whole season {season}, not just episode {episode}',
-    'episode.noNumbers': 'no season or episode in the title',
-    'season.singleEpisodes': 'single episodes, not the season',
-    'season.whole': 'the whole season {season}',
-    'quality.resolutionNotAllowed': '{resolution} is not allowed by the {profile} profile',
-    'quality.theatreCopy': '{source}: a copy filmed in a cinema or a screener',
-    'quality.sourceNotAllowed': '{source} is not allowed by the {profile} profile',
-    'size.tooLarge': '{size} is over the {max} limit for {resolution}',
-    'size.tooSmall': '{size} is too small to be complete',
-    'language.audio': 'audio in {language}',
-    'language.multi': 'several audio tracks (MULTi)',
-    'language.subtitles': 'subtitles in {language}',
-    'language.missing': 'no {languages} audio stated',
-    'seeders.none': 'no seeders',
-    'seeders.few': { one: 'only {count} seeder', other: 'only {count} seeders' },
-    'seeders.count': { one: '{count} seeder', other: '{count} seeders' },
-    'release.proper': 'PROPER (a fixed release)',
-    'release.repack': 'REPACK (a fixed release)',
-    'release.freeleech': 'freeleech',
-    oracle: 'Oracle: {reason}',
   },
 };
 
@@ -749,14 +731,10 @@ export function reasonLabel(reason: {
   params: Record<string, string | number | null>;
   text: string;
 }): string {
-  const template = REASONS[locale()][reason.code];
-  if (!template) return reason.text;
-  const count = Number(reason.params.count ?? 0);
-  const text =
-    typeof template === 'string'
-      ? template
-      : new Intl.PluralRules(tag()).select(count) === 'one'
-        ? template.one
-        : template.other;
-  return text.replace(/\{(\w+)\}/g, (_, name: string) => reasonParam(name, reason.params[name] ?? null));
+  const templates = REASONS[locale()];
+  if (!(reason.code in templates)) return reason.text;
+  const plural = new Intl.PluralRules(tag());
+  return wordReason(templates[reason.code as ReasonCode], reason.params, reasonParam, (n) =>
+    plural.select(n),
+  );
 }

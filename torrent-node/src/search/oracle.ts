@@ -3,6 +3,7 @@ import type { RankedResult, SearchTarget } from '@sokoul/contracts';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { oracleCalls, oracleDuration } from '../metrics.js';
+import { reasonText } from './rank.js';
 
 /*
  * Oracle: an optional second opinion on the best candidates from an OpenAI-compatible chat endpoint
@@ -145,7 +146,7 @@ export function createOracle(options: OracleOptions) {
               points,
               code: 'oracle',
               params: { reason: opinion.reason },
-              text: `Oracle: ${opinion.reason}`,
+              text: reasonText('oracle', { reason: opinion.reason }),
             },
           ],
         };

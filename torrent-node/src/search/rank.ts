@@ -1,51 +1,28 @@
-import type {
-  IndexerResult,
-  ParsedRelease,
-  QualityProfile,
-  RankedResult,
-  RankReason,
-  Resolution,
-  SearchTarget,
+import {
+  type IndexerResult,
+  type ParsedRelease,
+  type QualityProfile,
+  type RankedResult,
+  type RankReason,
+  REASON_TEXT,
+  type ReasonCode,
+  type ReasonParams,
+  type Resolution,
+  type SearchTarget,
+  wordReason,
 } from '@sokoul/contracts';
 import { normalizeTitle, parseRelease } from './release.js';
 
-/** English wording of each reason; the web app translates the codes. */
-const REASONS = {
-  'title.mismatch': '"{found}" is not {wanted}',
-  'title.noYear': 'no year in the title',
-  'film.isSeries': 'a series release, not a film',
-  'film.year': 'from {found}, the film is from {wanted}',
-  'episode.season': 'season {found}, not season {wanted}',
-  'episode.episode': 'episode {found}, not episode {wanted}',
-  'episode.wholeSeason': 'the whole season {season}, not just episode {episode}',
-  'episode.noNumbers': 'no season or episode in the title',
-  'season.singleEpisodes': 'single episodes, not the season',
-  'season.whole': 'the whole season {season}',
-  'quality.resolutionNotAllowed': '{resolution} is not allowed by the {profile} profile',
-  'quality.resolution': '{resolution}',
-  'quality.theatreCopy': '{source}: a copy filmed in a cinema or a screener',
-  'quality.sourceNotAllowed': '{source} is not allowed by the {profile} profile',
-  'quality.source': '{source}',
-  'quality.codec': '{codec}',
-  'quality.hdr': '{formats}',
-  'size.tooLarge': '{size} GB is over the {max} GB limit for {resolution}',
-  'size.tooSmall': '{size} GB is too small to be complete',
-  'language.audio': 'audio in {language}',
-  'language.multi': 'several audio tracks (MULTi)',
-  'language.subtitles': 'subtitles in {language}',
-  'language.missing': 'no {languages} audio stated',
-  'seeders.none': 'no seeders',
-  'seeders.few': 'only {count} seeders',
-  'seeders.count': '{count} seeders',
-  'release.proper': 'PROPER (a fixed release)',
-  'release.repack': 'REPACK (a fixed release)',
-  'release.freeleech': 'freeleech',
-} as const;
-export type ReasonCode = keyof typeof REASONS;
-type ReasonParams = Record<string, string | number | null>;
-
-const reasonText = (code: ReasonCode, params: ReasonParams) =>
-  REASONS[code].replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? ''));
+const englishPlural = new Intl.PluralRules('en');
+/** The API's English `text` beside each code and parameters (the web app words the codes itself). */
+export const reasonText = (code: ReasonCode, params: ReasonParams) =>
+  wordReason(
+    REASON_TEXT[code],
+    params,
+    (name, value) =>
+      value === null ? '' : name === 'size' || name === 'max' ? `${value} GB` : String(value),
+    (count) => englishPlural.select(count),
+  );
 
 const GB = 1024 ** 3;
 /** Copies filmed in a cinema or from screeners: never what a household wants unless asked. */
