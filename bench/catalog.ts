@@ -66,7 +66,19 @@ async function homeLcp(stackUrl: string, refreshToken: string): Promise<number> 
   const browser = await launchBrowser();
   try {
     const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
-    await context.addInitScript((token) => localStorage.setItem('sokoul.refreshToken', token), refreshToken);
+    // A signed-in browser: the refresh token in its HttpOnly cookie, and the note that a session exists.
+    const { hostname } = new URL(stackUrl);
+    await context.addCookies([
+      {
+        name: 'sokoul_refresh',
+        value: refreshToken,
+        domain: hostname,
+        path: '/auth',
+        httpOnly: true,
+        sameSite: 'Strict',
+      },
+    ]);
+    await context.addInitScript(() => localStorage.setItem('sokoul.session', '1'));
     const page = await context.newPage();
     await page.goto(`${stackUrl}/`);
     await page.locator('[data-testid="row-trending-films"] img').first().waitFor();

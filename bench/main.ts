@@ -11,6 +11,7 @@ import { freePorts } from '../launcher/src/ports.js';
 import { startStack } from '../launcher/src/stack.js';
 import { FAKE_V3_KEY, startFakeTmdb } from '../tests/helpers/fake-tmdb.js';
 import { createTestDatabase, dropTestDatabase } from '../tests/helpers/stack.js';
+import { authBench, printAuth } from './auth.js';
 import { type CatalogFigures, catalogBench, printCatalog, type WebFigures, webBench } from './catalog.js';
 import { generateDataset, libraryBench, printLibrary } from './library.js';
 import { type Load, load } from './load.js';
@@ -169,7 +170,48 @@ async function libraryOnMachinePostgres(seconds: number): Promise<void> {
   }
 }
 
-/** `npm run bench [seconds] [parser|scout|foundation|library]`: every section by default. */
+/** Sign-ins against browsing: logins during a sign-up burst, and browsing latency with and without it. */
+async function authSection(seconds: number): Promise<void> {
+  const dataDir = tempDataDir();
+  const fake = await startFakeTmdb({ latencyMs: 50 });
+  const env = {
+    ...(await benchEnv(dataDir)),
+    TMDB_API_KEY: FAKE_V3_KEY,
+    TMDB_API_BASE_URL: fake.apiBase,
+    TMDB_IMAGE_BASE_URL: fake.imageBase,
+    // The burst comes from one address: the limits would refuse it before any hashing.
+    SIGNUP_RATE_LIMIT: '100000',
+    LOGIN_RATE_LIMIT: '10000',
+  };
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  const stack = await startStack(loadConfig(ROOT, env), log);
+  process.env = saved;
+  try {
+    const user = { email: 'bench@example.test', password: 'benchmark password' };
+    const signup = await fetch(`${stack.url}/auth/signup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(user),
+    });
+    const { accessToken } = (await signup.json()) as { accessToken: string };
+    const figures = await authBench({
+      stackUrl: stack.url,
+      adminToken: accessToken,
+      token: accessToken,
+      user,
+      seconds,
+    });
+    printAuth(figures);
+    console.log(JSON.stringify({ auth: figures }));
+  } finally {
+    await stack.stop();
+    await fake.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** `npm run bench [seconds] [parser|scout|foundation|library|auth]`: every section by default. */
 export async function main(root: string, args: string[]): Promise<void> {
   ROOT = root;
   const seconds = Number(args.find((a) => /^\d+$/.test(a)) ?? 10);
@@ -192,6 +234,7 @@ export async function main(root: string, args: string[]): Promise<void> {
   }
   if (!only || only === 'foundation') await foundationAndCatalog(seconds);
   if (!only || only === 'library') await libraryOnMachinePostgres(seconds);
+  if (!only || only === 'auth') await authSection(seconds);
 }
 
 async function foundationAndCatalog(seconds: number): Promise<void> {
@@ -252,7 +295,7 @@ async function foundationAndCatalog(seconds: number): Promise<void> {
         headers: { 'content-type': 'application/json' },
         body: credentials,
       });
-      return ((await login.json()) as { refreshToken: string }).refreshToken;
+      return ((await login.json()) as { refreshToken: string }).refreshToken ?? '';
     };
     web = await webBench(ROOT, stack.url, session);
   } finally {

@@ -21,7 +21,7 @@ import {
   startTask,
   userSearch,
 } from '@sokoul/db';
-import { postgresDb } from '@sokoul/db/postgres';
+import { postgresDb, WIRE_TYPES } from '@sokoul/db/postgres';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../launcher/src/log.js';
@@ -40,7 +40,7 @@ let series: string;
 beforeAll(async () => {
   url = await createTestDatabase('sokoul_db');
   await migrate(ROOT, url, createLogger('silent', 'test'));
-  sql = postgres(url, { max: 2, onnotice: () => {} });
+  sql = postgres(url, { max: 2, types: WIRE_TYPES, onnotice: () => {} });
   db = postgresDb(sql);
   const users = await sql<{ id: string }[]>`
     INSERT INTO users (email, display_name, password_hash)

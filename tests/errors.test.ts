@@ -33,6 +33,25 @@ describe('bad input gets a clear 4xx JSON error', () => {
     isErrorBody(res.body);
   });
 
+  it('a media type that only starts like JSON', async () => {
+    for (const type of ['application/jsonx', 'application/json-patch', 'text/json', 'application/xjson']) {
+      const res = await api('POST', '/auth/login', {
+        rawBody: JSON.stringify({ email: 'a@b.c', password: 'x' }),
+        headers: { 'content-type': type },
+      });
+      expect(res.status, type).toBe(415);
+      isErrorBody(res.body);
+    }
+    // JSON with parameters, and the +json suffix, are JSON.
+    for (const type of ['application/json; charset=utf-8', 'application/merge+json']) {
+      const res = await api('POST', '/auth/login', {
+        rawBody: JSON.stringify({ email: 'nobody@example.test', password: 'x' }),
+        headers: { 'content-type': type },
+      });
+      expect(res.status, type).toBe(401);
+    }
+  });
+
   it('oversized bodies', async () => {
     const res = await api('POST', '/auth/login', {
       rawBody: JSON.stringify({ email: 'a@b.c', password: 'x'.repeat(2_000_000) }),

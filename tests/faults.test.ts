@@ -5,17 +5,16 @@ import type {
   Media,
   MediaList,
   RecordProgressResponse,
+  Task,
   TokenPair,
 } from '@sokoul/contracts';
+import { connect, StorageType } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { outputs } from '../launcher/src/build.js';
-import { createLogger } from '../launcher/src/log.js';
-import { findNatsServer, startNatsServer } from '../launcher/src/nats.js';
-import { spawnManaged } from '../launcher/src/processes.js';
+import type { Supervised } from '../launcher/src/processes.js';
 import type { Stack } from '../launcher/src/stack.js';
 import { api, eventually, PASSWORD } from './helpers/api.js';
 import { allowConsoleError, launchBrowser, screenshot, signIn } from './helpers/browser.js';
-import { launchStack, ROOT, type StackInfo } from './helpers/stack.js';
+import { launchStack, type StackInfo } from './helpers/stack.js';
 
 /**
  * A stack of its own with every embedded default (PostgreSQL from the embedded binaries, a
@@ -23,14 +22,9 @@ import { launchStack, ROOT, type StackInfo } from './helpers/stack.js';
  */
 let stack: Stack;
 let info: StackInfo;
-let wsPort: number;
-let natsPort: number;
-const log = createLogger('warn', 'test');
 
 beforeAll(async () => {
   ({ stack, info } = await launchStack({ DATABASE_URL: undefined, REDIS_URL: undefined }));
-  natsPort = Number(new URL(info.natsUrl).port);
-  wsPort = Number(new URL(info.natsWsUrl).port);
 });
 afterAll(async () => {
   await stack?.stop();
@@ -125,65 +119,161 @@ describe('embedded defaults', () => {
   });
 });
 
-describe('a dependency that dies degrades the feature, not the process', () => {
-  it('reports torrent-node down, keeps other routes working, and recovers when it returns', async () => {
-    await service('torrent-node').stop(false);
-    await eventually(async () => {
+/** Time from a kill to the stack answering again, printed so runs show how long recovery takes. */
+function timer(what: string) {
+  const started = Date.now();
+  return () => {
+    const ms = Date.now() - started;
+    console.info(`${what}: ${ms} ms`);
+    return ms;
+  };
+}
+
+const pidOf = (name: string) => {
+  const pid = (service(name) as Supervised).pid;
+  if (!pid) throw new Error(`${name} is not running`);
+  return pid;
+};
+
+/** Polls /health until it reports `name` down, and returns that report. */
+async function downReport(name: string): Promise<HealthReport> {
+  let seen: HealthReport | undefined;
+  await eventually(
+    async () => {
       const report = await health();
       expect(report.status).toBe(503);
-      expect(report.body.failing).toEqual(['torrentNode']);
-    }, 10_000);
-    const settings = await api('GET', '/auth/settings', { base: info.url });
-    expect(settings.status).toBe(200);
+      expect(report.body.failing).toContain(name);
+      seen = report.body;
+    },
+    10_000,
+    20,
+  );
+  if (!seen) throw new Error('unreachable');
+  return seen;
+}
 
-    const node = spawnManaged('torrent-node', process.execPath, [outputs(ROOT).torrentNode], {
-      graceMs: 3000,
-      log,
-      pidDir: `${info.dataDir}/run`,
-      env: {
-        ...process.env,
-        DATABASE_URL: info.databaseUrl,
-        NATS_URL: info.natsUrl,
-        TORRENT_NODE_METRICS_PORT: '0',
-        LOG_LEVEL: 'warn',
-      },
-    });
-    stack.services.push(node);
+describe('the launcher restarts a service that crashes', () => {
+  it('restarts torrent-node after kill -9, reporting it down meanwhile', async () => {
+    const workerd = pidOf('workerd');
+    const before = pidOf('torrent-node');
+    const recovered = timer('torrent-node back after kill -9');
+    process.kill(before, 'SIGKILL');
+    const down = await downReport('torrentNode');
+    expect(down.checks.torrentNode.detail).toBeTruthy();
+    expect((await api('GET', '/auth/settings', { base: info.url })).status).toBe(200);
     await eventually(async () => expect((await health()).status).toBe(200), 15_000);
+    expect(recovered()).toBeLessThan(15_000);
+    expect(pidOf('torrent-node')).not.toBe(before);
+    expect(pidOf('workerd')).toBe(workerd);
   });
 
-  it('reports NATS down and recovers without restarting the API when it comes back', async () => {
-    await service('nats').stop(false);
-    stack.services.splice(
-      stack.services.findIndex((s) => s.name === 'nats'),
-      1,
-    );
-    await eventually(async () => {
-      const report = await health();
-      expect(report.status).toBe(503);
-      expect(report.body.failing).toEqual(expect.arrayContaining(['nats']));
-    }, 10_000);
-    const me = await api('POST', '/auth/login', {
+  it('restarts NATS after kill -9 on the same ports and JetStream store: /health and POST /tasks work again', {
+    timeout: 60_000,
+  }, async () => {
+    const { login } = await adminLogin();
+    const token = login.body.accessToken;
+    // A message stored in JetStream before the crash must be there after the restart.
+    const nc = await connect({ servers: info.natsUrl, token: info.natsToken });
+    const jsm = await nc.jetstreamManager();
+    await jsm.streams.add({ name: 'FAULTS', subjects: ['faults.>'], storage: StorageType.File });
+    const stored = await nc.jetstream().publish('faults.kept', new TextEncoder().encode('kept'));
+    await nc.close();
+
+    const workerd = pidOf('workerd');
+    const before = pidOf('nats');
+    const recovered = timer('NATS back after kill -9');
+    process.kill(before, 'SIGKILL');
+    const down = await downReport('nats');
+    expect(down.checks.nats.status).toBe('down');
+    expect(down.checks.nats.detail).toBeTruthy();
+    // Routes that do not need the bus keep working meanwhile.
+    const login401 = await api('POST', '/auth/login', {
       base: info.url,
       body: { email: 'nobody@example.test', password: 'x' },
     });
-    expect(me.status).toBe(401);
+    expect(login401.status).toBe(401);
 
-    const bin = findNatsServer();
-    if (!bin) throw new Error('nats-server is required for this test');
-    const nats = await startNatsServer({
-      bin,
-      dataDir: info.dataDir,
-      port: natsPort,
-      wsPort,
-      graceMs: 3000,
-      log,
+    await eventually(
+      async () => {
+        const report = await health();
+        expect(report.body.failing).toEqual([]);
+        expect(report.status).toBe(200);
+      },
+      20_000,
+      50,
+    );
+    const task = await api<Task>('POST', '/tasks', {
+      base: info.url,
+      token,
+      body: { type: 'system.report' },
     });
-    stack.services.unshift(nats);
+    expect(task.status).toBe(202);
+    expect(recovered()).toBeLessThan(20_000);
     await eventually(async () => {
-      const report = await health();
-      expect(report.body.failing).toEqual([]);
-      expect(report.status).toBe(200);
-    }, 20_000);
+      const res = await api<Task>('GET', `/tasks/${task.body.id}`, { base: info.url, token });
+      expect(res.body.status).toBe('done');
+    }, 15_000);
+    expect(pidOf('nats')).not.toBe(before);
+    expect(pidOf('workerd')).toBe(workerd);
+
+    const again = await connect({ servers: info.natsUrl, token: info.natsToken });
+    try {
+      const kept = await (await again.jetstreamManager()).streams.getMessage('FAULTS', { seq: stored.seq });
+      expect(new TextDecoder().decode(kept.data)).toBe('kept');
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('restarts the embedded PostgreSQL after kill -9 on the same data: an acknowledged write is kept', {
+    timeout: 60_000,
+  }, async () => {
+    const { login } = await adminLogin();
+    const token = login.body.accessToken;
+    const written = await api<Media>('POST', '/media', {
+      base: info.url,
+      token,
+      body: { type: 'movie', title: 'Written before the crash', year: 1999 },
+    });
+    expect(written.status).toBe(201);
+
+    const before = pidOf('postgres');
+    const recovered = timer('PostgreSQL back after kill -9');
+    process.kill(before, 'SIGKILL');
+    const down = await downReport('database');
+    expect(down.checks.database.detail).toBeTruthy();
+    await eventually(
+      async () => {
+        const report = await health();
+        expect(report.body.failing).toEqual([]);
+        expect(report.status).toBe(200);
+      },
+      20_000,
+      50,
+    );
+    expect(recovered()).toBeLessThan(20_000);
+    expect(pidOf('postgres')).not.toBe(before);
+    const read = await api<Media>('GET', `/media/${written.body.id}`, { base: info.url, token });
+    expect(read.status).toBe(200);
+    expect(read.body.title).toBe('Written before the crash');
+    const task = await api<Task>('POST', '/tasks', {
+      base: info.url,
+      token,
+      body: { type: 'system.report' },
+    });
+    expect(task.status).toBe(202);
+    await eventually(async () => {
+      const res = await api<Task>('GET', `/tasks/${task.body.id}`, { base: info.url, token });
+      expect(res.body.status).toBe('done');
+    }, 15_000);
+  });
+
+  it('does not restart a service the launcher stops on purpose', async () => {
+    const node = service('torrent-node') as Supervised;
+    await node.stop(false);
+    expect(node.state).toBe('stopped');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(node.pid).toBeUndefined();
+    expect((await health()).body.failing).toEqual(['torrentNode']);
   });
 });

@@ -72,7 +72,8 @@ describe('indexer discovery', () => {
     const socks = await startFakeSocks5();
     try {
       const { endpoints } = await configuredIndexers(
-        config({ INDEXER_PROXY_URL: socks.url }),
+        // The fake indexer is on 127.0.0.1: a LAN indexer, which the administrator allows.
+        config({ INDEXER_PROXY_URL: socks.url, INDEXER_ALLOW_PRIVATE: 'true' }),
         rows([{ name: 'Remote', url: indexer.url, api_key: null, use_flaresolverr: false }]),
       );
       const [remote] = endpoints;

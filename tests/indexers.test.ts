@@ -1,4 +1,12 @@
-import { type ErrorBody, Indexer, IndexerList, SearchOutcome, type StartedSearch } from '@sokoul/contracts';
+import {
+  type ErrorBody,
+  INDEXER_UNAVAILABLE,
+  Indexer,
+  IndexerList,
+  SearchOutcome,
+  SearchResults,
+  type StartedSearch,
+} from '@sokoul/contracts';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { adminSession, api, memberSession, waitForTask } from './helpers/api.js';
 
@@ -13,11 +21,11 @@ beforeAll(async () => {
   member = (await memberSession('indexers')).accessToken;
 });
 
-async function search(body: Record<string, unknown>): Promise<SearchOutcome> {
+async function search(body: Record<string, unknown>): Promise<SearchOutcome & { mediaId: string }> {
   const started = await api<StartedSearch>('POST', '/search', { token: member, body });
   const task = await waitForTask(member, started.body.task.id);
   expect(task.status).toBe('done');
-  return SearchOutcome.parse(task.result);
+  return { ...SearchOutcome.parse(task.result), mediaId: started.body.mediaId };
 }
 
 describe('admin indexers', () => {
@@ -72,7 +80,12 @@ describe('admin indexers', () => {
     try {
       const blocked = await search({ tmdbId: 27205, type: 'movie', query: 'Inception blocked' });
       expect(blocked.reports.find((r) => r.indexer === 'Protected')).toMatchObject({ status: 'failed' });
-      expect(blocked.reports.find((r) => r.indexer === 'Protected')?.error).toContain('refused');
+      // The member who searched reads that it failed; the admin reads why.
+      expect(blocked.reports.find((r) => r.indexer === 'Protected')?.error).toBe(INDEXER_UNAVAILABLE);
+      const latest = SearchResults.parse(
+        (await api('GET', `/search/${blocked.mediaId}/latest`, { token: admin })).body,
+      );
+      expect(latest.reports.find((r) => r.indexer === 'Protected')?.error).toContain('refused');
 
       await api('PATCH', `/admin/indexers/${created.body.id}`, {
         token: admin,

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -8,11 +8,14 @@ import {
   parseConfig,
   TorrentNodeConfigSchema,
 } from '@sokoul/contracts';
+import { connect } from 'nats';
 import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePorts } from '../launcher/src/ports.js';
 import { workerdConfig } from '../launcher/src/workerd.js';
-import { createTestDatabase, dropTestDatabase, ROOT } from './helpers/stack.js';
+import { eventually } from './helpers/api.js';
+import { controlFakeTmdb, FAKE_V3_KEY, startFakeTmdb } from './helpers/fake-tmdb.js';
+import { createTestDatabase, dropTestDatabase, ROOT, tmdbSettings } from './helpers/stack.js';
 
 const sokoul = (args: string[], env: Record<string, string>) =>
   spawnSync(process.execPath, [join(ROOT, 'launcher/bin/sokoul.mjs'), ...args], {
@@ -56,6 +59,13 @@ describe('configuration', () => {
         JWT_SECRET: 'short',
       }),
     ).toThrow(/JWT_SECRET: expected at least 32 characters/);
+    expect(() => parseConfig(LauncherConfigSchema, { NATS_TOKEN: 'short' })).toThrow(
+      /NATS_TOKEN: expected at least 32 characters/,
+    );
+    expect(() => parseConfig(LauncherConfigSchema, { NATS_TOKEN: `${'a'.repeat(40)} "x"` })).toThrow(
+      /NATS_TOKEN: expected .*letters, digits/,
+    );
+    expect(parseConfig(LauncherConfigSchema, { NATS_TOKEN: 'a'.repeat(64) }).NATS_TOKEN).toBe('a'.repeat(64));
   });
 
   it('stops `sokoul start` with that message and exit code 2', () => {
@@ -150,11 +160,127 @@ describe('sokoul start', () => {
     const pids = readdirSync(join(dataDir, 'run'));
     expect(pids.sort()).toEqual(['nats.pid', 'postgres.pid', 'torrent-node.pid', 'workerd.pid']);
     expect(existsSync(join(dataDir, 'secrets.json'))).toBe(true);
+    // The embedded NATS asks for the token generated next to the other secrets, and only for it.
+    const { NATS_TOKEN } = JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8'));
+    expect(NATS_TOKEN).toMatch(/^[0-9a-f]{64}$/);
+    await expect(connect({ servers: `nats://127.0.0.1:${nats}`, reconnect: false })).rejects.toMatchObject({
+      code: 'AUTHORIZATION_VIOLATION',
+    });
+    await (await connect({ servers: `nats://127.0.0.1:${nats}`, token: NATS_TOKEN })).close();
 
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     // Every service removed its pid file on exit: nothing is left running.
     expect(readdirSync(join(dataDir, 'run'))).toEqual([]);
     await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
+  });
+});
+
+describe('a SIGTERM to the whole process group (systemd, docker stop)', () => {
+  it('is one signal: every in-flight request gets its answer, then services stop in order', {
+    timeout: 120_000,
+  }, async () => {
+    // Every TMDB call takes 1.5 s: the requests below are still in flight when the signal comes.
+    const tmdb = await startFakeTmdb({ latencyMs: 1500 });
+    const dataDir = mkdtempSync(join(tmpdir(), 'sokoul-group-'));
+    chmodSync(dataDir, 0o755);
+    const [port, pg, nats, natsWs, metrics] = await freePorts(5);
+    // The bootstrap (what `npm start` runs) and the launcher it starts form one process group.
+    const child = spawn(process.execPath, [join(ROOT, 'launcher/bin/bootstrap.mjs'), 'start'], {
+      cwd: ROOT,
+      detached: true,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        LOG_LEVEL: 'info',
+        DATA_DIR: dataDir,
+        PORT: String(port),
+        EMBEDDED_POSTGRES_PORT: String(pg),
+        EMBEDDED_NATS_PORT: String(nats),
+        EMBEDDED_NATS_WS_PORT: String(natsWs),
+        TORRENT_NODE_METRICS_PORT: String(metrics),
+        ...tmdbSettings(tmdb.url, FAKE_V3_KEY),
+        TMDB_TIMEOUT_MS: '10000',
+        SHUTDOWN_TIMEOUT_MS: '15000',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const group = child.pid ?? 0;
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += String(chunk);
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += String(chunk);
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      await eventually(async () => expect(stdout).toContain(`Sokoul is running at ${base}`), 90_000, 50);
+      const signup = await fetch(`${base}/auth/signup`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'owner@example.test', password: 'correct horse battery staple' }),
+      });
+      expect(signup.status).toBe(201);
+      const { accessToken } = (await signup.json()) as { accessToken: string };
+
+      const inFlight = Array.from({ length: 16 }, (_, i) =>
+        fetch(`${base}/tmdb/trending?page=${i + 1}`, {
+          headers: { authorization: `Bearer ${accessToken}` },
+        }).then(
+          async (res) => ({ status: res.status, body: (await res.json()) as { results?: unknown[] } }),
+          (error: unknown) => ({
+            status: 0,
+            body: { results: undefined, error: String((error as Error).cause ?? error) },
+          }),
+        ),
+      );
+      // Every request has reached TMDB (and waits for its answer) before the signal.
+      const fake = controlFakeTmdb(tmdb.url);
+      await eventually(async () => expect(await fake.calls('/trending')).toBe(16), 10_000, 20);
+      const signalled = Date.now();
+      process.kill(-group, 'SIGTERM');
+
+      const answers = await Promise.all(inFlight);
+      expect(answers.map((a) => a.status)).toEqual(Array(16).fill(200));
+      for (const answer of answers) expect(Array.isArray(answer.body.results)).toBe(true);
+      expect(await exited).toBe(0);
+      expect(Date.now() - signalled).toBeLessThan(30_000);
+
+      const lines = stdout
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as { component?: string; msg: string })
+        .filter((l) => l.component === 'launcher');
+      expect(lines.some((l) => /forcing/.test(l.msg))).toBe(false);
+      expect(lines.filter((l) => /^shutting down/.test(l.msg))).toHaveLength(1);
+      // The API first (it drains), then torrent-node, then storage.
+      expect(lines.map((l) => l.msg).filter((m) => / stopped$/.test(m))).toEqual([
+        'workerd stopped',
+        'torrent-node stopped',
+        'postgres stopped',
+        'nats stopped',
+        'Sokoul stopped',
+      ]);
+      expect(readdirSync(join(dataDir, 'run'))).toEqual([]);
+      expect(stderr).not.toMatch(/forcing/);
+    } finally {
+      // A failed run must not leave services behind: the group, then what the pid files name.
+      const pids = existsSync(join(dataDir, 'run'))
+        ? readdirSync(join(dataDir, 'run')).map(
+            (f) => -Number(readFileSync(join(dataDir, 'run', f), 'utf8').split('\n')[0]),
+          )
+        : [];
+      for (const pid of [-group, ...pids]) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+      await tmdb.close();
+    }
   });
 });

@@ -8,13 +8,13 @@ import {
 import { connect, JSONCodec, type NatsConnection } from 'nats';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, eventually, memberSession, stack, WsClient } from './helpers/api.js';
+import { api, eventually, memberSession, promotedSession, stack, WsClient } from './helpers/api.js';
 
 const json = JSONCodec<unknown>();
 let nc: NatsConnection;
 
 beforeAll(async () => {
-  nc = await connect({ servers: stack().natsUrl });
+  nc = await connect({ servers: stack().natsUrl, token: stack().natsToken });
 });
 afterAll(async () => {
   await nc?.drain();
@@ -27,7 +27,7 @@ describe('torrent-node over NATS', () => {
   });
 
   it("announces a finished task as a change to its owner's data", async () => {
-    const member = await memberSession('changes');
+    const member = await promotedSession('changes');
     const me = await api<{ id: string }>('GET', '/auth/me', { token: member.accessToken });
     const sub = nc.subscribe(Subjects.dataChanged, { timeout: 10_000 });
     const seen = (async () => {

@@ -80,6 +80,8 @@ describe('OpenAPI document', () => {
     // The pages' CSP allows no inline script: every script is a file of the app's own.
     expect(res.body).not.toMatch(/<script>/);
     expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+    // No other site may frame the pages (clickjacking).
+    expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
     for (const file of ['/docs/swagger-ui-bundle.js', '/docs/swagger-ui.css', '/docs/docs.js']) {
       const asset = await fetch(`${stack().url}${file}`);
       expect(asset.status, file).toBe(200);

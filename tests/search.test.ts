@@ -1,5 +1,6 @@
 import {
   type ErrorBody,
+  INDEXER_UNAVAILABLE,
   JOBS_STREAM,
   QualityProfileList,
   SearchOutcome,
@@ -99,7 +100,7 @@ describe('search', () => {
     }
 
     // The task went through the search subject's own consumer, not the general task queue.
-    const nc = await connect({ servers: stack().natsUrl });
+    const nc = await connect({ servers: stack().natsUrl, token: stack().natsToken });
     try {
       const info = await (await nc.jetstreamManager()).consumers.info(
         JOBS_STREAM.name,
@@ -236,9 +237,19 @@ describe('search', () => {
   });
 
   it('tells apart an indexer that failed, one cut at its timeout, and one that answered', async () => {
+    // Admins read why an indexer failed; members only that it did (the reason can tell an open
+    // port from a closed one).
+    const admin = (await adminSession()).accessToken;
     await behave({ kind: 'html' });
     try {
-      const failed = await search({ tmdbId: 27205, type: 'movie', query: 'Inception broken', fresh: true });
+      const failed = await search(
+        { tmdbId: 27205, type: 'movie', query: 'Inception broken', fresh: true },
+        admin,
+      );
+      const asMember = await api('GET', `/search/${failed.started.mediaId}/latest`, { token });
+      expect(SearchResults.parse(asMember.body).reports).toEqual([
+        expect.objectContaining({ indexer: 'Jackett', status: 'failed', error: INDEXER_UNAVAILABLE }),
+      ]);
       expect(failed.outcome.reports).toEqual([
         expect.objectContaining({
           indexer: 'Jackett',
@@ -251,14 +262,18 @@ describe('search', () => {
 
       await behave({ kind: 'hang' });
       const started = await api<StartedSearch>('POST', '/search', {
-        token,
+        token: admin,
         body: { tmdbId: 27205, type: 'movie', query: 'Inception hung', fresh: true },
       });
       // Until the search completes it reads as empty, not as someone else's results.
-      expect(await read(started.body.searchId)).toMatchObject({ results: [], reports: [], searchedAt: null });
-      const task = await waitForTask(token, started.body.task.id);
+      expect(await read(started.body.searchId, admin)).toMatchObject({
+        results: [],
+        reports: [],
+        searchedAt: null,
+      });
+      const task = await waitForTask(admin, started.body.task.id);
       expect(task.status).toBe('done');
-      const cut = await read(started.body.searchId);
+      const cut = await read(started.body.searchId, admin);
       expect(cut.reports).toEqual([
         expect.objectContaining({
           indexer: 'Jackett',

@@ -8,7 +8,7 @@ import {
 import { connect, JSONCodec, type NatsConnection } from 'nats';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { api, eventually, memberSession, runSearch, stack, waitForTask } from './helpers/api.js';
+import { api, eventually, promotedSession, runSearch, stack, waitForTask } from './helpers/api.js';
 import type { IndexerBehaviour } from './helpers/fake-indexer.js';
 import { SEARCH_CONCURRENCY } from './helpers/global-setup.js';
 import { METRICS_TOKEN } from './helpers/stack.js';
@@ -26,9 +26,10 @@ let sql: postgres.Sql;
 let token: string;
 
 beforeAll(async () => {
-  nc = await connect({ servers: stack().natsUrl });
+  nc = await connect({ servers: stack().natsUrl, token: stack().natsToken });
   sql = postgres(stack().databaseUrl, { max: 3, onnotice: () => {} });
-  token = (await memberSession('runner')).accessToken;
+  // An admin: the test also runs a system report, which only admins may start.
+  token = (await promotedSession('runner')).accessToken;
   // A first search without delay: Jackett's capabilities are then cached (the delays below hold
   // the search request alone, within the indexer timeout) and its circuit breaker is closed.
   await behave({ kind: 'ok' });

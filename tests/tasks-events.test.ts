@@ -6,6 +6,7 @@ import {
   api,
   eventually,
   memberSession,
+  promotedSession,
   stack,
   taskEvents,
   WsClient,
@@ -24,7 +25,8 @@ afterEach(() => {
 
 describe('tasks', () => {
   it('runs a task through torrent-node and reports every status change on the owner socket only', async () => {
-    const alice = await memberSession('alice');
+    // System reports are for administrators: Alice is one, Bob is not.
+    const alice = await promotedSession('alice');
     const bob = await memberSession('bob');
     const aliceSocket = await connect({ token: alice.accessToken });
     const aliceSecondTab = await connect({ token: alice.accessToken });
@@ -71,7 +73,7 @@ describe('tasks', () => {
   });
 
   it('lists tasks newest first with cursor pagination and filters', async () => {
-    const member = await memberSession('lister');
+    const member = await promotedSession('lister');
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
       ids.push(
@@ -101,7 +103,7 @@ describe('tasks', () => {
   });
 
   it('cancels a pending task and refuses to cancel a finished one', async () => {
-    const member = await memberSession('canceller');
+    const member = await promotedSession('canceller');
     const socket = await connect({ token: member.accessToken });
     const task = await api<Task>('POST', '/tasks', {
       token: member.accessToken,
@@ -128,13 +130,15 @@ describe('tasks', () => {
     });
   });
 
-  it('keeps maintenance tasks for admins', async () => {
+  it('keeps system reports and maintenance tasks for admins', async () => {
     const member = await memberSession('not-admin');
-    const refused = await api('POST', '/tasks', {
-      token: member.accessToken,
-      body: { type: 'maintenance.cleanup' },
-    });
-    expect(refused.status).toBe(403);
+    // A report tells the host's name, CPUs, memory and disk: not a member's business.
+    for (const type of ['system.report', 'maintenance.cleanup']) {
+      const refused = await api('POST', '/tasks', { token: member.accessToken, body: { type } });
+      expect(refused.status, type).toBe(403);
+      expect(refused.body).toMatchObject({ error: { code: 'forbidden' } });
+    }
+    expect((await api<TaskList>('GET', '/tasks', { token: member.accessToken })).body.tasks).toHaveLength(0);
     const admin = await adminSession();
     const task = await api<Task>('POST', '/tasks', {
       token: admin.accessToken,
@@ -269,7 +273,7 @@ describe('/ws', () => {
   });
 
   it('answers pings and replays missed events to a resuming client', async () => {
-    const member = await memberSession('resume');
+    const member = await promotedSession('resume');
     const first = await connect({ token: member.accessToken });
     first.send(WS_PING);
     await first.next((m) => m.type === 'pong');

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Text } from './values.js';
 
 export const Role = z.enum(['admin', 'member']);
 export type Role = z.infer<typeof Role>;
@@ -30,22 +31,44 @@ export const User = z.object({
 });
 export type User = z.infer<typeof User>;
 
+/**
+ * Where the refresh token travels. `body` (the default, for API clients): in the JSON answer, sent
+ * back in the body of /auth/refresh and /auth/logout. `cookie` (the web app): in an HttpOnly,
+ * SameSite=Strict cookie scoped to /auth (`REFRESH_COOKIE`), never readable by page scripts, and left
+ * out of the JSON answer.
+ */
+export const SessionTransport = z
+  .enum(['body', 'cookie'])
+  .meta({ description: 'Where the refresh token travels: in the JSON (`body`, default) or a cookie' });
+export type SessionTransport = z.infer<typeof SessionTransport>;
+
+/** The cookie holding the browser's refresh token (HttpOnly, SameSite=Strict, Path=/auth). */
+export const REFRESH_COOKIE = 'sokoul_refresh';
+/**
+ * The cookie naming a device that signed in successfully before (HttpOnly, SameSite=Strict,
+ * Path=/auth, a year): sign-ins from it are not held back by other people's failed attempts.
+ */
+export const DEVICE_COOKIE = 'sokoul_device';
+
 export const SignupRequest = z.object({
   email: Email,
   password: Password,
-  displayName: z.string().trim().min(1).max(80).optional(),
+  displayName: Text.trim().min(1).max(80).optional(),
   locale: Locale.optional(),
-  inviteCode: z.string().min(8).max(128).optional(),
+  inviteCode: Text.min(8).max(128).optional(),
+  session: SessionTransport.optional(),
 });
 export type SignupRequest = z.infer<typeof SignupRequest>;
 
 export const LoginRequest = z.object({
   email: Email,
   password: z.string().min(1).max(256),
+  session: SessionTransport.optional(),
 });
 export type LoginRequest = z.infer<typeof LoginRequest>;
 
-export const RefreshRequest = z.object({ refreshToken: z.string().min(10).max(512) });
+/** The refresh token in the body (API clients); the web app sends none and its cookie is used. */
+export const RefreshRequest = z.object({ refreshToken: Text.min(10).max(512).optional() });
 export type RefreshRequest = z.infer<typeof RefreshRequest>;
 
 export const LogoutRequest = RefreshRequest;
@@ -59,7 +82,7 @@ export type ChangePasswordRequest = z.infer<typeof ChangePasswordRequest>;
 
 export const UpdateProfileRequest = z
   .object({
-    displayName: z.string().trim().min(1).max(80).optional(),
+    displayName: Text.trim().min(1).max(80).optional(),
     locale: Locale.optional(),
   })
   .refine((v) => v.displayName !== undefined || v.locale !== undefined, 'nothing to update');
@@ -67,7 +90,8 @@ export type UpdateProfileRequest = z.infer<typeof UpdateProfileRequest>;
 
 export const TokenPair = z.object({
   accessToken: z.string(),
-  refreshToken: z.string(),
+  /** Absent when the session travels in the cookie (`session: "cookie"`, or a refresh by cookie). */
+  refreshToken: z.string().optional(),
   /** Seconds until the access token expires. */
   expiresIn: z.number().int(),
   user: User,
@@ -135,7 +159,7 @@ export const ApiKey = z.object({
 export type ApiKey = z.infer<typeof ApiKey>;
 
 export const CreateApiKeyRequest = z.object({
-  name: z.string().trim().min(1).max(80),
+  name: Text.trim().min(1).max(80),
   expiresInDays: z.number().int().min(1).max(3650).optional(),
 });
 export type CreateApiKeyRequest = z.infer<typeof CreateApiKeyRequest>;

@@ -49,6 +49,16 @@ const secret = z.preprocess(
   z.string().min(32, 'expected at least 32 characters').optional(),
 );
 
+/** Goes into nats-server's configuration and the clients' CONNECT as is: nothing to quote or escape. */
+const natsToken = z.preprocess(
+  blankToUndefined,
+  z
+    .string()
+    .min(32, 'expected at least 32 characters (openssl rand -hex 32)')
+    .regex(/^[A-Za-z0-9._~+/=-]+$/, 'expected letters, digits or . _ ~ + / = - only (openssl rand -hex 32)')
+    .optional(),
+);
+
 /** A variable the launcher always sets for the services it starts. */
 const required = (pattern: RegExp, expected: string) =>
   z.preprocess(
@@ -71,7 +81,11 @@ export const SharedConfigSchema = z.object({
   DATABASE_URL: optionalUrl(['postgres:', 'postgresql:']),
   NATS_URL: optionalUrl(['nats:', 'tls:']),
   NATS_WS_URL: optionalUrl(['ws:', 'wss:']),
-  NATS_TOKEN: optionalString,
+  /**
+   * The token every NATS client presents (the server's `authorization { token }`). Unset, the
+   * launcher generates one for the embedded server; docker-compose requires it.
+   */
+  NATS_TOKEN: natsToken,
   METRICS_TOKEN: optionalString,
   TMDB_API_KEY: optionalString,
   TMDB_LANGUAGE: z.preprocess(
@@ -94,12 +108,19 @@ export const SharedConfigSchema = z.object({
   JACKETT_URL: optionalUrl(['http:', 'https:']),
   JACKETT_API_KEY: optionalString,
   FLARESOLVERR_URL: optionalUrl(['http:', 'https:']),
+  /**
+   * Lets the indexers an admin adds live on this machine or the local network (loopback, private
+   * and link-local addresses). Off, such URLs are refused, so an indexer URL cannot probe the LAN.
+   */
+  INDEXER_ALLOW_PRIVATE: boolWithDefault(false),
   REAL_DEBRID_API_KEY: optionalString,
   TELOXIDE_TOKEN: optionalString,
   LLAMA_ENDPOINT: optionalUrl(['http:', 'https:']),
   DOWNLOAD_DIR: z.preprocess(blankToUndefined, z.string().default('./downloads')),
   MAX_CONCURRENT_DL: intWithDefault(3, 1, 64),
 });
+
+export type SharedConfig = z.infer<typeof SharedConfigSchema>;
 
 /** The workerd app (functions + Durable Objects). Values arrive as text bindings. */
 export const ApiConfigSchema = SharedConfigSchema.extend({
@@ -122,6 +143,9 @@ export const ApiConfigSchema = SharedConfigSchema.extend({
   REFRESH_TOKEN_TTL: intWithDefault(30 * 86_400, 3600, 365 * 86_400),
   LOGIN_RATE_LIMIT: intWithDefault(10, 1, 10_000),
   LOGIN_RATE_WINDOW: intWithDefault(900, 10, 86_400),
+  /** Sign-up attempts allowed from one address per window (seconds). */
+  SIGNUP_RATE_LIMIT: intWithDefault(10, 1, 100_000),
+  SIGNUP_RATE_WINDOW: intWithDefault(3600, 10, 86_400),
   MAX_BODY_BYTES: intWithDefault(1_048_576, 1024, 104_857_600),
   CORS_ORIGINS: optionalString,
   /** How long one TMDB call may take before the cached copy (or a 502) answers instead. */

@@ -48,6 +48,8 @@ export type SokoulEvent = z.infer<typeof SokoulEvent>;
 export const WS_PROTOCOL = 'sokoul.v1';
 export const WS_BEARER_PREFIX = 'bearer.';
 export const WS_HEARTBEAT_MS = 25_000;
+/** Close code of a socket whose session the server ended (account disabled or deleted). */
+export const WS_SESSION_ENDED = 4001;
 
 export const ServerMessage = z.discriminatedUnion('type', [
   z.object({

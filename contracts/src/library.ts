@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Image, MediaType } from './catalog.js';
-import { PageCursor } from './cursor.js';
+import { type CursorKind, cursorIssue, PageCursor, pageCursor } from './cursor.js';
+import { INT32_MAX, NonNegativeInt32, NonNegativeSafeInt, Text } from './values.js';
 
 /** The household's titles (`/media`) and each user's lists, progress and history. */
 
@@ -32,10 +33,11 @@ export const Media = z.object({
 });
 export type Media = z.infer<typeof Media>;
 
-const Title = z.string().trim().min(1, 'is required').max(500);
+const Title = Text.trim().min(1, 'is required').max(500);
 const Year = z.coerce.number().int().min(1874).max(2100);
 const Limit = z.coerce.number().int().min(1).max(100).default(50);
 const Cursor = PageCursor.optional();
+const GenreName = Text.trim().min(1).max(100);
 const Order = z.enum(['asc', 'desc']).optional();
 const TmdbId = z.coerce.number().int().positive().max(999_999_999);
 
@@ -49,10 +51,10 @@ export const CreateMediaRequest = z.union([
     .object({
       type: MediaType,
       title: Title,
-      originalTitle: z.string().max(500).optional(),
+      originalTitle: Text.max(500).optional(),
       year: Year.optional(),
-      overview: z.string().max(10_000).optional(),
-      genres: z.array(z.string().trim().min(1).max(100)).max(30).optional(),
+      overview: Text.max(10_000).optional(),
+      genres: z.array(GenreName).max(30).optional(),
       runtimeMinutes: z.number().int().min(1).max(10_000).optional(),
     })
     .strict(),
@@ -62,10 +64,10 @@ export type CreateMediaRequest = z.infer<typeof CreateMediaRequest>;
 export const UpdateMediaRequest = z
   .object({
     title: Title.optional(),
-    originalTitle: z.string().max(500).nullable().optional(),
+    originalTitle: Text.max(500).nullable().optional(),
     year: Year.nullable().optional(),
-    overview: z.string().max(10_000).optional(),
-    genres: z.array(z.string().trim().min(1).max(100)).max(30).optional(),
+    overview: Text.max(10_000).optional(),
+    genres: z.array(GenreName).max(30).optional(),
   })
   .strict()
   .refine((v) => Object.keys(v).length > 0, 'nothing to update');
@@ -74,18 +76,37 @@ export type UpdateMediaRequest = z.infer<typeof UpdateMediaRequest>;
 export const MediaSort = z.enum(['added', 'title', 'year', 'relevance']);
 export type MediaSort = z.infer<typeof MediaSort>;
 
+/** What each sort's cursors carry (the SQL of each list compares on exactly this). */
+export const MEDIA_SORT_CURSOR: Record<MediaSort, CursorKind> = {
+  added: 'timestamp',
+  title: 'text',
+  year: 'int',
+  relevance: 'real',
+};
+
+/** The cursor must continue the list's own sort: a date for the newest first, a title by title… */
+const cursorFitsSort =
+  <T extends { cursor?: [string | number, string] | undefined }>(kindOf: (value: T) => CursorKind) =>
+  (value: T, ctx: z.RefinementCtx) => {
+    const issue = cursorIssue(value.cursor, kindOf(value));
+    if (issue) ctx.addIssue({ code: 'custom', message: issue, path: ['cursor'] });
+  };
+
 export const ListMediaQuery = z
   .object({
     type: MediaType.optional(),
     /** A TMDB genre id or a genre name. */
-    genre: z.string().trim().min(1).max(100).optional(),
+    genre: GenreName.refine(
+      (v) => !/^\d+$/.test(v) || Number(v) <= INT32_MAX,
+      'is not a genre id',
+    ).optional(),
     year: Year.optional(),
     hasFiles: z
       .enum(['true', 'false'])
       .transform((v) => v === 'true')
       .optional(),
     /** Fuzzy title search (typos and partial words welcome). */
-    q: z.string().trim().min(1).max(200).optional(),
+    q: Text.trim().min(1).max(200).optional(),
     /** Default: relevance with `q`, else the most recently added first. */
     sort: MediaSort.optional(),
     order: Order,
@@ -95,7 +116,8 @@ export const ListMediaQuery = z
   .refine((v) => v.sort !== 'relevance' || v.q !== undefined, {
     message: 'relevance needs q',
     path: ['sort'],
-  });
+  })
+  .superRefine(cursorFitsSort((v) => MEDIA_SORT_CURSOR[v.sort ?? (v.q ? 'relevance' : 'added')]));
 export type ListMediaQuery = z.infer<typeof ListMediaQuery>;
 
 export const MediaList = z.object({ media: z.array(Media), nextCursor: z.string().nullable() });
@@ -119,14 +141,14 @@ export type MediaFile = z.infer<typeof MediaFile>;
 
 export const CreateMediaFileRequest = z
   .object({
-    path: z.string().min(2).max(4096).startsWith('/', 'must be an absolute path'),
-    sizeBytes: z.number().int().min(0),
-    container: z.string().max(32).optional(),
-    videoCodec: z.string().max(32).optional(),
-    audioCodec: z.string().max(32).optional(),
-    resolution: z.string().max(16).optional(),
-    durationSeconds: z.number().int().min(0).optional(),
-    quality: z.string().max(64).optional(),
+    path: Text.min(2).max(4096).startsWith('/', 'must be an absolute path'),
+    sizeBytes: NonNegativeSafeInt,
+    container: Text.max(32).optional(),
+    videoCodec: Text.max(32).optional(),
+    audioCodec: Text.max(32).optional(),
+    resolution: Text.max(16).optional(),
+    durationSeconds: NonNegativeInt32.optional(),
+    quality: Text.max(64).optional(),
     origin: z.enum(['download', 'import', 'manual']).optional(),
   })
   .strict();
@@ -182,14 +204,16 @@ export type PersonalList = z.infer<typeof PersonalList>;
 export const ListSort = z.enum(['added', 'title', 'year']);
 export type ListSort = z.infer<typeof ListSort>;
 
-export const PersonalListQuery = z.object({
-  type: MediaType.optional(),
-  q: z.string().trim().min(1).max(200).optional(),
-  sort: ListSort.default('added'),
-  order: Order,
-  limit: Limit,
-  cursor: Cursor,
-});
+export const PersonalListQuery = z
+  .object({
+    type: MediaType.optional(),
+    q: Text.trim().min(1).max(200).optional(),
+    sort: ListSort.default('added'),
+    order: Order,
+    limit: Limit,
+    cursor: Cursor,
+  })
+  .superRefine(cursorFitsSort((v) => MEDIA_SORT_CURSOR[v.sort]));
 export type PersonalListQuery = z.infer<typeof PersonalListQuery>;
 /** As a client writes it (the cursor still the opaque string). */
 export type PersonalListQueryInput = z.input<typeof PersonalListQuery>;
@@ -232,7 +256,10 @@ export const RecordProgressRequest = z
     /** The player knows the credits have started: counts as watched even before 90%. */
     inCredits: z.boolean().optional(),
     /** When the player took this position (default: now); late reports never overwrite newer ones. */
-    at: z.iso.datetime({ offset: true }).optional(),
+    at: z.iso
+      .datetime({ offset: true })
+      .refine((v) => Number(v.slice(0, 4)) >= 1970, 'is too far in the past')
+      .optional(),
   })
   .strict()
   .refine((v) => (v.mediaId === undefined) !== (v.tmdbId === undefined), {
@@ -263,7 +290,8 @@ export type HistoryEntry = z.infer<typeof HistoryEntry>;
 export const HistoryQuery = z.object({
   type: MediaKind.optional(),
   limit: Limit,
-  cursor: Cursor,
+  /** Most recent first: its position is when the progress was recorded. */
+  cursor: pageCursor('timestamp').optional(),
 });
 export type HistoryQuery = z.infer<typeof HistoryQuery>;
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Task } from './tasks.js';
+import { NonNegativeInt32, PositiveInt32, QueryNonNegativeInt32, Text } from './values.js';
 
 /** What a release title says about itself, as `parseRelease` reads it. */
 
@@ -128,7 +129,7 @@ export type IndexerCaps = z.infer<typeof IndexerCaps>;
 
 /** What an admin (or a preset) asks of releases. Empty lists mean "any". */
 export const QualityProfile = z.object({
-  name: z.string().min(1).max(100),
+  name: Text.min(1).max(100),
   allowedResolutions: z.array(Resolution).default([]),
   /** Best first. */
   preferredResolutions: z.array(Resolution).default([]),
@@ -141,9 +142,9 @@ export const QualityProfile = z.object({
   /** Smaller than this per hour of runtime is a fake or a broken upload. */
   minSizeGbPerHour: z.number().min(0).default(0.1),
   /** ISO 639-1 codes, best first; defaults from TMDB_LANGUAGE. */
-  preferredLanguages: z.array(z.string()).default([]),
+  preferredLanguages: z.array(Text.max(35)).max(50).default([]),
   requirePreferredLanguage: z.boolean().default(false),
-  minSeeders: z.number().int().min(0).default(1),
+  minSeeders: NonNegativeInt32.default(1),
 });
 export type QualityProfile = z.infer<typeof QualityProfile>;
 export type QualityProfileInput = z.input<typeof QualityProfile>;
@@ -232,13 +233,13 @@ export type IndexerHealth = z.infer<typeof IndexerHealth>;
 export const StartSearchRequest = z
   .object({
     mediaId: z.uuid().optional(),
-    tmdbId: z.number().int().positive().optional(),
+    tmdbId: PositiveInt32.max(999_999_999).optional(),
     type: z.enum(['movie', 'tv']).optional(),
     season: z.number().int().min(0).max(1000).optional(),
     episode: z.number().int().min(0).max(100_000).optional(),
-    query: z.string().trim().min(1).max(200).optional(),
+    query: Text.trim().min(1).max(200).optional(),
     /** A preset (1080p, 4K HDR, small) or an admin's profile; 1080p by default. */
-    profile: z.string().trim().min(1).max(100).optional(),
+    profile: Text.trim().min(1).max(100).optional(),
     /** "Search again now": ask the indexers even if an identical search is recent. */
     fresh: z.boolean().optional(),
   })
@@ -285,8 +286,8 @@ export type IndexerSearch = z.infer<typeof IndexerSearch>;
 
 /** GET /search/:media_id: one episode's search when given. */
 export const SearchResultsQuery = z.object({
-  season: z.coerce.number().int().min(0).optional(),
-  episode: z.coerce.number().int().min(0).optional(),
+  season: QueryNonNegativeInt32.optional(),
+  episode: QueryNonNegativeInt32.optional(),
 });
 export type SearchResultsQuery = z.infer<typeof SearchResultsQuery>;
 
@@ -324,6 +325,11 @@ export const SearchTaskPayload = z.object({
   queryKey: SearchKey,
   /** Skip the repeat window (the user asked to search again now). */
   fresh: z.boolean().default(false),
+  /**
+   * Whether the owner sees why indexers failed (admins do): members read "indexer unavailable",
+   * since the reason tells an open port from a closed one.
+   */
+  detailedReports: z.boolean().default(false),
   profile: QualityProfile,
   target: SearchTarget,
   request: IndexerSearch,
@@ -379,11 +385,15 @@ export const Indexer = z.object({
 });
 export type Indexer = z.infer<typeof Indexer>;
 
+const IndexerUrl = Text.max(2048).pipe(
+  z.url({ protocol: /^https?$/, message: 'expected the http(s) URL of a Torznab API' }),
+);
+
 export const CreateIndexerRequest = z
   .object({
-    name: z.string().trim().min(1).max(100),
-    url: z.url({ protocol: /^https?$/, message: 'expected the http(s) URL of a Torznab API' }),
-    apiKey: z.string().trim().min(1).max(200).optional(),
+    name: Text.trim().min(1).max(100),
+    url: IndexerUrl,
+    apiKey: Text.trim().min(1).max(200).optional(),
     enabled: z.boolean().default(true),
     useFlareSolverr: z.boolean().default(false),
   })
@@ -392,9 +402,9 @@ export type CreateIndexerRequest = z.infer<typeof CreateIndexerRequest>;
 
 export const UpdateIndexerRequest = z
   .object({
-    name: z.string().trim().min(1).max(100).optional(),
-    url: z.url({ protocol: /^https?$/, message: 'expected the http(s) URL of a Torznab API' }).optional(),
-    apiKey: z.string().trim().min(1).max(200).nullable().optional(),
+    name: Text.trim().min(1).max(100).optional(),
+    url: IndexerUrl.optional(),
+    apiKey: Text.trim().min(1).max(200).nullable().optional(),
     enabled: z.boolean().optional(),
     useFlareSolverr: z.boolean().optional(),
   })

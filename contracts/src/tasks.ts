@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { PageCursor } from './cursor.js';
+import { pageCursor } from './cursor.js';
+import { Text } from './values.js';
 
 export const TaskStatus = z.enum(['pending', 'running', 'done', 'failed', 'cancelled']);
 export type TaskStatus = z.infer<typeof TaskStatus>;
@@ -17,7 +18,8 @@ export const USER_STARTABLE_TASK_TYPES = [
   'system.report',
   'maintenance.cleanup',
 ] as const satisfies readonly TaskType[];
-export const ADMIN_ONLY_TASK_TYPES: readonly TaskType[] = ['maintenance.cleanup'];
+/** `system.report` tells the host's name, CPUs, memory and disk: for administrators only. */
+export const ADMIN_ONLY_TASK_TYPES: readonly TaskType[] = ['system.report', 'maintenance.cleanup'];
 
 export const Task = z.object({
   id: z.uuid(),
@@ -55,10 +57,10 @@ export type CreateTaskRequest = z.infer<typeof CreateTaskRequest>;
 
 export const ListTasksQuery = z.object({
   status: TaskStatus.optional(),
-  type: z.string().max(64).optional(),
+  type: Text.max(64).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  /** Opaque cursor from the previous page. */
-  cursor: PageCursor.optional(),
+  /** Opaque cursor from the previous page (newest first: its position is a creation time). */
+  cursor: pageCursor('timestamp').optional(),
 });
 export type ListTasksQuery = z.infer<typeof ListTasksQuery>;
 

@@ -20,3 +20,10 @@ export interface Db {
 export type Timestamp = Date | string;
 export const iso = (value: Timestamp): string => new Date(value).toISOString();
 export const isoOrNull = (value: Timestamp | null): string | null => (value === null ? null : iso(value));
+
+/**
+ * SQL for a `timestamptz` column as ISO 8601 text to the microsecond (`…T12:34:56.123456Z`): what
+ * keyset cursors carry, so that they compare exactly as PostgreSQL stored the value.
+ */
+export const timestampText = (column: string) =>
+  `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;

@@ -1,8 +1,12 @@
+import { toWireParams, WIRE_TYPES } from '@sokoul/contracts';
 import type postgres from 'postgres';
 import type { Db, SqlParam, SqlStatement } from './db.js';
 
+export { WIRE_TYPES };
+
 type Params = postgres.ParameterOrJSON<never>[];
-const params = (values: readonly SqlParam[] | undefined) => (values ?? []) as Params;
+/** Checked before the driver sees them (see `toWireParams`). */
+const params = (values: readonly SqlParam[] | undefined) => toWireParams(values ?? []) as Params;
 
 /**
  * A pooled connection the server ended (a database restart, an administrator's pg_terminate_backend)
@@ -28,8 +32,14 @@ async function once<T>(run: () => Promise<T>): Promise<T> {
 /**
  * `Db` over a postgres.js pool, for Node services (torrent-node). Statements are prepared, so
  * parameters get the types the server infers: an object passed for `$1::jsonb` is sent as JSON.
+ * The pool must be created with `types: WIRE_TYPES`: the driver's own serialisers throw
+ * mid-protocol on a bad date, and round timestamps to milliseconds.
  */
 export function postgresDb(sql: postgres.Sql): Db {
+  const serializers = (sql.options as unknown as { serializers: Record<number, unknown> }).serializers;
+  if (serializers[1184] !== WIRE_TYPES.date.serialize || serializers[3802] !== WIRE_TYPES.json.serialize) {
+    throw new Error('postgresDb needs a pool created with { types: WIRE_TYPES }');
+  }
   return {
     query: <T>(text: string, values?: readonly SqlParam[]) =>
       once(async () => Array.from(await sql.unsafe(text, params(values), { prepare: true })) as T[]),

@@ -5,7 +5,7 @@ import {
   type TaskList,
   type TaskStatus,
 } from '@sokoul/contracts';
-import { type Db, iso, isoOrNull, type Timestamp } from './db.js';
+import { type Db, iso, isoOrNull, type Timestamp, timestampText } from './db.js';
 
 /**
  * The `tasks` table: the API creates, lists and cancels tasks; torrent-node starts them, records
@@ -74,15 +74,19 @@ export async function insertTask(
 export const findTask = (db: Db, userId: string, id: string): Promise<Task | undefined> =>
   one(db, `SELECT ${TASK_COLUMNS} FROM tasks WHERE id = $1 AND user_id = $2`, [id, userId]);
 
-/** Keyset pagination on (created_at, id), newest first; the cursor is opaque to clients. */
+/**
+ * Keyset pagination on (created_at, id), newest first; the cursor is opaque to clients. It carries
+ * created_at as PostgreSQL keeps it, to the microsecond (`created_at` in the answer is rounded to
+ * milliseconds, and a cursor made from it would skip the rows created within the same millisecond).
+ */
 export async function listTasks(
   db: Db,
   userId: string,
   query: Pick<ListTasksQuery, 'status' | 'type' | 'limit' | 'cursor'>,
 ): Promise<TaskList> {
   const cursor = query.cursor;
-  const rows = await db.query<TaskRow>(
-    `SELECT ${TASK_COLUMNS} FROM tasks
+  const rows = await db.query<TaskRow & { cursor_at: string }>(
+    `SELECT ${TASK_COLUMNS}, ${timestampText('created_at')} AS cursor_at FROM tasks
      WHERE user_id = $1
        AND ($2::text IS NULL OR status = $2)
        AND ($3::text IS NULL OR type = $3)
@@ -98,11 +102,11 @@ export async function listTasks(
       query.limit + 1,
     ],
   );
-  const page = rows.slice(0, query.limit).map(taskFromRow);
+  const page = rows.slice(0, query.limit);
   const last = page[page.length - 1];
   return {
-    tasks: page,
-    nextCursor: rows.length > query.limit && last ? encodeCursor(last.createdAt, last.id) : null,
+    tasks: page.map(taskFromRow),
+    nextCursor: rows.length > query.limit && last ? encodeCursor(last.cursor_at, last.id) : null,
   };
 }
 

@@ -2,6 +2,7 @@ import type { Bindings } from './bindings.js';
 import type { CacheStore } from './cache-store.js';
 import type { Database } from './database.js';
 import type { NatsBridge } from './nats-bridge.js';
+import type { PasswordHasher } from './password-hasher.js';
 import type { UserSession } from './user-session.js';
 
 /**
@@ -14,5 +15,7 @@ export interface Env extends Bindings {
   CACHE_STORE: DurableObjectNamespace<CacheStore>;
   NATS_BRIDGE: DurableObjectNamespace<NatsBridge>;
   USER_SESSION: DurableObjectNamespace<UserSession>;
+  /** Runs in a worker of its own (launcher/src/workerd.ts), so hashing never shares the API's isolate. */
+  PASSWORD_HASHER: DurableObjectNamespace<PasswordHasher>;
   ASSETS?: Fetcher;
 }

@@ -17,4 +17,5 @@ export {
 export type { Env } from './env.js';
 export { createLogger, errorMessage, type LogFields, type Logger } from './log.js';
 export { NatsBridge, type NatsRequestResult, type NatsStatus } from './nats-bridge.js';
+export { HASHER_BUSY, PasswordHasher } from './password-hasher.js';
 export { USER_HEADER, UserSession } from './user-session.js';

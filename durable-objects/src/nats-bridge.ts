@@ -3,6 +3,7 @@ import {
   DataChangedMessage,
   JOBS_STREAM,
   parseConfig,
+  type SharedConfig,
   SharedConfigSchema,
   SokoulEvent,
   Subjects,
@@ -38,12 +39,12 @@ export abstract class NatsBridge extends DurableObject<Bindings> {
   #streamReady = false;
   #users = new Set<string>();
   #log: Logger;
+  readonly #config: SharedConfig;
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
-    this.#log = createLogger(parseConfig(SharedConfigSchema, textBindings(env)).LOG_LEVEL, {
-      component: 'nats-bridge',
-    });
+    this.#config = parseConfig(SharedConfigSchema, textBindings(env));
+    this.#log = createLogger(this.#config.LOG_LEVEL, { component: 'nats-bridge' });
     ctx.blockConcurrencyWhile(async () => {
       this.#users = new Set((await ctx.storage.get<string[]>('users')) ?? []);
     });
@@ -58,10 +59,10 @@ export abstract class NatsBridge extends DurableObject<Bindings> {
   }
 
   private async open(): Promise<NatsConnection> {
-    const servers = this.env.NATS_WS_URL;
-    if (typeof servers !== 'string') throw new Error('NATS_WS_URL is not set');
-    const token =
-      typeof this.env.NATS_TOKEN === 'string' && this.env.NATS_TOKEN ? this.env.NATS_TOKEN : undefined;
+    const servers = this.#config.NATS_WS_URL;
+    if (!servers) throw new Error('NATS_WS_URL is not set');
+    // The embedded server (and docker-compose's) refuses clients without it.
+    const token = this.#config.NATS_TOKEN;
     const nc = await connect({
       servers,
       name: 'sokoul-api',

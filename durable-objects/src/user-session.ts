@@ -74,6 +74,34 @@ export class UserSession extends DurableObject<Bindings> {
     return true;
   }
 
+  /**
+   * Closes every socket of this user at once (the account was disabled or deleted): 4001 with the
+   * reason, which the web app reads as the end of the session. Answers how many were open.
+   */
+  closeAll(code: number, reason: string): number {
+    const sockets = this.ctx.getWebSockets();
+    for (const ws of sockets) {
+      try {
+        ws.close(code, reason);
+      } catch {
+        // Already closing.
+      }
+    }
+    // workerd ends the connections of a close started outside a socket event only when the object
+    // next hibernates (~10 s; measured): restarting the object ends them now, after the close frames.
+    // Its storage (the replay log) is kept.
+    if (sockets.length > 0) {
+      setTimeout(() => {
+        try {
+          this.ctx.abort('sessions ended');
+        } catch {
+          // abort() throws by design once it has reset the object.
+        }
+      }, 20);
+    }
+    return sockets.length;
+  }
+
   override async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer): Promise<void> {
     let message: ClientMessage;
     try {

@@ -1,7 +1,7 @@
 import type { Env } from '@sokoul/durable-objects';
 import { createApp } from './app.js';
 
-export { CacheStore, Database, UserSession } from '@sokoul/durable-objects';
+export { CacheStore, Database, PasswordHasher, UserSession } from '@sokoul/durable-objects';
 export { NatsBridge } from './infra/nats-bridge.js';
 
 const app = createApp();

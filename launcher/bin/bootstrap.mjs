@@ -50,10 +50,18 @@ const steps = {
 }[command] ?? [[join(root, 'launcher/bin/sokoul.mjs'), command, ...rest]];
 
 let child = null;
-// Ctrl+C reaches the whole process group anyway; a signal sent to this process alone (npm, timeout,
-// a service manager) is passed on so the launcher can shut down in order.
+// A signal sent to this process alone (npm, timeout, a service manager) is passed on so the launcher
+// can shut down in order. One sent to the whole group (Ctrl+C, systemd, docker stop) reaches the
+// launcher too, and npm forwards its own copy here: copies within a second are passed on once, and
+// the launcher counts the copies it gets within a second as one signal as well.
+const forwarded = new Map();
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(signal, () => child?.kill(signal));
+  process.on(signal, () => {
+    const now = Date.now();
+    if (now - (forwarded.get(signal) ?? 0) < 1000) return;
+    forwarded.set(signal, now);
+    child?.kill(signal);
+  });
 }
 for (const args of steps) {
   const code = await new Promise((resolve) => {

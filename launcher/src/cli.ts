@@ -33,33 +33,70 @@ async function withDatabase<T>(config: ResolvedConfig, run: (url: string) => Pro
   }
 }
 
+/**
+ * A signal sent to a process group reaches every process in it, and the parents (npm, the
+ * bootstrap) pass theirs on too: copies of one signal that arrive within this window are one signal.
+ */
+export const SIGNAL_WINDOW_MS = 1000;
+
+/**
+ * Calls `onFirst` for the first signal and `onForce` for a later one; the same signal again within
+ * `windowMs` of the first (other processes of the group forwarding it) is ignored.
+ */
+export function signalCounter(
+  onFirst: (signal: NodeJS.Signals) => void,
+  onForce: (signal: NodeJS.Signals) => void,
+  onCopy: (signal: NodeJS.Signals) => void = () => {},
+  windowMs = SIGNAL_WINDOW_MS,
+): (signal: NodeJS.Signals) => void {
+  let first: { signal: NodeJS.Signals; at: number } | undefined;
+  return (signal) => {
+    if (!first) {
+      first = { signal, at: Date.now() };
+      onFirst(signal);
+    } else if (signal === first.signal && Date.now() - first.at < windowMs) {
+      onCopy(signal);
+    } else {
+      onForce(signal);
+    }
+  };
+}
+
 async function start(config: ResolvedConfig, only: Role | undefined): Promise<void> {
   const log = createLogger(config.LOG_LEVEL, 'launcher');
   const begun = Date.now();
   let stack: Stack | undefined;
   let shuttingDown = false;
+  let exitCode = 0;
   const shutdown = async (force: boolean) => {
     await stack?.stop(force);
     log.info('Sokoul stopped', { durationMs: Date.now() - begun });
-    process.exit(force ? 1 : 0);
+    process.exit(force ? 1 : exitCode);
   };
   // Installed before anything starts: a signal during start-up must still stop what was started.
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (shuttingDown) {
+  const onSignal = signalCounter(
+    (signal) => {
+      shuttingDown = true;
+      log.info('shutting down (send the signal again to force)', { signal });
+      if (stack) void shutdown(false);
+    },
+    (signal) => {
       log.warn('second signal: forcing shutdown', { signal });
       void shutdown(true);
-      return;
-    }
-    shuttingDown = true;
-    log.info('shutting down (send the signal again to force)', { signal });
-    if (stack) void shutdown(false);
-  };
+    },
+    (signal) =>
+      log.debug('the same signal again, from another process of the group: still one signal', { signal }),
+  );
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   stack = await startStack(config, log, {
     only,
-    onServiceExit: (name) => {
-      if (!shuttingDown) log.error(`${name} stopped unexpectedly`, { service: name });
+    onGiveUp: (name, reason) => {
+      if (shuttingDown) return;
+      shuttingDown = true;
+      exitCode = 1;
+      process.stderr.write(`sokoul: ${name} ${reason}. Stopping Sokoul.\n`);
+      if (stack) void shutdown(false);
     },
   });
   if (shuttingDown) return shutdown(false);

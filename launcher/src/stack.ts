@@ -8,8 +8,8 @@ import { migrate } from './migrate.js';
 import { findNatsServer, NATS_INSTALL_HINT, startNatsServer } from './nats.js';
 import { portOpen } from './ports.js';
 import { startEmbeddedPostgres } from './postgres.js';
-import type { Managed } from './processes.js';
-import { reapLeftovers, spawnManaged, waitFor } from './processes.js';
+import type { Managed, ManagedChild, RestartPolicy, SpawnHooks } from './processes.js';
+import { reapLeftovers, spawnManaged, supervise, waitFor } from './processes.js';
 import { startRedisGateway } from './redis-gateway.js';
 import { loadSecrets } from './secrets.js';
 import { startWorkerd } from './workerd.js';
@@ -19,8 +19,12 @@ export type Role = 'app' | 'torrent-node';
 export interface StackOptions {
   /** Run one of Sokoul's own services only (docker-compose runs them as two containers). */
   only?: Role | undefined;
-  /** Called when a service dies on its own, so the launcher can stop the rest. */
-  onServiceExit?: (name: string) => void;
+  /**
+   * Every child the launcher starts is restarted when it crashes; after too many crashes it gives
+   * up and calls this (the CLI then stops the rest and exits non-zero).
+   */
+  onGiveUp?: (name: string, reason: string) => void;
+  restartPolicy?: Partial<RestartPolicy>;
   /** Benchmarks: a bare Hono worker served by the same workerd process. */
   baseline?: { modulePath: string; port: number };
 }
@@ -30,29 +34,50 @@ export interface Stack {
   databaseUrl: string;
   natsUrl: string;
   natsWsUrl: string;
+  /** What NATS clients present (the embedded server requires it); undefined for an open external server. */
+  natsToken: string | undefined;
   services: Managed[];
   stop(force?: boolean): Promise<void>;
 }
 
-/** Everything the database URL needs: the configured one, or the embedded PostgreSQL. */
-export async function ensureDatabase(
+/** The database URL, and how to start the embedded PostgreSQL when it is the one to use. */
+async function databasePlan(
   config: ResolvedConfig,
   log: Logger,
-): Promise<{ url: string; service?: Managed }> {
+): Promise<{ url: string; start?: (hooks?: SpawnHooks) => Promise<ManagedChild & { url: string }> }> {
   if (config.DATABASE_URL) return { url: config.DATABASE_URL };
   const { EMBEDDED_POSTGRES_PASSWORD } = loadSecrets(config.DATA_DIR);
   const url = `postgres://postgres:${encodeURIComponent(EMBEDDED_POSTGRES_PASSWORD)}@127.0.0.1:${config.EMBEDDED_POSTGRES_PORT}/sokoul`;
   // Already running (another `sokoul` command holds it): use it as is.
   if (await portOpen(config.EMBEDDED_POSTGRES_PORT)) return { url };
-  const service = await startEmbeddedPostgres({
-    dataDir: config.DATA_DIR,
-    port: config.EMBEDDED_POSTGRES_PORT,
-    password: EMBEDDED_POSTGRES_PASSWORD,
-    graceMs: config.SHUTDOWN_TIMEOUT_MS,
-    log,
-  });
+  return {
+    url,
+    start: (hooks) =>
+      startEmbeddedPostgres({
+        dataDir: config.DATA_DIR,
+        port: config.EMBEDDED_POSTGRES_PORT,
+        password: EMBEDDED_POSTGRES_PASSWORD,
+        graceMs: config.SHUTDOWN_TIMEOUT_MS,
+        log,
+        ...(hooks ? { hooks } : {}),
+      }),
+  };
+}
+
+/** Everything the database URL needs: the configured one, or the embedded PostgreSQL (unsupervised: one command's worth). */
+export async function ensureDatabase(
+  config: ResolvedConfig,
+  log: Logger,
+): Promise<{ url: string; service?: Managed }> {
+  const plan = await databasePlan(config, log);
+  if (!plan.start) return { url: plan.url };
+  const service = await plan.start();
   return { url: service.url, service };
 }
+
+/** The order services stop in: the API first (it finishes in-flight requests), then torrent-node, storage last. */
+const STOP_ORDER = ['workerd', 'torrent-node', 'redis-gateway', 'postgres', 'nats'];
+const stopRank = (name: string) => STOP_ORDER.indexOf(name);
 
 /**
  * Starts the backing services that are not configured, applies migrations, then workerd and
@@ -64,15 +89,31 @@ export async function startStack(
   options: StackOptions = {},
 ): Promise<Stack> {
   const started: Managed[] = [];
-  const stopAll = async (force = false) => {
-    for (const service of [...started].reverse()) {
-      const t = Date.now();
-      await service
-        .stop(force)
-        .catch((error: unknown) => log.error('stop failed', { service: service.name, error: String(error) }));
-      log.info(`${service.name} stopped`, { service: service.name, durationMs: Date.now() - t });
-    }
+  let stopping: Promise<void> | undefined;
+  const stopAll = (force = false): Promise<void> => {
+    // Once: a second call waits for the first, unless it forces (which kills what is left at once).
+    if (stopping && !force) return stopping;
+    const run = (async () => {
+      const order = [...started].reverse().sort((a, b) => stopRank(a.name) - stopRank(b.name));
+      for (const service of order) {
+        const t = Date.now();
+        await service
+          .stop(force)
+          .catch((error: unknown) =>
+            log.error('stop failed', { service: service.name, error: String(error) }),
+          );
+        log.info(`${service.name} stopped`, { service: service.name, durationMs: Date.now() - t });
+      }
+    })();
+    stopping ??= run;
+    return run;
   };
+  const supervised = (name: string, start: (hooks: SpawnHooks) => Promise<ManagedChild>) =>
+    supervise(name, start, {
+      log,
+      ...(options.restartPolicy ? { policy: options.restartPolicy } : {}),
+      onGiveUp: options.onGiveUp ?? ((service, reason) => log.error(`${service} ${reason}`, { service })),
+    });
   try {
     const runApp = options.only !== 'torrent-node';
     const runNode = options.only !== 'app';
@@ -90,25 +131,40 @@ export async function startStack(
       if (config.NATS_URL) {
         if (runApp && !config.NATS_WS_URL)
           throw new Error('NATS_WS_URL must be set when NATS_URL is (workerd reaches NATS over WebSocket)');
-        return { url: config.NATS_URL, wsUrl: config.NATS_WS_URL ?? '' };
+        if (!config.NATS_TOKEN) {
+          log.warn(
+            "NATS_URL is set without NATS_TOKEN: unless that server authenticates clients otherwise, any process that reaches it reads every user's events and can forge them",
+          );
+        }
+        return { url: config.NATS_URL, wsUrl: config.NATS_WS_URL ?? '', token: config.NATS_TOKEN };
       }
       const bin = findNatsServer(config.NATS_SERVER_BIN);
       if (!bin) throw new Error(NATS_INSTALL_HINT);
-      const nats = await startNatsServer({
-        bin,
-        dataDir: config.DATA_DIR,
-        port: config.EMBEDDED_NATS_PORT,
-        wsPort: config.EMBEDDED_NATS_WS_PORT,
-        token: config.NATS_TOKEN,
-        graceMs: config.SHUTDOWN_TIMEOUT_MS,
-        log,
-      });
+      const token = config.NATS_TOKEN ?? secrets.NATS_TOKEN;
+      const endpoints = {
+        url: `nats://127.0.0.1:${config.EMBEDDED_NATS_PORT}`,
+        wsUrl: `ws://127.0.0.1:${config.EMBEDDED_NATS_WS_PORT}`,
+        token,
+      };
+      const nats = await supervised('nats', (hooks) =>
+        startNatsServer({
+          bin,
+          dataDir: config.DATA_DIR,
+          port: config.EMBEDDED_NATS_PORT,
+          wsPort: config.EMBEDDED_NATS_WS_PORT,
+          token,
+          graceMs: config.SHUTDOWN_TIMEOUT_MS,
+          log,
+          hooks,
+        }),
+      );
       started.push(nats);
-      return nats;
+      return endpoints;
     })();
-    const dbPromise = ensureDatabase(config, log).then((db) => {
-      if (db.service) started.push(db.service);
-      return db;
+    const dbPromise = databasePlan(config, log).then(async (plan) => {
+      const start = plan.start;
+      if (start) started.push(await supervised('postgres', (hooks) => start(hooks)));
+      return { url: plan.url };
     });
     const cachePromise = (async () => {
       if (!runApp || config.UPSTASH_REDIS_REST_URL || !config.REDIS_URL) return null;
@@ -136,6 +192,7 @@ export async function startStack(
       LOG_LEVEL: config.LOG_LEVEL,
       DATABASE_URL: db.url,
       NATS_URL: nats.url,
+      ...(nats.token ? { NATS_TOKEN: nats.token } : {}),
       DOWNLOAD_DIR: config.DOWNLOAD_DIR,
     };
     const host = config.HOST;
@@ -151,6 +208,7 @@ export async function startStack(
         DATABASE_URL: db.url,
         NATS_URL: nats.url,
         NATS_WS_URL: nats.wsUrl,
+        ...(nats.token ? { NATS_TOKEN: nats.token } : {}),
         JWT_SECRET: config.JWT_SECRET ?? secrets.JWT_SECRET,
         INTERNAL_SIGNING_KEY: config.INTERNAL_SIGNING_KEY ?? secrets.INTERNAL_SIGNING_KEY,
         DOWNLOAD_DIR: config.DOWNLOAD_DIR,
@@ -158,33 +216,40 @@ export async function startStack(
       });
       parseConfig(ApiConfigSchema, vars);
       launches.push(
-        startWorkerd({
-          root: config.ROOT,
-          dataDir: config.DATA_DIR,
-          host,
-          port: config.PORT,
-          vars,
-          baseline: options.baseline,
-          graceMs: config.SHUTDOWN_TIMEOUT_MS,
-          log,
-        }).then((w) => {
+        supervised('workerd', (hooks) =>
+          startWorkerd({
+            root: config.ROOT,
+            dataDir: config.DATA_DIR,
+            host,
+            port: config.PORT,
+            vars,
+            baseline: options.baseline,
+            graceMs: config.SHUTDOWN_TIMEOUT_MS,
+            log,
+            hooks,
+          }),
+        ).then((w) => {
           started.push(w);
         }),
       );
     }
     if (runNode) {
-      const node = spawnManaged(
-        'torrent-node',
-        process.execPath,
-        ['--enable-source-maps', outputs(config.ROOT).torrentNode],
-        {
-          graceMs: config.SHUTDOWN_TIMEOUT_MS,
-          pidDir: join(config.DATA_DIR, 'run'),
-          log,
-          env: childEnv,
-          onExit: () => options.onServiceExit?.('torrent-node'),
-        },
-      );
+      const node = await supervised('torrent-node', async (hooks) => {
+        const managed = spawnManaged(
+          'torrent-node',
+          process.execPath,
+          ['--enable-source-maps', outputs(config.ROOT).torrentNode],
+          {
+            graceMs: config.SHUTDOWN_TIMEOUT_MS,
+            pidDir: join(config.DATA_DIR, 'run'),
+            log,
+            env: childEnv,
+            onExit: hooks.onExit,
+          },
+        );
+        hooks.onSpawn?.(managed);
+        return managed;
+      });
       started.push(node);
     }
     await Promise.all(launches);
@@ -203,6 +268,7 @@ export async function startStack(
       databaseUrl: db.url,
       natsUrl: nats.url,
       natsWsUrl: nats.wsUrl,
+      natsToken: nats.token,
       services: started,
       stop: stopAll,
     };

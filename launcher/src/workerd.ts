@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Logger } from './log.js';
-import { type Managed, spawnManaged, waitFor } from './processes.js';
+import { type ManagedChild, readyOrKilled, type SpawnHooks, spawnManaged, waitFor } from './processes.js';
 
 /** Must be within what the pinned workerd binary supports (it prints its own date with --version). */
 export const COMPATIBILITY_DATE = '2026-11-01';
@@ -49,6 +49,8 @@ export function workerdConfig(opts: WorkerdOptions): string {
     ...DURABLE_OBJECTS.map(
       ([binding, cls]) => `(name = ${text(binding)}, durableObjectNamespace = ${text(cls)})`,
     ),
+    // Password hashing runs in a worker of its own (its own isolate and heap), off the API's.
+    '(name = "PASSWORD_HASHER", durableObjectNamespace = (className = "PasswordHasher", serviceName = "password-hasher"))',
   ];
   const namespaces = DURABLE_OBJECTS.map(
     ([, cls]) => `(className = ${text(cls)}, uniqueKey = ${text(`sokoul-${cls}`)}, enableSql = true)`,
@@ -58,6 +60,7 @@ export function workerdConfig(opts: WorkerdOptions): string {
 const config :Workerd.Config = (
   services = [
     (name = "sokoul", worker = .app),
+    (name = "password-hasher", worker = .passwordHasher),
     (name = "internet", network = (allow = ["public", "private", "local"], tlsOptions = (trustBrowserCas = true))),
     (name = "do-storage", disk = (path = ${text(join(opts.dataDir, 'durable-objects'))}, writable = true)),
     (name = "web-assets", disk = (path = ${text(join(opts.root, 'web/dist'))})),${
@@ -82,6 +85,13 @@ const baseline :Workerd.Worker = (
 `
     : ''
 }
+const passwordHasher :Workerd.Worker = (
+  modules = [(name = "index.js", esModule = embed ${text(relative(join(opts.dataDir, 'workerd'), join(opts.root, 'dist/worker/index.js')))})],
+  compatibilityDate = ${text(COMPATIBILITY_DATE)},
+  durableObjectNamespaces = [(className = "PasswordHasher", uniqueKey = "sokoul-PasswordHasher")],
+  durableObjectStorage = (inMemory = void),
+);
+
 const app :Workerd.Worker = (
   modules = [(name = "index.js", esModule = embed ${text(relative(join(opts.dataDir, 'workerd'), join(opts.root, 'dist/worker/index.js')))})],
   compatibilityDate = ${text(COMPATIBILITY_DATE)},
@@ -104,8 +114,8 @@ export function workerdBinary(root: string): string {
 }
 
 export async function startWorkerd(
-  opts: WorkerdOptions & { graceMs: number; log: Logger },
-): Promise<Managed> {
+  opts: WorkerdOptions & { graceMs: number; log: Logger; hooks?: SpawnHooks },
+): Promise<ManagedChild> {
   const dir = join(opts.dataDir, 'workerd');
   mkdirSync(dir, { recursive: true });
   mkdirSync(join(opts.dataDir, 'durable-objects'), { recursive: true });
@@ -118,19 +128,23 @@ export async function startWorkerd(
     pidDir: join(opts.dataDir, 'run'),
     log: opts.log,
     cwd: opts.root,
+    onExit: opts.hooks?.onExit,
   });
+  opts.hooks?.onSpawn?.(managed);
   const probeHost = opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host;
-  await waitFor(
-    'workerd',
-    async () => {
-      const res = await fetch(`http://${probeHost}:${opts.port}/health`, {
-        signal: AbortSignal.timeout(2000),
-      });
-      await res.arrayBuffer();
-      return true;
-    },
-    15_000,
-    () => managed.child.exitCode !== null && 'workerd exited during startup (see its output above)',
+  await readyOrKilled(managed, () =>
+    waitFor(
+      'workerd',
+      async () => {
+        const res = await fetch(`http://${probeHost}:${opts.port}/health`, {
+          signal: AbortSignal.timeout(2000),
+        });
+        await res.arrayBuffer();
+        return true;
+      },
+      15_000,
+      () => managed.child.exitCode !== null && 'workerd exited during startup (see its output above)',
+    ),
   );
   return managed;
 }

@@ -1,6 +1,6 @@
 import type { Browser, Page, WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminSession, api, memberSession, PASSWORD, stack } from '../helpers/api.js';
+import { adminSession, api, PASSWORD, promotedSession, stack } from '../helpers/api.js';
 import { launchBrowser, screenshot, signIn } from '../helpers/browser.js';
 
 /** The tasks page: results in words, and rows kept up to date by the live socket and its resyncs. */
@@ -68,7 +68,8 @@ describe('tasks in the browser', () => {
   });
 
   it('catches up from the API after a reconnect when events were missed', { timeout: 60_000 }, async () => {
-    const member = await memberSession('tasks-resync');
+    // Starting a system report needs an administrator.
+    const member = await promotedSession('tasks-resync');
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: 'fr-FR' });
     page.setDefaultTimeout(10_000);
     // The socket goes through the test: it can hold back events and drop the connection.

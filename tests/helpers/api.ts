@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import {
   type StartedSearch,
   type Task,
@@ -26,17 +27,19 @@ export async function api<T = unknown>(
     rawBody?: string;
     headers?: Record<string, string>;
     base?: string;
+    /** Another loopback address (127.0.0.2…) to send from: the API sees another client. */
+    from?: string;
   } = {},
 ): Promise<ApiResponse<T>> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   if (options.body !== undefined || options.rawBody !== undefined)
     headers['content-type'] ??= 'application/json';
-  const response = await fetch(`${options.base ?? stack().url}${path}`, {
-    method,
-    headers,
-    body: options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
-  });
+  const url = `${options.base ?? stack().url}${path}`;
+  const payload = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+  const response = options.from
+    ? await sendFrom(options.from, method, url, headers, payload)
+    : await fetch(url, { method, headers, body: payload });
   const text = await response.text();
   let body: unknown = text;
   const contentType = response.headers.get('content-type') ?? '';
@@ -44,6 +47,45 @@ export async function api<T = unknown>(
   // Every answer a test receives must be one the route documents (status and schema).
   expect(nonConformance(method, path, response.status, contentType, body)).toBeNull();
   return { status: response.status, headers: response.headers, body: body as T };
+}
+
+/** A request from a chosen local address (fetch cannot bind one), answered as a Response. */
+function sendFrom(
+  localAddress: string,
+  method: string,
+  url: string,
+  headers: Record<string, string>,
+  body: string | undefined,
+): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method, headers, localAddress }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const answer = new Headers();
+        for (const [name, value] of Object.entries(res.headers)) {
+          for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value])
+            answer.append(name, v);
+        }
+        const status = res.statusCode ?? 0;
+        resolve(new Response(status === 204 ? null : Buffer.concat(chunks), { status, headers: answer }));
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** The `name=value` pairs a response sets, for sending back as a Cookie header. */
+export function cookiesOf(res: ApiResponse): Record<string, string> {
+  const found: Record<string, string> = {};
+  for (const line of res.headers.getSetCookie()) {
+    const [pair = ''] = line.split(';');
+    const eq = pair.indexOf('=');
+    if (eq > 0) found[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+  }
+  return found;
 }
 
 let counter = 0;
@@ -90,6 +132,22 @@ export async function memberSession(label = 'member', base?: string): Promise<To
   if (signup.status !== 201)
     throw new Error(`member signup failed: ${signup.status} ${JSON.stringify(signup.body)}`);
   return signup.body;
+}
+
+/**
+ * A new account promoted to admin (its own tasks, sockets and lists): for tests of what only admins
+ * may start, such as `system.report`. Its access token stays valid: roles are read per request.
+ */
+export async function promotedSession(label = 'promoted', base?: string): Promise<TokenPair> {
+  const admin = await adminSession(base);
+  const member = await memberSession(label, base);
+  const promoted = await api('PATCH', `/admin/users/${member.user.id}`, {
+    token: admin.accessToken,
+    body: { role: 'admin' },
+    base,
+  });
+  if (promoted.status !== 200) throw new Error(`promotion failed: ${promoted.status}`);
+  return { ...member, user: { ...member.user, role: 'admin' } };
 }
 
 /** A WebSocket client that records every message it receives. */

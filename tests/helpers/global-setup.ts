@@ -59,11 +59,17 @@ export default async function setup(project: TestProject) {
     INDEXER_TIMEOUT_MS: '2000',
     FLARESOLVERR_URL: flareSolverr.url,
     INDEXER_PROXY_URL: proxy.url,
+    // The fake indexers run on 127.0.0.1: the outbound guard refuses loopback unless allowed
+    // (tests/outbound.test.ts proves it does without this).
+    INDEXER_ALLOW_PRIVATE: 'true',
     DATABASE_URL: databaseUrl,
     REDIS_URL: MACHINE_REDIS,
     SEARCH_CONCURRENCY: String(SEARCH_CONCURRENCY),
     LOGIN_RATE_LIMIT: '5',
     LOGIN_RATE_WINDOW: '10',
+    // Test files sign up dozens of members from 127.0.0.1; the limit itself is tested from other addresses.
+    SIGNUP_RATE_LIMIT: '400',
+    SIGNUP_RATE_WINDOW: '60',
   });
   project.provide('stack', info);
   project.provide('tmdb', tmdb.url);

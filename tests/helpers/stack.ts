@@ -30,6 +30,8 @@ export interface StackInfo {
   databaseUrl: string;
   natsUrl: string;
   natsWsUrl: string;
+  /** The token every NATS client of the stack presents (the embedded server requires it). */
+  natsToken: string;
   dataDir: string;
   metricsPort: number;
 }
@@ -111,6 +113,7 @@ export async function launchStack(
         databaseUrl: stack.databaseUrl,
         natsUrl: stack.natsUrl,
         natsWsUrl: stack.natsWsUrl,
+        natsToken: stack.natsToken ?? '',
         dataDir,
         metricsPort,
       },

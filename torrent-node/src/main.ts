@@ -5,7 +5,7 @@ import {
   type TorrentHeartbeat,
   TorrentNodeConfigSchema,
 } from '@sokoul/contracts';
-import { postgresDb } from '@sokoul/db/postgres';
+import { postgresDb, WIRE_TYPES } from '@sokoul/db/postgres';
 import { connect, JSONCodec } from 'nats';
 import postgres from 'postgres';
 import { Counter } from 'prom-client';
@@ -27,6 +27,7 @@ const sql = postgres(config.DATABASE_URL, {
   max: 5,
   idle_timeout: 60,
   connect_timeout: 5,
+  types: WIRE_TYPES,
   onnotice: () => {},
   connection: { application_name: 'sokoul-torrent-node' },
 });

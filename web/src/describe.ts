@@ -1,4 +1,11 @@
-import { type IndexerReport, SearchOutcome, SearchTarget, SystemReport, type Task } from '@sokoul/contracts';
+import {
+  INDEXER_UNAVAILABLE,
+  type IndexerReport,
+  SearchOutcome,
+  SearchTarget,
+  SystemReport,
+  type Task,
+} from '@sokoul/contracts';
 import { z } from 'zod';
 import { formatBytes, formatList, formatNumber, type MessageKey, t, tn } from './i18n.js';
 
@@ -11,7 +18,8 @@ export function indexerReportLabel(report: IndexerReport): string {
     case 'timeout':
       return t('indexer.timeout', { indexer, seconds: formatNumber(report.latencyMs / 1000, 1) });
     case 'failed':
-      return report.error
+      // Members are not told why (only admins are): then there is no reason to show.
+      return report.error && report.error !== INDEXER_UNAVAILABLE
         ? t('indexer.failedWith', { indexer, error: report.error })
         : t('indexer.failed', { indexer });
     case 'skipped':

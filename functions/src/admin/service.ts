@@ -33,12 +33,16 @@ export async function updateUser(
   input: { id: string; changes: UpdateUserRequest },
 ): Promise<User> {
   assertAdmin(principal);
-  return users.updateUser(deps.infra.db, input.id, input.changes);
+  const user = await users.updateUser(deps.infra.db, input.id, input.changes);
+  // Sessions and tokens were revoked with the change; open sockets close now too.
+  if (input.changes.disabled) await deps.infra.sockets.endSession(input.id, 'account disabled');
+  return user;
 }
 
 export async function deleteUser(deps: Deps, principal: Principal, id: string): Promise<void> {
   assertAdmin(principal);
   await users.deleteUser(deps.infra.db, id);
+  await deps.infra.sockets.endSession(id, 'account deleted');
 }
 
 export async function createInvite(
@@ -75,6 +79,7 @@ export async function createIndexer(
   input: CreateIndexerRequest,
 ): Promise<Indexer> {
   assertAdmin(principal);
+  indexers.checkIndexerUrl(deps.config, input.url);
   return indexers.createIndexer(deps.infra.db, input);
 }
 
@@ -84,6 +89,7 @@ export async function updateIndexer(
   input: { id: string; changes: UpdateIndexerRequest },
 ): Promise<Indexer> {
   assertAdmin(principal);
+  if (input.changes.url !== undefined) indexers.checkIndexerUrl(deps.config, input.changes.url);
   return indexers.updateIndexer(deps.infra.db, input.id, input.changes);
 }
 

@@ -3,6 +3,7 @@ import type { AppEnv, Deps, Principal } from '../context.js';
 import { ApiError, forbidden, unauthorized } from '../errors.js';
 import { boundedCache } from '../infra/bounded-cache.js';
 import type { Infra } from '../infra/index.js';
+import { sessionLive } from './sessions.js';
 import { API_KEY_PREFIX, safeEqual, sha256, verifyAccessToken } from './tokens.js';
 import { cachedUser } from './users.js';
 
@@ -54,6 +55,7 @@ export async function resolvePrincipal(
   let userId: string | null;
   let via: Principal['via'];
   let tokenVersion: number | null = null;
+  let session: string | undefined;
   if (credential.startsWith(API_KEY_PREFIX)) {
     userId = await userIdForApiKey(infra, credential);
     via = 'api_key';
@@ -71,10 +73,14 @@ export async function resolvePrincipal(
     }
     userId = verified.claims.sub;
     tokenVersion = verified.claims.tv;
+    session = verified.claims.sid;
     via = 'token';
   }
-  const user = await cachedUser(infra.db, userId);
-  if (!user || (tokenVersion !== null && user.token_version !== tokenVersion)) {
+  const [user, live] = await Promise.all([
+    cachedUser(infra.db, userId),
+    session ? sessionLive(infra.db, session) : true,
+  ]);
+  if (!user || (tokenVersion !== null && user.token_version !== tokenVersion) || !live) {
     throw unauthorized('This session is no longer valid; sign in again');
   }
   if (user.disabled) throw new ApiError(403, 'account_disabled', 'This account is disabled');

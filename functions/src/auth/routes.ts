@@ -2,6 +2,13 @@ import { AuthRoutes } from '@sokoul/contracts';
 import type { Context } from 'hono';
 import type { AppEnv } from '../context.js';
 import { createRouter, handle } from '../http/openapi.js';
+import {
+  deliverSession,
+  deviceCookie,
+  forgetRefreshCookie,
+  refreshCookie,
+  rememberDevice,
+} from './cookies.js';
 import { clientAddress } from './principal.js';
 import * as auth from './service.js';
 
@@ -9,21 +16,34 @@ import * as auth from './service.js';
 const clientOf = (c: Context<AppEnv>): auth.Client => ({
   address: clientAddress(c),
   userAgent: c.req.header('user-agent'),
+  deviceToken: deviceCookie(c),
 });
 
 export const authRoutes = createRouter();
 handle(authRoutes, AuthRoutes.settings, async (c) => c.json(await auth.publicSettings(c.var.deps), 200));
-handle(authRoutes, AuthRoutes.signup, async (c) =>
-  c.json(await auth.signup(c.var.deps, { account: c.req.valid('json'), client: clientOf(c) }), 201),
-);
-handle(authRoutes, AuthRoutes.login, async (c) =>
-  c.json(await auth.login(c.var.deps, { credentials: c.req.valid('json'), client: clientOf(c) }), 200),
-);
-handle(authRoutes, AuthRoutes.refresh, async (c) =>
-  c.json(await auth.refresh(c.var.deps, { ...c.req.valid('json'), client: clientOf(c) }), 200),
-);
+handle(authRoutes, AuthRoutes.signup, async (c) => {
+  const input = c.req.valid('json');
+  const signedIn = await auth.signup(c.var.deps, { account: input, client: clientOf(c) });
+  rememberDevice(c, signedIn.deviceToken);
+  return c.json(deliverSession(c, signedIn.tokens, input.session ?? 'body'), 201);
+});
+handle(authRoutes, AuthRoutes.login, async (c) => {
+  const input = c.req.valid('json');
+  const signedIn = await auth.login(c.var.deps, { credentials: input, client: clientOf(c) });
+  rememberDevice(c, signedIn.deviceToken);
+  return c.json(deliverSession(c, signedIn.tokens, input.session ?? 'body'), 200);
+});
+// A token in the body is an API client's (the answer carries the next one); without one, the
+// browser's cookie is spent and the next token goes back into the cookie only.
+handle(authRoutes, AuthRoutes.refresh, async (c) => {
+  const fromBody = c.req.valid('json').refreshToken;
+  const refreshToken = fromBody ?? refreshCookie(c);
+  const tokens = await auth.refresh(c.var.deps, { refreshToken, client: clientOf(c) });
+  return c.json(deliverSession(c, tokens, fromBody ? 'body' : 'cookie'), 200);
+});
 handle(authRoutes, AuthRoutes.logout, async (c) => {
-  await auth.logout(c.var.deps, c.req.valid('json'));
+  await auth.logout(c.var.deps, { refreshToken: c.req.valid('json').refreshToken ?? refreshCookie(c) });
+  forgetRefreshCookie(c);
   return c.body(null, 204);
 });
 handle(authRoutes, AuthRoutes.me, async (c) => c.json(await auth.me(c.var.deps, c.var.principal), 200));

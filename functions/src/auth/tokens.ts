@@ -29,6 +29,11 @@ export interface AccessClaims {
   role: Role;
   /** The user's token_version when issued: bumping it invalidates every outstanding token. */
   tv: number;
+  /**
+   * The session (refresh-token family) the token was issued for: once it is revoked (logout, reuse
+   * detected) the token stops working. Tokens from before sessions were named have none.
+   */
+  sid?: string;
 }
 
 export async function signAccessToken(
@@ -36,7 +41,12 @@ export async function signAccessToken(
   claims: AccessClaims,
   ttlSeconds: number,
 ): Promise<string> {
-  return new SignJWT({ role: claims.role, tv: claims.tv, typ: 'access' })
+  return new SignJWT({
+    role: claims.role,
+    tv: claims.tv,
+    typ: 'access',
+    ...(claims.sid ? { sid: claims.sid } : {}),
+  })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(claims.sub)
     .setIssuer(ISSUER)
@@ -80,7 +90,12 @@ async function verifySignature(
     const role = payload.role === 'admin' ? 'admin' : 'member';
     return {
       ok: true,
-      claims: { sub: payload.sub, role, tv: payload.tv },
+      claims: {
+        sub: payload.sub,
+        role,
+        tv: payload.tv,
+        ...(typeof payload.sid === 'string' ? { sid: payload.sid } : {}),
+      },
       expiresAt: payload.exp ? payload.exp * 1000 : undefined,
     };
   } catch (error) {
@@ -115,3 +130,32 @@ export function splitRefreshToken(token: string): { id: string; secret: string }
 }
 
 export const API_KEY_PREFIX = 'sk_';
+
+async function hmac(secret: string, text: string): Promise<string> {
+  const mac = await crypto.subtle.sign('HMAC', await keyFor(secret), new TextEncoder().encode(text));
+  return Buffer.from(mac).toString('base64url');
+}
+
+/**
+ * A device token: `<user id>.<device id>.<MAC>`, given to a device after it signed in to that account
+ * (kept in the `sokoul_device` cookie). It proves the device signed in before, nothing more.
+ */
+export async function signDevice(
+  secret: string,
+  userId: string,
+  deviceId = randomToken(16),
+): Promise<string> {
+  return `${userId}.${deviceId}.${await hmac(secret, `sokoul-device:${userId}:${deviceId}`)}`;
+}
+
+/** The device id when `token` is a device token of `userId`, else null. */
+export async function verifyDevice(
+  secret: string,
+  token: string | undefined,
+  userId: string,
+): Promise<string | null> {
+  const [owner, deviceId, mac, extra] = token?.split('.') ?? [];
+  if (!owner || !deviceId || !mac || extra !== undefined || owner !== userId || deviceId.length > 64)
+    return null;
+  return safeEqual(mac, await hmac(secret, `sokoul-device:${userId}:${deviceId}`)) ? deviceId : null;
+}

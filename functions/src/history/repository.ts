@@ -1,4 +1,5 @@
 import type { EpisodeList, HistoryQuery, Progress } from '@sokoul/contracts';
+import { timestampText } from '@sokoul/db';
 import type { Db } from '../infra/sql.js';
 import { isoJson, mediaJson, pageBody, progressJson, sqlOnce } from '../media/json.js';
 
@@ -73,7 +74,7 @@ export async function listHistory(
   const [row] = await db.query<{ body: string }>(
     sqlOnce('history', () =>
       pageBody(
-        `SELECT wh.updated_at AS sort_value, wh.media_id AS cursor_id,
+        `SELECT ${timestampText('wh.updated_at')} AS sort_value, wh.media_id AS cursor_id,
          jsonb_build_object('media', ${mediaJson('i', '$6')},
            'series', CASE WHEN s.id IS NULL THEN NULL ELSE ${mediaJson('s', '$6')} END,
            'progress', ${progressJson('wh')}) AS item,

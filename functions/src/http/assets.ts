@@ -33,7 +33,7 @@ function headersFor(imageBase: string): Record<string, string> {
         'x-frame-options': 'DENY',
         'referrer-policy': 'no-referrer',
         'cross-origin-opener-policy': 'same-origin',
-        'content-security-policy': `default-src 'self'; img-src 'self' data: ${images}; media-src 'self' blob:; connect-src 'self'; style-src 'self' 'unsafe-inline'; frame-src https://www.youtube-nocookie.com; worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'none'`,
+        'content-security-policy': `default-src 'self'; img-src 'self' data: ${images}; media-src 'self' blob:; connect-src 'self'; style-src 'self' 'unsafe-inline'; frame-src https://www.youtube-nocookie.com; worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'`,
       },
     };
   }

@@ -1,3 +1,4 @@
+import type { SqlFailure } from '@sokoul/contracts';
 import {
   databaseStub,
   type Env,
@@ -11,9 +12,6 @@ import type { Db } from './sql.js';
 
 export type { Db, SqlParam, SqlStatement };
 
-/** SQLSTATE classes that mean the database itself is unreachable or shutting down. */
-const isOutage = (code: string) => code === 'CONNECTION' || code.startsWith('08') || code.startsWith('57');
-
 export class DbError extends Error {
   constructor(
     readonly code: string,
@@ -24,12 +22,23 @@ export class DbError extends Error {
   }
 }
 
-type Failure = { ok: false; code: string; message: string; constraint?: string };
-
-function fail(result: Failure): never {
-  if (isOutage(result.code)) throw unavailable('The database');
+/**
+ * Only a database that cannot be reached is an outage (503). A statement it refused is the code's
+ * or the input's fault: a `DbError` the services map, else a 500 that shows none of PostgreSQL's
+ * text. A row referred to that is gone (deleted meanwhile) is a 404.
+ */
+function fail(result: SqlFailure): never {
+  if (result.outage) throw unavailable('The database');
+  if (result.code === '23503') throw new ApiError(404, 'not_found', 'What this refers to no longer exists');
   throw new DbError(result.code, result.message, result.constraint);
 }
+
+/** JavaScript's own errors: a bug on this side of the RPC, not an unavailable database. */
+const isProgrammingError = (error: unknown) =>
+  error instanceof TypeError ||
+  error instanceof RangeError ||
+  error instanceof SyntaxError ||
+  (error instanceof Error && error.name === 'DataCloneError');
 
 function rowsOf(result: SqlResult) {
   return result.ok ? result : fail(result);
@@ -45,7 +54,8 @@ export function createDb(env: Env): Db {
     try {
       return await run();
     } catch (error) {
-      if (error instanceof ApiError || error instanceof DbError) throw error;
+      if (error instanceof ApiError || error instanceof DbError || isProgrammingError(error)) throw error;
+      // The Durable Object itself could not be reached (reset, overloaded, network).
       throw unavailable('The database');
     }
   };

@@ -1,4 +1,5 @@
 import type { LibraryStatus, MediaType, PersonalListName, PersonalListQuery } from '@sokoul/contracts';
+import { timestampText } from '@sokoul/db';
 import { progressFromRow } from '../history/repository.js';
 import type { Db } from '../infra/sql.js';
 import { isoJson, mediaJson, pageBody, sqlOnce } from '../media/json.js';
@@ -47,10 +48,11 @@ export async function removeFromList(
   );
 }
 
+/** As for /media: the cursor carries a timestamp to the microsecond, as text. */
 const SORTS = {
-  added: { expr: 'l.added_at', type: 'timestamptz', order: 'desc' },
-  title: { expr: 'lower(m.title)', type: 'text', order: 'asc' },
-  year: { expr: 'coalesce(m.year, 0)', type: 'int', order: 'desc' },
+  added: { expr: 'l.added_at', type: 'timestamptz', order: 'desc', cursor: timestampText('l.added_at') },
+  title: { expr: 'lower(m.title)', type: 'text', order: 'asc', cursor: 'lower(m.title)' },
+  year: { expr: 'coalesce(m.year, 0)', type: 'int', order: 'desc', cursor: 'coalesce(m.year, 0)' },
 } as const;
 
 /**
@@ -70,7 +72,7 @@ export async function listEntries(
   const [row] = await db.query<{ body: string }>(
     sqlOnce(`list:${list}:${query.sort}:${order}`, () =>
       pageBody(
-        `SELECT ${sort.expr} AS sort_value, l.media_id AS cursor_id,
+        `SELECT ${sort.cursor} AS sort_value, l.media_id AS cursor_id,
          jsonb_build_object('media', ${mediaJson('m', '$7')}, 'addedAt', ${isoJson('l.added_at')}) AS item,
          row_number() OVER (ORDER BY ${ordering}) AS rn
        FROM ${TABLES[list]} l JOIN media m ON m.id = l.media_id

@@ -8,6 +8,7 @@ import type {
   MediaList,
   UpdateMediaRequest,
 } from '@sokoul/contracts';
+import { timestampText } from '@sokoul/db';
 import type { Db } from '../infra/sql.js';
 import { mediaJson, pageBody, sqlOnce } from './json.js';
 
@@ -159,12 +160,20 @@ export async function deleteMedia(db: Db, id: string): Promise<boolean> {
 /** The title expression the trigram index covers. */
 const TITLES = `(m.title || ' ' || coalesce(m.original_title, ''))`;
 
-/** Sort keys and the SQL type of their cursor value; only these strings ever reach the SQL. */
+/**
+ * Sort keys, the SQL type of their cursor value and what the cursor carries (a timestamp to the
+ * microsecond, as text: the contracts check it is one); only these strings ever reach the SQL.
+ */
 const SORTS = {
-  added: { expr: 'm.created_at', type: 'timestamptz', order: 'desc' },
-  title: { expr: 'lower(m.title)', type: 'text', order: 'asc' },
-  year: { expr: 'coalesce(m.year, 0)', type: 'int', order: 'desc' },
-  relevance: { expr: `word_similarity($1, ${TITLES})`, type: 'real', order: 'desc' },
+  added: { expr: 'm.created_at', type: 'timestamptz', order: 'desc', cursor: timestampText('m.created_at') },
+  title: { expr: 'lower(m.title)', type: 'text', order: 'asc', cursor: 'lower(m.title)' },
+  year: { expr: 'coalesce(m.year, 0)', type: 'int', order: 'desc', cursor: 'coalesce(m.year, 0)' },
+  relevance: {
+    expr: `word_similarity($1, ${TITLES})`,
+    type: 'real',
+    order: 'desc',
+    cursor: `word_similarity($1, ${TITLES})`,
+  },
 } as const;
 
 /**
@@ -185,7 +194,7 @@ export async function listMedia(
   const [row] = await db.query<{ body: string }>(
     sqlOnce(`media:${sortName}:${order}`, () =>
       pageBody(
-        `SELECT ${sort.expr} AS sort_value, m.id AS cursor_id, ${mediaJson('m', '$10')} AS item,
+        `SELECT ${sort.cursor} AS sort_value, m.id AS cursor_id, ${mediaJson('m', '$10')} AS item,
          row_number() OVER (ORDER BY ${ordering}) AS rn
        FROM media m
        WHERE m.parent_id IS NULL

@@ -1,6 +1,7 @@
 import {
   MovieDetails,
   type QualityProfileList,
+  reportForMember,
   type SearchResults,
   type SearchResultsQuery,
   type SearchTaskPayload,
@@ -60,6 +61,7 @@ export async function start(
     mediaId,
     queryKey: key,
     fresh: input.fresh ?? false,
+    detailedReports: principal.role === 'admin',
     profile,
     target: {
       type: title.type,
@@ -103,7 +105,7 @@ export async function latest(
 ): Promise<SearchResults> {
   const prefix = input.season === undefined ? null : searchKeyPrefix(input.season, input.episode);
   const stored = await latestSearch(deps.infra.db, input.mediaId, prefix);
-  if (stored) return stored;
+  if (stored) return shownTo(principal, stored);
   await media.get(deps, principal, input.mediaId);
   return {
     searchId: null,
@@ -120,5 +122,9 @@ export async function latest(
 export async function results(deps: Deps, principal: Principal, searchId: string): Promise<SearchResults> {
   const found = await userSearch(deps.infra.db, principal.userId, searchId);
   if (!found) throw notFound('Search');
-  return found;
+  return shownTo(principal, found);
 }
+
+/** Admins see why each indexer failed; members that it did ("indexer unavailable"). */
+const shownTo = (principal: Principal, search: SearchResults): SearchResults =>
+  principal.role === 'admin' ? search : { ...search, reports: search.reports.map(reportForMember) };

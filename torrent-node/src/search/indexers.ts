@@ -86,6 +86,8 @@ export async function configuredIndexers(
       timeoutMs,
       flareSolverrUrl: indexer.useFlareSolverr ? config.FLARESOLVERR_URL : undefined,
       fetch: proxied,
+      // An admin's URL: the outbound guard decides what it may reach (not the LAN, unless allowed).
+      outbound: { allowPrivate: config.INDEXER_ALLOW_PRIVATE },
     });
   }
   return { endpoints, errors };

@@ -8,6 +8,7 @@ import {
 import { XMLParser } from 'fast-xml-parser';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
+import { checkOutbound, guardedFetch, type OutboundPolicy, OutboundRefused } from './outbound.js';
 
 /*
  * Torznab (and Newznab) client: capabilities, then searches shaped by them. Jackett and Prowlarr
@@ -198,7 +199,16 @@ export interface TorznabEndpoint {
   /** FlareSolverr's URL, for indexers behind Cloudflare: its clearance cookies go with each request. */
   flareSolverrUrl?: string;
   fetch?: typeof fetch;
+  /**
+   * Set for the URLs admins configure: every request (and what FlareSolverr is asked to open) goes
+   * through the outbound guard. Jackett's and Prowlarr's, from the configuration, do not.
+   */
+  outbound?: OutboundPolicy;
 }
+
+/** A URL the outbound guard refused, as the indexer's failure (the reason is for admins). */
+const refusedBy = (endpoint: TorznabEndpoint, error: OutboundRefused) =>
+  new IndexerError('unreachable', `${endpoint.name} was not contacted: its URL ${error.message}`);
 
 const FlareSolverrAnswer = z.object({
   status: z.string(),
@@ -225,6 +235,14 @@ async function clearance(
   const origin = new URL(endpoint.url).origin;
   const known = clearances.get(origin);
   if (known) return known;
+  if (endpoint.outbound) {
+    try {
+      await checkOutbound(endpoint.url, endpoint.outbound);
+    } catch (error) {
+      if (error instanceof OutboundRefused) throw refusedBy(endpoint, error);
+      throw new IndexerError('unreachable', `${endpoint.name} could not be reached`);
+    }
+  }
   let answer: z.infer<typeof FlareSolverrAnswer>;
   try {
     // FlareSolverr is a local service: never through the indexers' proxy.
@@ -267,11 +285,12 @@ async function get(endpoint: TorznabEndpoint, params: Record<string, string>): P
   }
   let response: Response;
   try {
-    response = await (endpoint.fetch ?? fetch)(url, {
-      headers,
-      signal: AbortSignal.timeout(endpoint.timeoutMs),
-    });
+    const init = { headers, signal: AbortSignal.timeout(endpoint.timeoutMs) };
+    response = endpoint.outbound
+      ? await guardedFetch(url, init, endpoint.outbound, endpoint.fetch)
+      : await (endpoint.fetch ?? fetch)(url, init);
   } catch (error) {
+    if (error instanceof OutboundRefused) throw refusedBy(endpoint, error);
     if (error instanceof Error && error.name === 'TimeoutError') {
       throw new IndexerError('timeout', `${endpoint.name} did not answer within ${endpoint.timeoutMs} ms`);
     }

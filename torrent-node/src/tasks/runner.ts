@@ -43,6 +43,19 @@ const OUTCOME_RETRIES_MS = [250, 1_000, 3_000];
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
+ * A task's failure as its owner reads it (`tasks.error`). PostgreSQL's own text (table and
+ * constraint names, values) is for the logs: a statement the database refused is worded here.
+ */
+export function failureReason(error: unknown): string {
+  const pg = error as { severity?: unknown; code?: unknown } | null;
+  const sqlState = typeof pg?.code === 'string' && /^[0-9A-Z]{5}$/.test(pg.code) ? pg.code : null;
+  if (sqlState === null || typeof pg?.severity !== 'string') return describe(error);
+  if (sqlState === '23503') return 'What this task works on was removed while it ran';
+  if (/^(08|57P0|53)/.test(sqlState)) return 'The database was unavailable';
+  return 'The database refused a step of this task';
+}
+
+/**
  * Pulls tasks from the JetStream work queue, runs a bounded number of each kind at once, and keeps
  * the `tasks` row and the owner's sockets informed at every status change. A message is
  * acknowledged only once its task's final status is recorded, so a crash mid-task (or a database
@@ -215,7 +228,8 @@ export class TaskRunner {
       status = 'done';
     } catch (error) {
       status = controller.signal.aborted ? 'cancelled' : 'failed';
-      reason = describe(error);
+      reason = failureReason(error);
+      if (reason !== describe(error)) log.warn('task failed in the database', { error: describe(error) });
     } finally {
       this.running.delete(taskId);
       tasksRunning.dec();

@@ -1,4 +1,11 @@
-import { type RankedResult, type SearchOutcome, SearchTaskPayload } from '@sokoul/contracts';
+import {
+  healthForMember,
+  type IndexerReport,
+  type RankedResult,
+  reportForMember,
+  type SearchOutcome,
+  SearchTaskPayload,
+} from '@sokoul/contracts';
 import { completeSearch, reuseRecentSearch, searchToFill } from '@sokoul/db';
 import { configuredIndexers } from '../search/indexers.js';
 import { createOracle } from '../search/oracle.js';
@@ -25,6 +32,8 @@ export const retentionMinutes = (windowMinutes: number) => Math.max(windowMinute
 export async function searchTask(ctx: TaskContext): Promise<SearchOutcome> {
   const payload = SearchTaskPayload.parse(ctx.task.payload);
   const { config, db } = ctx;
+  // The task's messages, events and result go to its owner: a member reads no failure reasons.
+  const shown = (report: IndexerReport) => (payload.detailedReports ? report : reportForMember(report));
   const { searchId } = payload;
   const search = await searchToFill(db, searchId);
   if (
@@ -51,7 +60,7 @@ export async function searchTask(ctx: TaskContext): Promise<SearchOutcome> {
         cached: true,
         results: reused.results,
         accepted: reused.accepted,
-        reports: reused.reports,
+        reports: reused.reports.map(shown),
         health: [],
         oracle: 'off',
       };
@@ -70,7 +79,7 @@ export async function searchTask(ctx: TaskContext): Promise<SearchOutcome> {
   let answered = 0;
   const { results, reports } = await scout(pool, endpoints, payload.request, (report, merged) => {
     answered++;
-    const what = report.status === 'ok' ? `${report.results} results` : report.error;
+    const what = report.status === 'ok' ? `${report.results} results` : shown(report).error;
     // Not awaited (indexers answer while it is recorded); progress never rejects.
     void ctx.progress((answered / endpoints.length) * 0.9, `${report.indexer}: ${what}`);
     // The user sees the best results so far as each indexer answers, not only at the end.
@@ -81,7 +90,7 @@ export async function searchTask(ctx: TaskContext): Promise<SearchOutcome> {
       data: {
         taskId: ctx.task.id,
         mediaId: payload.mediaId,
-        report,
+        report: shown(report),
         results: rank(merged, payload.target, profile).slice(0, LIVE_RESULTS),
       },
     });
@@ -108,8 +117,11 @@ export async function searchTask(ctx: TaskContext): Promise<SearchOutcome> {
     cached: false,
     results: ranked.length,
     accepted: ranked.filter((r) => !r.rejected).length,
-    reports,
-    health: pool.health().filter((h) => asked.has(h.indexer)),
+    reports: reports.map(shown),
+    health: pool
+      .health()
+      .filter((h) => asked.has(h.indexer))
+      .map((h) => (payload.detailedReports ? h : healthForMember(h))),
     oracle: oracleSource,
   };
 }

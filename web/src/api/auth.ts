@@ -10,9 +10,10 @@ import { call } from './client.js';
 
 export const authApi = {
   settings: () => call(AuthRoutes.settings),
-  signup: (body: SignupRequest) => call(AuthRoutes.signup, { body }),
-  login: (body: LoginRequest) => call(AuthRoutes.login, { body }),
-  logout: (refreshToken: string) => call(AuthRoutes.logout, { body: { refreshToken } }),
+  // The browser's sessions keep their refresh token in the HttpOnly cookie (see client.ts).
+  signup: (body: SignupRequest) => call(AuthRoutes.signup, { body: { ...body, session: 'cookie' } }),
+  login: (body: LoginRequest) => call(AuthRoutes.login, { body: { ...body, session: 'cookie' } }),
+  logout: () => call(AuthRoutes.logout, { body: {} }),
   me: () => call(AuthRoutes.me),
   updateProfile: (body: UpdateProfileRequest) => call(AuthRoutes.updateMe, { body }),
   changePassword: (body: ChangePasswordRequest) => call(AuthRoutes.changePassword, { body }),

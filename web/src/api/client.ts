@@ -19,7 +19,15 @@ export class ApiError extends Error {
   }
 }
 
-const REFRESH_KEY = 'sokoul.refreshToken';
+/**
+ * The refresh token never reaches page scripts: the server keeps it in an HttpOnly cookie scoped to
+ * /auth (sign-ins ask for `session: "cookie"`), which the browser sends with /auth/refresh and
+ * /auth/logout by itself. The access token lives in memory only. All that is stored here is whether
+ * this browser has a session to restore (no secret), so a signed-out visitor makes no refresh call.
+ */
+const SESSION_KEY = 'sokoul.session';
+// Earlier versions kept the refresh token itself in localStorage: it must not linger there.
+localStorage.removeItem('sokoul.refreshToken');
 
 let accessToken: string | null = null;
 let refreshing: Promise<TokenPair | null> | null = null;
@@ -27,18 +35,21 @@ let onSessionEnded: () => void = () => {};
 
 export const tokens = {
   access: () => accessToken,
-  hasRefresh: () => localStorage.getItem(REFRESH_KEY) !== null,
+  hasSession: () => localStorage.getItem(SESSION_KEY) !== null,
   store(pair: TokenPair) {
     accessToken = pair.accessToken;
-    localStorage.setItem(REFRESH_KEY, pair.refreshToken);
+    localStorage.setItem(SESSION_KEY, '1');
   },
   clear() {
     accessToken = null;
-    localStorage.removeItem(REFRESH_KEY);
+    localStorage.removeItem(SESSION_KEY);
   },
-  refreshToken: () => localStorage.getItem(REFRESH_KEY),
   onEnded(callback: () => void) {
     onSessionEnded = callback;
+  },
+  /** The server ended the session (account disabled, socket closed with WS_SESSION_ENDED). */
+  ended() {
+    onSessionEnded();
   },
 };
 
@@ -59,12 +70,14 @@ async function parse<T>(response: Response): Promise<T> {
   return data as T;
 }
 
-/** One refresh at a time: concurrent 401s share it, and the rotated token replaces the old one. */
+/**
+ * One refresh at a time in this tab: concurrent 401s share it. The cookie is spent and its successor
+ * set by the server; another tab refreshing at the same moment gets a sibling token (30 s grace).
+ */
 export function refreshSession(): Promise<TokenPair | null> {
   refreshing ??= (async () => {
-    const refreshToken = tokens.refreshToken();
-    if (!refreshToken) return null;
-    const response = await send('POST', '/auth/refresh', { refreshToken }, null);
+    if (!tokens.hasSession()) return null;
+    const response = await send('POST', '/auth/refresh', undefined, null);
     if (!response.ok) {
       tokens.clear();
       return null;
@@ -81,7 +94,7 @@ export function refreshSession(): Promise<TokenPair | null> {
 /** JSON request; an expired access token is refreshed once and the request retried. */
 export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   let response = await send(method, path, body, accessToken);
-  if (response.status === 401 && tokens.hasRefresh()) {
+  if (response.status === 401 && tokens.hasSession()) {
     const pair = await refreshSession();
     if (!pair) {
       onSessionEnded();

@@ -37,15 +37,16 @@ export default function Tasks() {
       <div class="page-head">
         <h1>{t('tasks.title')}</h1>
         <div class="actions">
-          <button
-            type="button"
-            class="primary"
-            data-testid="task-start-system-report"
-            onClick={() => void start('system.report')}
-          >
-            {t('tasks.systemReport')}
-          </button>
+          {/* Both tell or change things about the host: administrators only, as the API enforces. */}
           <Show when={session.user()?.role === 'admin'}>
+            <button
+              type="button"
+              class="primary"
+              data-testid="task-start-system-report"
+              onClick={() => void start('system.report')}
+            >
+              {t('tasks.systemReport')}
+            </button>
             <button type="button" onClick={() => void start('maintenance.cleanup')}>
               {t('tasks.cleanup')}
             </button>

@@ -5,6 +5,7 @@ import {
   WS_HEARTBEAT_MS,
   WS_PING,
   WS_PROTOCOL,
+  WS_SESSION_ENDED,
 } from '@sokoul/contracts';
 import { createSignal } from 'solid-js';
 import { refreshSession, tokens } from '../api/client.js';
@@ -93,8 +94,15 @@ async function open(): Promise<void> {
     armWatchdog();
     pingTimer = setInterval(() => ws.send(WS_PING), 20_000);
   };
-  ws.onclose = () => {
+  ws.onclose = (event) => {
     cleanup();
+    if (event.code === WS_SESSION_ENDED) {
+      // The server ended the session (account disabled or deleted): no reconnecting.
+      wanted = false;
+      setState('offline');
+      tokens.ended();
+      return;
+    }
     if (!wanted) {
       setState('offline');
       return;

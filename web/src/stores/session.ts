@@ -30,15 +30,15 @@ tokens.onEnded(end);
 export const session = {
   user,
   ready,
-  /** On load: a stored refresh token brings the session back without a new sign-in. */
+  /** On load: the session cookie brings the session back without a new sign-in. */
   async restore(): Promise<void> {
     try {
-      if (tokens.hasRefresh()) {
+      if (tokens.hasSession()) {
         const pair = await refreshSession();
         if (pair) start(pair);
       }
     } catch {
-      // Offline or server unreachable: the refresh token is kept for the next start.
+      // Offline or server unreachable: the session is kept for the next start.
     } finally {
       setReady(true);
     }
@@ -56,9 +56,9 @@ export const session = {
     start(await authApi.signup(input));
   },
   async logout() {
-    const refreshToken = tokens.refreshToken();
     end();
-    if (refreshToken) await authApi.logout(refreshToken).catch(() => undefined);
+    // The browser sends the session cookie; the answer clears it.
+    await authApi.logout().catch(() => undefined);
   },
   async changeLocale(next: Locale) {
     setLocale(next);
