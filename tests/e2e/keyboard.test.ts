@@ -104,6 +104,8 @@ describe('keyboard and pointer', () => {
     const modal = page.locator('[data-testid="search-modal"]');
     const input = page.locator('[data-testid="search-input"]');
     const open = async () => {
+      // Ctrl+K from the page itself, wherever the previous click left the focus.
+      await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
       await page.keyboard.press('Control+k');
       await input.waitFor();
       expect(await modal.evaluate((d) => (d as HTMLDialogElement).open)).toBe(true);

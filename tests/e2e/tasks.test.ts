@@ -50,6 +50,7 @@ describe('tasks in the browser', () => {
     await page.getByRole('button', { name: 'Lancer un nettoyage' }).click();
     await expect.poll(() => row(page, 'maintenance.cleanup').getAttribute('data-status')).toBe('done');
     expect(await cell(page, 'maintenance.cleanup', 'title')).toBe('Nettoyage');
+    await expect.poll(() => cell(page, 'maintenance.cleanup', 'outcome')).not.toBe('');
     const cleanup = await cell(page, 'maintenance.cleanup', 'outcome');
     expect(cleanup).toMatch(/^(Rien à supprimer\.|Éléments supprimés : .+\.)$/);
     expect(cleanup).not.toMatch(/[{}"]|refreshTokens|searchResults/);
