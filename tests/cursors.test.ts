@@ -10,24 +10,13 @@ import {
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, memberSession, stack } from './helpers/api.js';
+import { prng } from './helpers/random.js';
 
 /**
  * Keyset cursors on every list (media, library/favorites/watchlist, watch history, tasks): a cursor
  * this API did not give out is a 400 before any query; a good one continues the list exactly where
  * it stopped; and malformed requests never disturb other users' answers.
  */
-
-/** Mulberry32: a small seeded PRNG, so a failing run can be replayed. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const b64url = (text: string) =>
   Buffer.from(text, 'utf8').toString('base64').replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');

@@ -3,6 +3,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../launcher/src/log.js';
 import { migrate } from '../launcher/src/migrate.js';
+import { prng } from './helpers/random.js';
 import { createTestDatabase, dropTestDatabase, ROOT } from './helpers/stack.js';
 
 /**
@@ -24,18 +25,6 @@ const { Database } = (await import(DATABASE_MODULE)) as { Database: DatabaseClas
 
 /** The pool the object owns (a private getter at compile time only), to end it after the tests. */
 const poolOf = (db: DatabaseObject) => (db as unknown as { sql: postgres.Sql }).sql;
-
-/** Mulberry32: a small seeded PRNG, so a failing interleaving can be replayed. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const OWNERS = ['alice', 'bob', 'carol', 'dave', 'erin'];
 const ROWS_PER_OWNER = 25;

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { adminSession, api, memberSession, stack } from './helpers/api.js';
 import { DECLARED } from './helpers/conformance.js';
+import { prng } from './helpers/random.js';
 
 /**
  * Malformed input derived from every declared route (tests/helpers/conformance.ts's DECLARED: the
@@ -22,16 +23,6 @@ const SEED = 20260601;
 /** Mutations drawn per route and input part; path tricks and transport cases come on top. */
 const PER_PART = 25;
 
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = prng(SEED);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
 

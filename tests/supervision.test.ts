@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '@sokoul/contracts';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePorts, portOpen } from '../launcher/src/ports.js';
+import { portOpen } from '../launcher/src/ports.js';
 import {
   type RestartPolicy,
   type SpawnHooks,
@@ -13,7 +13,7 @@ import {
   supervise,
 } from '../launcher/src/processes.js';
 import { eventually } from './helpers/api.js';
-import { ROOT } from './helpers/stack.js';
+import { ROOT, startEnvironment } from './helpers/stack.js';
 
 interface Line {
   level: string;
@@ -187,28 +187,10 @@ describe('sokoul start gives up on a service that keeps crashing', () => {
   it('exits non-zero with a clear message after 5 crashes, stopping everything else', {
     timeout: 120_000,
   }, async () => {
-    const dataDir = tempDir();
-    chmodSync(dataDir, 0o755);
-    const [port, pg, nats, natsWs, metrics] = (await freePorts(5)) as [
-      number,
-      number,
-      number,
-      number,
-      number,
-    ];
+    const { dataDir, port, pg, nats, env } = await startEnvironment('sokoul-giveup-');
     const child = spawn(process.execPath, [join(ROOT, 'launcher/bin/sokoul.mjs'), 'start'], {
       cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '',
-        LOG_LEVEL: 'warn',
-        DATA_DIR: dataDir,
-        PORT: String(port),
-        EMBEDDED_POSTGRES_PORT: String(pg),
-        EMBEDDED_NATS_PORT: String(nats),
-        EMBEDDED_NATS_WS_PORT: String(natsWs),
-        TORRENT_NODE_METRICS_PORT: String(metrics),
-      },
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -123,3 +123,34 @@ export async function launchStack(
     Object.assign(process.env, saved);
   }
 }
+
+/**
+ * A data directory and free ports for running the real `sokoul start` (or the bootstrap) as a
+ * process, with embedded defaults; `env` is the environment to start it with.
+ */
+export async function startEnvironment(
+  prefix: string,
+  logLevel = 'warn',
+): Promise<{ dataDir: string; port: number; pg: number; nats: number; env: NodeJS.ProcessEnv }> {
+  const dataDir = mkdtempSync(join(tmpdir(), prefix));
+  // The embedded PostgreSQL runs as the postgres user when tests run as root: it must reach its dir.
+  chmodSync(dataDir, 0o755);
+  const [port, pg, nats, natsWs, metrics] = (await freePorts(5)) as [number, number, number, number, number];
+  return {
+    dataDir,
+    port,
+    pg,
+    nats,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      LOG_LEVEL: logLevel,
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      EMBEDDED_POSTGRES_PORT: String(pg),
+      EMBEDDED_NATS_PORT: String(nats),
+      EMBEDDED_NATS_WS_PORT: String(natsWs),
+      TORRENT_NODE_METRICS_PORT: String(metrics),
+    },
+  };
+}
