@@ -13,10 +13,17 @@ const [byId, setById] = createStore<Record<string, Task>>({});
 const [listed, setListed] = createSignal(false);
 const followed = new Map<string, number>();
 
-/** Events may overtake the HTTP answer that created a task, or a resync: the newer version wins. */
+const FINAL = new Set<Task['status']>(['done', 'failed', 'cancelled']);
+
+/**
+ * Events may overtake the HTTP answer that created a task, or a resync: the newer version wins, and
+ * a finished task (with its result) is never replaced by an unfinished copy stamped the same
+ * millisecond.
+ */
 function upsert(task: Task): void {
   const known = byId[task.id];
   if (known && known.updatedAt > task.updatedAt) return;
+  if (known && FINAL.has(known.status) && !FINAL.has(task.status)) return;
   setById(task.id, reconcile(task));
 }
 
