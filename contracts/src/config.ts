@@ -36,6 +36,18 @@ const intWithDefault = (def: number, min: number, max: number) => {
       .default(def),
   );
 };
+/** A decimal, for durations tests shorten below one unit (`STALL_MINUTES=0.05`). */
+const numberWithDefault = (def: number, min: number, max: number) => {
+  const message = `expected a number from ${min} to ${max}`;
+  return z.preprocess(
+    blankToUndefined,
+    z.coerce
+      .number({ error: message })
+      .min(min, { error: message })
+      .max(max, { error: message })
+      .default(def),
+  );
+};
 const boolWithDefault = (def: boolean) =>
   z.preprocess(
     blankToUndefined,
@@ -118,6 +130,8 @@ export const SharedConfigSchema = z.object({
   LLAMA_ENDPOINT: optionalUrl(['http:', 'https:']),
   DOWNLOAD_DIR: z.preprocess(blankToUndefined, z.string().default('./downloads')),
   MAX_CONCURRENT_DL: intWithDefault(3, 1, 64),
+  /** Completed files are hard-linked (copied across filesystems) into a clean layout here. */
+  LIBRARY_DIR: optionalString,
 });
 
 export type SharedConfig = z.infer<typeof SharedConfigSchema>;
@@ -181,6 +195,30 @@ export const TorrentNodeConfigSchema = SharedConfigSchema.extend({
     .preprocess(blankToUndefined, z.enum(['true', 'false']).default('false'))
     .transform((v) => v === 'true'),
   ORACLE_TIMEOUT_MS: intWithDefault(4000, 100, 60_000),
+  /** BitTorrent listening port (TCP and uTP); forward it on the VPN or router for incoming peers. */
+  TORRENT_PORT: intWithDefault(6881, 0, 65_535),
+  TORRENT_DHT: boolWithDefault(true),
+  TORRENT_PEX: boolWithDefault(true),
+  /** Announce to the trackers a torrent lists. */
+  TORRENT_TRACKERS: boolWithDefault(true),
+  /** Local peer discovery on the LAN. */
+  TORRENT_LSD: boolWithDefault(false),
+  TORRENT_UTP: boolWithDefault(true),
+  /** Global limits in bytes per second, 0 for none (an admin changes them at run time). */
+  DOWNLOAD_LIMIT: intWithDefault(0, 0, Number.MAX_SAFE_INTEGER),
+  UPLOAD_LIMIT: intWithDefault(0, 0, Number.MAX_SAFE_INTEGER),
+  /** Seeding stops when the upload reaches this ratio or after SEED_TIME_MINUTES, whichever first. */
+  SEED_RATIO: numberWithDefault(1, 0, 1000),
+  SEED_TIME_MINUTES: numberWithDefault(60, 0, 525_600),
+  /** Downloads pause below this much free space (beyond their own remaining size when starting). */
+  DISK_MIN_FREE_MB: intWithDefault(1024, 0, 100_000_000),
+  /** No progress and no peers for this long (or no metadata for a magnet): stalled. */
+  STALL_MINUTES: numberWithDefault(10, 0.01, 10_080),
+  /** .torrent downloads from indexers: time and size caps. */
+  TORRENT_FETCH_TIMEOUT_MS: intWithDefault(15_000, 100, 300_000),
+  TORRENT_FILE_MAX_BYTES: intWithDefault(10 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+  /** ffprobe to use; default: the machine's, else the one shipped by @ffprobe-installer. */
+  FFPROBE_PATH: optionalString,
 });
 export type TorrentNodeConfig = z.infer<typeof TorrentNodeConfigSchema>;
 

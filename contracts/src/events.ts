@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Download } from './downloads.js';
 import { IndexerReport, RankedResult } from './search.js';
 import { Task } from './tasks.js';
 
@@ -13,7 +14,14 @@ export const TaskUpdatedEvent = z.object({
 export const AlertEvent = z.object({
   ...base,
   type: z.literal('alert'),
-  data: z.object({ level: z.enum(['info', 'warning', 'critical']), message: z.string() }),
+  data: z.object({
+    level: z.enum(['info', 'warning', 'critical']),
+    /** In English, for logs and clients that do not know the code. */
+    message: z.string(),
+    /** What it is about (`disk.low`, `disk.ok`…), for clients that word it themselves. */
+    code: z.string().optional(),
+    params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+  }),
 });
 /** Broadcast to everyone when torrent-node comes online or goes away. */
 export const NodeStatusEvent = z.object({
@@ -34,11 +42,47 @@ export const SearchResultsEvent = z.object({
   }),
 });
 
+/** A download's figures or state changed (at most one a second per download while it runs). */
+export const DownloadProgressEvent = z.object({
+  ...base,
+  type: z.literal('download.progress'),
+  data: z.object({ download: Download }),
+});
+/** Downloaded and imported: `imported` files were added to the library. */
+export const DownloadCompletedEvent = z.object({
+  ...base,
+  type: z.literal('download.completed'),
+  data: z.object({ download: Download, imported: z.number().int() }),
+});
+export const DownloadFailedEvent = z.object({
+  ...base,
+  type: z.literal('download.failed'),
+  data: z.object({ download: Download }),
+});
+/** No progress and no peers: `next` is the next-best release started in its place, if any. */
+export const DownloadStalledEvent = z.object({
+  ...base,
+  type: z.literal('download.stalled'),
+  data: z.object({ download: Download, next: Download.nullable() }),
+});
+
+export const DownloadEvent = z.discriminatedUnion('type', [
+  DownloadProgressEvent,
+  DownloadCompletedEvent,
+  DownloadFailedEvent,
+  DownloadStalledEvent,
+]);
+export type DownloadEvent = z.infer<typeof DownloadEvent>;
+
 export const SokoulEvent = z.discriminatedUnion('type', [
   TaskUpdatedEvent,
   AlertEvent,
   NodeStatusEvent,
   SearchResultsEvent,
+  DownloadProgressEvent,
+  DownloadCompletedEvent,
+  DownloadFailedEvent,
+  DownloadStalledEvent,
 ]);
 export type SokoulEvent = z.infer<typeof SokoulEvent>;
 

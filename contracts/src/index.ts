@@ -2,6 +2,7 @@ export * from './auth.js';
 export * from './catalog.js';
 export * from './config.js';
 export * from './cursor.js';
+export * from './downloads.js';
 export * from './errors.js';
 export * from './events.js';
 export * from './health.js';

@@ -123,6 +123,19 @@ export type ListMediaQuery = z.infer<typeof ListMediaQuery>;
 export const MediaList = z.object({ media: z.array(Media), nextCursor: z.string().nullable() });
 export type MediaList = z.infer<typeof MediaList>;
 
+/** One audio or subtitle stream of a file, as ffprobe reads it. */
+export const MediaTrack = z.object({
+  codec: z.string().nullable(),
+  /** ISO 639-2 as the container tags it (`fre`, `eng`), or null. */
+  language: z.string().nullable(),
+  title: z.string().nullable(),
+  /** Audio: channel count. */
+  channels: z.number().int().nullable(),
+  default: z.boolean(),
+  forced: z.boolean(),
+});
+export type MediaTrack = z.infer<typeof MediaTrack>;
+
 export const MediaFile = z.object({
   id: z.uuid(),
   mediaId: z.uuid(),
@@ -134,7 +147,13 @@ export const MediaFile = z.object({
   resolution: z.string().nullable(),
   durationSeconds: z.number().int().nullable(),
   quality: z.string().nullable(),
+  /** `HDR10`, `HDR10+`, `HLG`, `Dolby Vision`, or null for SDR or unknown. */
+  hdr: z.string().nullable(),
+  audioTracks: z.array(MediaTrack),
+  subtitleTracks: z.array(MediaTrack),
   origin: z.enum(['download', 'import', 'manual']),
+  /** The download it came from, when it did. */
+  downloadId: z.uuid().nullable(),
   addedAt: z.string(),
 });
 export type MediaFile = z.infer<typeof MediaFile>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DownloadEvent } from './events.js';
 import { TaskType } from './tasks.js';
 
 /** Every NATS subject Sokoul uses, in one place. */
@@ -18,11 +19,19 @@ export const Subjects = {
   torrentHeartbeat: 'torrent.heartbeat',
   /** Core pub/sub: torrent-node changed data users see; the API drops the answers it cached. */
   dataChanged: 'data.changed',
+  /**
+   * Core pub/sub, API -> torrent-node: a download's wanted state changed in the database (started,
+   * paused, resumed, moved, removed) or the speed limits did. The database row is the truth; this
+   * only wakes the engine, which also reconciles every row when it starts.
+   */
+  downloadControl: 'downloads.control',
+  /** Core pub/sub, torrent-node -> subscribers (the Telegram bot): completed, failed, stalled. */
+  downloadEvents: 'downloads.events',
 } as const;
 
 export const JOBS_STREAM = {
   name: 'SOKOUL_JOBS',
-  subjects: ['jobs.>', 'search.request', 'download.request'],
+  subjects: ['jobs.>', 'search.request'],
   /** Durable consumers torrent-node pulls from, one per subject (NATS 2.9 filters on one subject). */
   consumers: [
     { name: 'torrent-node', subject: 'jobs.task' },
@@ -63,6 +72,16 @@ export const DataChangedMessage = z.discriminatedUnion('scope', [
   z.object({ scope: z.literal('titles') }),
 ]);
 export type DataChangedMessage = z.infer<typeof DataChangedMessage>;
+
+export const DownloadControlMessage = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('reconcile'), downloadId: z.uuid() }),
+  z.object({ action: z.literal('limits') }),
+]);
+export type DownloadControlMessage = z.infer<typeof DownloadControlMessage>;
+
+/** What the bot hears: a download event and whose it is. */
+export const DownloadEventMessage = z.object({ userId: z.uuid(), event: DownloadEvent });
+export type DownloadEventMessage = z.infer<typeof DownloadEventMessage>;
 
 export const TorrentHeartbeat = z.object({
   nodeId: z.string(),

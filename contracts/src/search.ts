@@ -341,13 +341,17 @@ export type SearchTaskPayload = z.infer<typeof SearchTaskPayload>;
  * GET /search/:media_id/latest). Until the search completes, `searchedAt` is null and the lists are
  * empty.
  */
+/** A ranked result as stored in a search: `id` is what POST /downloads takes. */
+export const StoredResult = RankedResult.extend({ id: z.uuid() });
+export type StoredResult = z.infer<typeof StoredResult>;
+
 export const SearchResults = z.object({
   /** Null only when the title has never been searched (latest read). */
   searchId: z.uuid().nullable(),
   mediaId: z.uuid(),
   /** The quality profile the results were ranked with. */
   profile: z.string().nullable(),
-  results: z.array(RankedResult),
+  results: z.array(StoredResult),
   /** Each indexer's outcome in this search (those of the reused search when `cached`). */
   reports: z.array(IndexerReport),
   /** Answered from an identical search made within the repeat window. */

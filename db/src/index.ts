@@ -5,7 +5,9 @@
  * workerd's own APIs: the same code runs on both.
  */
 export * from './db.js';
+export * from './downloads.js';
 export * from './indexers.js';
 export * from './maintenance.js';
+export * from './media-files.js';
 export * from './searches.js';
 export * from './tasks.js';

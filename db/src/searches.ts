@@ -1,4 +1,4 @@
-import type { IndexerReport, RankedResult, SearchKey, SearchResults } from '@sokoul/contracts';
+import type { IndexerReport, RankedResult, SearchKey, SearchResults, StoredResult } from '@sokoul/contracts';
 import { type Db, isoOrNull, type Timestamp } from './db.js';
 
 /**
@@ -15,12 +15,12 @@ interface SearchRow {
   reports: IndexerReport[] | null;
   cached: boolean;
   completed_at: Timestamp | null;
-  results: RankedResult[] | null;
+  results: StoredResult[] | null;
 }
 
 /** A search and its results, best first (rejected ones last), in one round trip. */
 const READ = `SELECT s.id, s.media_id, s.profile, s.reports, s.cached, s.completed_at,
-    (SELECT jsonb_agg(r.result ORDER BY r.rejected, r.score DESC, r.id)
+    (SELECT jsonb_agg(r.result || jsonb_build_object('id', r.id) ORDER BY r.rejected, r.score DESC, r.id)
        FROM search_results r WHERE r.search_id = s.id) AS results
   FROM searches s`;
 

@@ -1,6 +1,7 @@
 export * from './admin.js';
 export * from './auth.js';
 export * from './catalog.js';
+export * from './downloads.js';
 export * from './health.js';
 export * from './history.js';
 export * from './library.js';

@@ -1,9 +1,7 @@
 import type {
-  CreateMediaFileRequest,
   JsonText,
   ListMediaQuery,
   Media,
-  MediaFile,
   MediaKind,
   MediaList,
   UpdateMediaRequest,
@@ -230,74 +228,3 @@ export async function listMedia(
 }
 
 // ---- files ----
-
-interface FileRow {
-  id: string;
-  media_id: string;
-  path: string;
-  size_bytes: string | number;
-  container: string | null;
-  video_codec: string | null;
-  audio_codec: string | null;
-  resolution: string | null;
-  duration_seconds: number | null;
-  quality: string | null;
-  origin: MediaFile['origin'];
-  added_at: string | Date;
-}
-
-const FILE_COLUMNS =
-  'id, media_id, path, size_bytes, container, video_codec, audio_codec, resolution, duration_seconds, quality, origin, added_at';
-
-const fileFromRow = (row: FileRow): MediaFile => ({
-  id: row.id,
-  mediaId: row.media_id,
-  path: row.path,
-  sizeBytes: Number(row.size_bytes),
-  container: row.container,
-  videoCodec: row.video_codec,
-  audioCodec: row.audio_codec,
-  resolution: row.resolution,
-  durationSeconds: row.duration_seconds,
-  quality: row.quality,
-  origin: row.origin,
-  addedAt: new Date(row.added_at).toISOString(),
-});
-
-/** A film's files, or every file of a series' episodes. */
-export async function listFiles(db: Db, mediaId: string): Promise<MediaFile[]> {
-  const rows = await db.query<FileRow>(
-    `SELECT ${FILE_COLUMNS} FROM media_files
-     WHERE media_id = $1 OR media_id IN (SELECT id FROM media WHERE parent_id = $1)
-     ORDER BY added_at, id`,
-    [mediaId],
-  );
-  return rows.map(fileFromRow);
-}
-
-export async function insertFile(db: Db, mediaId: string, input: CreateMediaFileRequest): Promise<MediaFile> {
-  const [row] = await db.query<FileRow>(
-    `INSERT INTO media_files (media_id, path, size_bytes, container, video_codec, audio_codec, resolution,
-       duration_seconds, quality, origin)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-     RETURNING ${FILE_COLUMNS}`,
-    [
-      mediaId,
-      input.path,
-      input.sizeBytes,
-      input.container ?? null,
-      input.videoCodec ?? null,
-      input.audioCodec ?? null,
-      input.resolution ?? null,
-      input.durationSeconds ?? null,
-      input.quality ?? null,
-      input.origin ?? 'manual',
-    ],
-  );
-  if (!row) throw new Error('file insert returned nothing');
-  return fileFromRow(row);
-}
-
-export async function deleteFile(db: Db, mediaId: string, fileId: string): Promise<boolean> {
-  return (await db.execute('DELETE FROM media_files WHERE id = $1 AND media_id = $2', [fileId, mediaId])) > 0;
-}

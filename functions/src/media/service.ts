@@ -15,6 +15,7 @@ import {
   TvDetails,
   type UpdateMediaRequest,
 } from '@sokoul/contracts';
+import * as mediaFiles from '@sokoul/db';
 import { assertAdmin } from '../auth/roles.js';
 import { catalogOf } from '../catalog/service.js';
 import type { Deps, Principal } from '../context.js';
@@ -161,7 +162,7 @@ export async function remove(deps: Deps, principal: Principal, id: string): Prom
 
 export async function files(deps: Deps, _principal: Principal, id: string): Promise<MediaFileList> {
   await requireMedia(deps.infra.db, id);
-  return { files: await repo.listFiles(deps.infra.db, id) };
+  return { files: await mediaFiles.listFiles(deps.infra.db, id) };
 }
 
 export async function addFile(
@@ -172,7 +173,7 @@ export async function addFile(
   assertAdmin(principal);
   await requireMedia(deps.infra.db, input.id);
   try {
-    const file = await repo.insertFile(deps.infra.db, input.id, input.file);
+    const file = await mediaFiles.insertFile(deps.infra.db, input.id, input.file);
     await titlesChanged(deps.infra.cache);
     return file;
   } catch (error) {
@@ -188,7 +189,7 @@ export async function removeFile(
   input: { id: string; fileId: string },
 ): Promise<void> {
   assertAdmin(principal);
-  if (!(await repo.deleteFile(deps.infra.db, input.id, input.fileId))) throw notFound('File');
+  if (!(await mediaFiles.deleteFile(deps.infra.db, input.id, input.fileId))) throw notFound('File');
   await titlesChanged(deps.infra.cache);
 }
 
