@@ -66,20 +66,23 @@ export interface ProbedFile extends CreateMediaFileRequest {
   downloadId?: string | null;
 }
 
+/** An import run again (after a crash) updates its rows instead of failing. */
+const UPSERT = `ON CONFLICT (path) DO UPDATE SET media_id = excluded.media_id, size_bytes = excluded.size_bytes,
+       container = excluded.container, video_codec = excluded.video_codec, audio_codec = excluded.audio_codec,
+       resolution = excluded.resolution, duration_seconds = excluded.duration_seconds, quality = excluded.quality,
+       origin = excluded.origin, hdr = excluded.hdr, audio_tracks = excluded.audio_tracks,
+       subtitle_tracks = excluded.subtitle_tracks, download_id = excluded.download_id`;
+
 /**
- * Records a file. The same path recorded again (an import run twice after a crash) updates the
- * row instead of failing, so an import is idempotent.
+ * Records a file. A path recorded twice is a unique violation for files added by hand (the admin
+ * is told), and an update for downloaded ones (origin `download`), so an import is idempotent.
  */
 export async function insertFile(db: Db, mediaId: string, input: ProbedFile): Promise<MediaFile> {
   const [row] = await db.query<FileRow>(
     `INSERT INTO media_files (media_id, path, size_bytes, container, video_codec, audio_codec, resolution,
        duration_seconds, quality, origin, hdr, audio_tracks, subtitle_tracks, download_id)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb -> 'tracks', $13::jsonb -> 'tracks', $14)
-     ON CONFLICT (path) DO UPDATE SET media_id = excluded.media_id, size_bytes = excluded.size_bytes,
-       container = excluded.container, video_codec = excluded.video_codec, audio_codec = excluded.audio_codec,
-       resolution = excluded.resolution, duration_seconds = excluded.duration_seconds, quality = excluded.quality,
-       origin = excluded.origin, hdr = excluded.hdr, audio_tracks = excluded.audio_tracks,
-       subtitle_tracks = excluded.subtitle_tracks, download_id = excluded.download_id
+     ${input.origin === 'download' ? UPSERT : ''}
      RETURNING ${FILE_COLUMNS}`,
     [
       mediaId,
