@@ -30,9 +30,10 @@ describe('releases in the browser', () => {
     await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(2);
     expect(await rows.first().textContent()).toContain('The.Matrix.1999.MULTi.VFF.1080p.BluRay.x265-QTZ');
     expect(await rows.first().textContent()).toContain('audio en fr');
-    expect(await rows.first().locator('[data-testid="release-download"]').getAttribute('href')).toMatch(
-      /^magnet:\?xt=urn:btih:/,
-    );
+    // Downloading starts in place (tests/e2e/downloads.test.ts): a button, not a link away.
+    const download = rows.first().locator('[data-testid="release-download"]');
+    expect(await download.evaluate((el) => el.tagName)).toBe('BUTTON');
+    expect(await download.getAttribute('href')).toBeNull();
     // French units, and the header counts the list it sits above.
     expect(await rows.first().textContent()).toMatch(/9\sGo/);
     expect(await page.locator('[data-testid="release-status"]').textContent()).toMatch(

@@ -19,6 +19,8 @@ const MovieDetail = lazy(() => import('./pages/catalog/MovieDetail.js'));
 const TvDetail = lazy(() => import('./pages/catalog/TvDetail.js'));
 const PersonPage = lazy(() => import('./pages/catalog/PersonPage.js'));
 const LibraryPage = lazy(() => import('./pages/LibraryPage.js'));
+const Downloads = lazy(() => import('./pages/Downloads.js'));
+const TitleRedirect = lazy(() => import('./pages/TitleRedirect.js'));
 
 function Authenticated(props: ParentProps) {
   return (
@@ -69,7 +71,8 @@ export function App() {
             <Route path="/series" component={Series} />
             <Route path="/search" component={SearchPage} />
             <Route path="/library" component={LibraryPage} />
-            <Route path="/downloads" component={placeholder('nav.downloads')} />
+            <Route path="/downloads" component={Downloads} />
+            <Route path="/title/:mediaId" component={TitleRedirect} />
             <Route path="/movie/:tmdbId" component={MovieDetail} />
             <Route path="/tv/:tmdbId" component={TvDetail} />
             <Route path="/person/:id" component={PersonPage} />

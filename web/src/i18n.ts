@@ -253,6 +253,10 @@ const fr = {
   'error.invite_required': 'Il faut un code d’invitation valable pour créer un compte.',
   'error.not_found': 'Introuvable : cet élément n’existe pas ou plus.',
   'error.conflict': 'Impossible : cela contredit l’état actuel.',
+  'error.already_downloading': 'Un autre membre télécharge déjà cette release.',
+  'error.blocklisted': 'Cette release a été refusée pour ce titre après un blocage ou un échec.',
+  'error.invalid_state':
+    'Impossible dans l’état actuel (par exemple mettre en pause un téléchargement terminé).',
   'error.rate_limited': 'Trop de tentatives : réessayez dans un moment.',
   'error.not_configured': 'Ce service n’est pas configuré sur ce serveur.',
   'error.dependency_unavailable':
@@ -291,6 +295,99 @@ const fr = {
   'cleanup.tasks.one': '{n} ancienne tâche',
   'cleanup.tasks.other': '{n} anciennes tâches',
   'cleanup.other': '{name} : {n}',
+  'downloads.title': 'Téléchargements',
+  'downloads.empty':
+    'Aucun téléchargement. Lancez-en un depuis la fiche d’un film ou d’une série (« Trouver des releases »).',
+  'downloads.everyone': 'Voir ceux de tout le monde',
+  'downloads.list': 'Liste des téléchargements',
+  'downloads.progress': 'Progression',
+  'downloads.speedDown': 'Réception',
+  'downloads.speedUp': 'Envoi',
+  'downloads.eta': 'Temps restant',
+  'downloads.etaValue': 'Temps restant : {time}',
+  'downloads.peers.one': '{n} pair',
+  'downloads.peers.other': '{n} pairs',
+  'downloads.speed': '{value}/s',
+  'downloads.done': '{done} sur {total}',
+  'downloads.doneUnknown': '{done} reçus',
+  'downloads.pause': 'Mettre en pause',
+  'downloads.resume': 'Reprendre',
+  'downloads.front': 'Passer en tête',
+  'downloads.remove': 'Retirer',
+  'downloads.owner': 'Demandé par un autre membre',
+  'downloads.episode': 'S{s} É{e}',
+  'downloads.season': 'Saison {s}',
+  'downloads.openTitle': 'Voir la fiche',
+  'downloads.confirmTitle': 'Retirer ce téléchargement ?',
+  'downloads.confirmText': '« {name} » sera retiré de la liste.',
+  'downloads.deleteData':
+    'Supprimer aussi les fichiers téléchargés (les copies déjà dans la bibliothèque restent)',
+  'downloads.cancel': 'Annuler',
+  'downloads.confirmRemove': 'Retirer',
+  'downloads.removed': 'Téléchargement retiré.',
+  'downloads.started': 'Téléchargement lancé.',
+  'downloads.existing': 'Déjà en cours : voici son état.',
+  'downloads.actionFailed': 'Action impossible. {message}',
+  'downloads.blocklist': 'Releases refusées',
+  'downloads.blocklistHint':
+    'Releases écartées pour un titre après un blocage ou un échec ; une recherche ne les choisira plus tant qu’elles restent ici.',
+  'downloads.blocklistEmpty': 'Aucune release refusée.',
+  'downloads.unblock': 'Retirer de la liste',
+  'downloads.blockedFor': '{title} · {reason} · {date}',
+  'downloads.forTitle': 'Téléchargements de ce titre',
+  'downloads.files': 'Fichiers dans la bibliothèque',
+  'downloads.noFiles': 'Aucun fichier pour ce titre pour l’instant.',
+  'downloads.audio': 'Audio : {list}',
+  'downloads.subtitles': 'Sous-titres : {list}',
+  'downloads.available': 'Disponible',
+  'downloads.completedToast': '« {title} » est téléchargé.',
+  'downloads.completedToastFiles.one': '« {title} » est téléchargé : {n} fichier ajouté à la bibliothèque.',
+  'downloads.completedToastFiles.other':
+    '« {title} » est téléchargé : {n} fichiers ajoutés à la bibliothèque.',
+  'downloads.failedToast': 'Le téléchargement de « {title} » a échoué : {error}',
+  'downloads.stalledToast': '« {title} » est bloqué faute de sources.',
+  'downloads.stalledNextToast':
+    '« {title} » est bloqué faute de sources : une autre release est lancée à sa place.',
+  'downloads.diskLow': 'Espace disque insuffisant : les téléchargements sont en pause.',
+  'downloads.diskOk': 'L’espace disque est revenu : les téléchargements reprennent.',
+  'downloads.loadFailed': 'Impossible de lire les téléchargements. {message}',
+  'downloads.unknownLanguage': 'langue inconnue',
+  'dlstate.queued': 'En file d’attente',
+  'dlstate.queuedAt': 'En file d’attente (position {n})',
+  'dlstate.metadata': 'Récupération des métadonnées',
+  'dlstate.downloading': 'Téléchargement',
+  'dlstate.downloadingAt': 'Téléchargement : {percent}',
+  'dlstate.paused': 'En pause',
+  'dlstate.pausedUser': 'En pause (par vous)',
+  'dlstate.pausedDisk': 'En pause : espace disque insuffisant',
+  'dlstate.stalled': 'Bloqué : aucune source',
+  'dlstate.seeding': 'Terminé, en partage',
+  'dlstate.completed': 'Terminé',
+  'dlstate.failed': 'Échec',
+  'dlstate.failedWith': 'Échec : {error}',
+  'dlstate.cancelled': 'Annulé',
+  'dlerror.invalid_magnet': 'le lien magnet est invalide',
+  'dlerror.torrent_fetch_failed': 'le fichier .torrent n’a pas pu être récupéré',
+  'dlerror.not_a_torrent': 'le fichier reçu n’est pas un torrent',
+  'dlerror.torrent_too_large': 'le torrent est trop volumineux',
+  'dlerror.empty_torrent': 'le torrent ne contient aucun fichier',
+  'dlerror.unsafe_path': 'le torrent contient des chemins de fichiers dangereux',
+  'dlerror.insufficient_space': 'pas assez d’espace disque',
+  'dlerror.no_peers': 'aucune source ne partage ce torrent',
+  'dlerror.metadata_timeout': 'les métadonnées ne sont jamais arrivées',
+  'dlerror.no_video_file': 'aucun fichier vidéo dans le torrent',
+  'dlerror.import_failed': 'l’import dans la bibliothèque a échoué',
+  'dlerror.engine_error': 'le moteur de téléchargement a rencontré une erreur',
+  'dlstart.already_downloading':
+    'Un autre membre télécharge déjà cette release : elle arrivera dans la bibliothèque.',
+  'dlstart.blocklisted':
+    'Cette release a été refusée pour ce titre (bloquée ou en échec) : retirez-la des releases refusées pour la relancer.',
+  'dlstart.not_found': 'Cette release n’est plus disponible : relancez la recherche.',
+  'dlstart.failed': 'Le téléchargement n’a pas pu démarrer. {message}',
+  'duration.seconds': '{s} s',
+  'duration.minutes': '{m} min {s} s',
+  'duration.hours': '{h} h {m} min',
+  'duration.days': '{d} j {h} h',
 } as const;
 
 export type MessageKey = keyof typeof fr;
@@ -542,6 +639,9 @@ const en: Record<MessageKey, string> = {
   'error.invite_required': 'A valid invite code is needed to create an account.',
   'error.not_found': 'Not found: it does not exist, or no longer does.',
   'error.conflict': 'Not possible: it conflicts with the current state.',
+  'error.already_downloading': 'Another member is already downloading this release.',
+  'error.blocklisted': 'This release was refused for this title after it stalled or failed.',
+  'error.invalid_state': 'Not possible in its current state (pausing a finished download, say).',
   'error.rate_limited': 'Too many attempts: try again in a moment.',
   'error.not_configured': 'This service is not configured on this server.',
   'error.dependency_unavailable': 'A service Sokoul needs is unavailable right now. Try again shortly.',
@@ -578,6 +678,95 @@ const en: Record<MessageKey, string> = {
   'cleanup.tasks.one': '{n} old task',
   'cleanup.tasks.other': '{n} old tasks',
   'cleanup.other': '{name}: {n}',
+  'downloads.title': 'Downloads',
+  'downloads.empty': 'No downloads. Start one from a film or series page (“Find releases”).',
+  'downloads.everyone': 'Show everyone’s',
+  'downloads.list': 'Downloads',
+  'downloads.progress': 'Progress',
+  'downloads.speedDown': 'Down',
+  'downloads.speedUp': 'Up',
+  'downloads.eta': 'Time left',
+  'downloads.etaValue': 'Time left: {time}',
+  'downloads.peers.one': '{n} peer',
+  'downloads.peers.other': '{n} peers',
+  'downloads.speed': '{value}/s',
+  'downloads.done': '{done} of {total}',
+  'downloads.doneUnknown': '{done} received',
+  'downloads.pause': 'Pause',
+  'downloads.resume': 'Resume',
+  'downloads.front': 'Move to front',
+  'downloads.remove': 'Remove',
+  'downloads.owner': 'Requested by another member',
+  'downloads.episode': 'S{s} E{e}',
+  'downloads.season': 'Season {s}',
+  'downloads.openTitle': 'Open the title',
+  'downloads.confirmTitle': 'Remove this download?',
+  'downloads.confirmText': '“{name}” will be removed from the list.',
+  'downloads.deleteData': 'Also delete the downloaded files (copies already in the library stay)',
+  'downloads.cancel': 'Cancel',
+  'downloads.confirmRemove': 'Remove',
+  'downloads.removed': 'Download removed.',
+  'downloads.started': 'Download started.',
+  'downloads.existing': 'Already downloading: here is where it stands.',
+  'downloads.actionFailed': 'Could not do that. {message}',
+  'downloads.blocklist': 'Refused releases',
+  'downloads.blocklistHint':
+    'Releases set aside for a title after they stalled or failed; a search will not pick them while they are listed here.',
+  'downloads.blocklistEmpty': 'No refused releases.',
+  'downloads.unblock': 'Clear',
+  'downloads.blockedFor': '{title} · {reason} · {date}',
+  'downloads.forTitle': 'Downloads of this title',
+  'downloads.files': 'Files in the library',
+  'downloads.noFiles': 'No files for this title yet.',
+  'downloads.audio': 'Audio: {list}',
+  'downloads.subtitles': 'Subtitles: {list}',
+  'downloads.available': 'Available',
+  'downloads.completedToast': '“{title}” has downloaded.',
+  'downloads.completedToastFiles.one': '“{title}” has downloaded: {n} file added to the library.',
+  'downloads.completedToastFiles.other': '“{title}” has downloaded: {n} files added to the library.',
+  'downloads.failedToast': 'The download of “{title}” failed: {error}',
+  'downloads.stalledToast': '“{title}” is stalled: no peers.',
+  'downloads.stalledNextToast': '“{title}” is stalled with no peers: another release was started instead.',
+  'downloads.diskLow': 'Low disk space: downloads are paused.',
+  'downloads.diskOk': 'Disk space is back: downloads resume.',
+  'downloads.loadFailed': 'Could not read the downloads. {message}',
+  'downloads.unknownLanguage': 'unknown language',
+  'dlstate.queued': 'Queued',
+  'dlstate.queuedAt': 'Queued (position {n})',
+  'dlstate.metadata': 'Fetching metadata',
+  'dlstate.downloading': 'Downloading',
+  'dlstate.downloadingAt': 'Downloading: {percent}',
+  'dlstate.paused': 'Paused',
+  'dlstate.pausedUser': 'Paused (by you)',
+  'dlstate.pausedDisk': 'Paused: low disk space',
+  'dlstate.stalled': 'Stalled: no peers',
+  'dlstate.seeding': 'Done, seeding',
+  'dlstate.completed': 'Completed',
+  'dlstate.failed': 'Failed',
+  'dlstate.failedWith': 'Failed: {error}',
+  'dlstate.cancelled': 'Cancelled',
+  'dlerror.invalid_magnet': 'the magnet link is invalid',
+  'dlerror.torrent_fetch_failed': 'the .torrent file could not be fetched',
+  'dlerror.not_a_torrent': 'the file received is not a torrent',
+  'dlerror.torrent_too_large': 'the torrent is too large',
+  'dlerror.empty_torrent': 'the torrent has no files',
+  'dlerror.unsafe_path': 'the torrent has unsafe file paths',
+  'dlerror.insufficient_space': 'not enough disk space',
+  'dlerror.no_peers': 'nobody shares this torrent',
+  'dlerror.metadata_timeout': 'the metadata never arrived',
+  'dlerror.no_video_file': 'no video file in the torrent',
+  'dlerror.import_failed': 'importing into the library failed',
+  'dlerror.engine_error': 'the download engine hit an error',
+  'dlstart.already_downloading':
+    'Another member is already downloading this release: it will reach the library.',
+  'dlstart.blocklisted':
+    'This release was refused for this title (it stalled or failed): clear it from the refused releases to try it again.',
+  'dlstart.not_found': 'This release is no longer available: search again.',
+  'dlstart.failed': 'The download could not start. {message}',
+  'duration.seconds': '{s} s',
+  'duration.minutes': '{m} min {s} s',
+  'duration.hours': '{h} h {m} min',
+  'duration.days': '{d} d {h} h',
 };
 
 const STORAGE_KEY = 'sokoul.locale';
@@ -737,4 +926,56 @@ export function reasonLabel(reason: {
   return wordReason(templates[reason.code as ReasonCode], reason.params, reasonParam, (n) =>
     plural.select(n),
   );
+}
+
+/** A share from 0 to 1 as the language writes it ("42 %", "42%"). */
+export const formatPercent = (share: number) =>
+  new Intl.NumberFormat(tag(), { style: 'percent', maximumFractionDigits: 0 }).format(
+    Math.min(1, Math.max(0, share)),
+  );
+
+/** A transfer rate in bytes per second ("1,4 Mo/s", "1.4 MB/s"). */
+export const formatSpeed = (bytesPerSecond: number) =>
+  t('downloads.speed', { value: formatBytes(bytesPerSecond) });
+
+/** A time left, to the two largest units ("3 min 20 s", "2 h 05 min"). */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const pad = (n: number) => String(n).padStart(2, '0');
+  if (s < 60) return t('duration.seconds', { s: String(s) });
+  if (s < 3600) return t('duration.minutes', { m: String(Math.floor(s / 60)), s: pad(s % 60) });
+  if (s < 86_400)
+    return t('duration.hours', { h: String(Math.floor(s / 3600)), m: pad(Math.floor((s % 3600) / 60)) });
+  return t('duration.days', {
+    d: formatNumber(Math.floor(s / 86_400)),
+    h: String(Math.floor((s % 86_400) / 3600)),
+  });
+}
+
+/** A language as ISO 639-2 tags it in a file ("fre", "eng"), in the interface language. */
+export function languageName(code: string | null): string {
+  if (!code) return t('downloads.unknownLanguage');
+  const aliases: Record<string, string> = {
+    fre: 'fr',
+    fra: 'fr',
+    eng: 'en',
+    ger: 'de',
+    deu: 'de',
+    spa: 'es',
+    ita: 'it',
+    jpn: 'ja',
+    por: 'pt',
+    dut: 'nl',
+    nld: 'nl',
+    rus: 'ru',
+    chi: 'zh',
+    zho: 'zh',
+    kor: 'ko',
+  };
+  const tagged = aliases[code.toLowerCase()] ?? code;
+  try {
+    return new Intl.DisplayNames([tag()], { type: 'language' }).of(tagged) ?? code;
+  } catch {
+    return code;
+  }
 }

@@ -1,16 +1,21 @@
 import type { IndexerReport, RankedResult, Resolution } from '@sokoul/contracts';
+import { A } from '@solidjs/router';
 import { createEffect, createMemo, createResource, createSignal, For, on, onCleanup, Show } from 'solid-js';
+import { downloadsApi } from '../api/downloads.js';
 import { searchApi } from '../api/search.js';
 import { indexerReportLabel } from '../describe.js';
 import { formatBytes, formatNumber, type MessageKey, profileLabel, reasonLabel, t, tn } from '../i18n.js';
+import { downloads, shareOf, startErrorOf, stateLabel } from '../stores/downloads.js';
 import { live } from '../stores/live.js';
 import { tasks } from '../stores/tasks.js';
 import { messageOf } from './Field.js';
+import { ProgressBar } from './ProgressBar.js';
 
 type SortKey = 'score' | 'size' | 'seeders';
+type Result = RankedResult & { id?: string };
 const GB = 1024 ** 3;
 
-const languageOf = (r: RankedResult) =>
+const languageOf = (r: Result) =>
   [...r.parsed.frenchTags, ...r.parsed.languages.filter((l) => l !== 'fr').map((l) => l.toUpperCase())].join(
     ' ',
   ) || t('releases.original');
@@ -28,7 +33,8 @@ export function ReleaseSearch(props: {
 }) {
   const [status, setStatus] = createSignal<'idle' | 'running' | 'done' | 'failed'>('idle');
   const [error, setError] = createSignal<string | null>(null);
-  const [results, setResults] = createSignal<RankedResult[]>([]);
+  // Live results (from the socket) have no id yet; the stored ones do, and only those can be downloaded.
+  const [results, setResults] = createSignal<Result[]>([]);
   const [reports, setReports] = createSignal<IndexerReport[]>([]);
   const [cached, setCached] = createSignal(false);
   const [current, setCurrent] = createSignal<{ taskId: string; searchId: string } | null>(null);
@@ -299,13 +305,7 @@ export function ReleaseSearch(props: {
                       <td>{r.seeders ?? '?'}</td>
                       <td>{r.score}</td>
                       <td>
-                        <Show when={r.magnetUrl ?? r.downloadUrl}>
-                          {(link) => (
-                            <a class="button" href={link()} data-testid="release-download">
-                              {t('releases.download')}
-                            </a>
-                          )}
-                        </Show>
+                        <Show when={r.id}>{(id) => <DownloadCell resultId={id()} />}</Show>
                       </td>
                     </tr>
                   )}
@@ -342,5 +342,83 @@ export function ReleaseSearch(props: {
         </Show>
       </Show>
     </section>
+  );
+}
+
+/**
+ * "Download" on a release: starts it in place (POST /downloads with the stored result's id), then
+ * shows its state as the downloads store hears it; the state links to the Downloads page.
+ */
+function DownloadCell(props: { resultId: string }) {
+  const [busy, setBusy] = createSignal(false);
+  const [error, setError] = createSignal<string | null>(null);
+  const [note, setNote] = createSignal<string | null>(null);
+  const [startedId, setStartedId] = createSignal<string | null>(null);
+  let unfollow: (() => void) | undefined;
+  onCleanup(() => unfollow?.());
+  const current = () => {
+    const id = startedId();
+    const started = id ? downloads.get(id) : undefined;
+    return started && started.state !== 'cancelled' ? started : downloads.ofResult(props.resultId);
+  };
+  const start = async () => {
+    setBusy(true);
+    setError(null);
+    setNote(null);
+    try {
+      const { download, existing } = await downloadsApi.start({ resultId: props.resultId });
+      unfollow?.();
+      unfollow = downloads.follow(download);
+      setStartedId(download.id);
+      if (existing) setNote(t('downloads.existing'));
+    } catch (e) {
+      setError(startErrorOf(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const canStart = () => {
+    const d = current();
+    return !d || d.state === 'failed';
+  };
+  return (
+    <div class="download-cell" data-testid="release-download-cell">
+      <Show when={current()}>
+        {(d) => (
+          <A
+            href="/downloads"
+            class="download-state"
+            data-state={d().state}
+            data-testid="release-download-state"
+          >
+            <span>{stateLabel(d())}</span>
+            <Show when={d().state === 'downloading' || d().state === 'metadata'}>
+              <ProgressBar share={shareOf(d())} />
+            </Show>
+          </A>
+        )}
+      </Show>
+      <Show when={canStart()}>
+        <button
+          type="button"
+          class="primary"
+          onClick={() => void start()}
+          disabled={busy()}
+          data-testid="release-download"
+        >
+          {t('releases.download')}
+        </button>
+      </Show>
+      <Show when={note()}>
+        <span class="muted" data-testid="release-download-note">
+          {note()}
+        </span>
+      </Show>
+      <Show when={error()}>
+        <span class="error" role="alert" data-testid="release-download-error">
+          {error()}
+        </span>
+      </Show>
+    </div>
   );
 }

@@ -3,6 +3,7 @@ import { createSignal } from 'solid-js';
 import { authApi } from '../api/auth.js';
 import { refreshSession, tokens } from '../api/client.js';
 import { setLocale } from '../i18n.js';
+import { downloads } from './downloads.js';
 import { library } from './library.js';
 import { live } from './live.js';
 import { tasks } from './tasks.js';
@@ -21,6 +22,7 @@ function end(): void {
   live.disconnect();
   library.reset();
   tasks.reset();
+  downloads.reset();
   tokens.clear();
   setUser(null);
 }

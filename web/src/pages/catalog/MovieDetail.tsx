@@ -4,6 +4,7 @@ import { catalogApi } from '../../api/catalog.js';
 import { libraryApi } from '../../api/library.js';
 import { Loader } from '../../components/Loader.js';
 import { ReleaseSearch } from '../../components/ReleaseSearch.js';
+import { TitleDownloads } from '../../components/TitleDownloads.js';
 import { formatRating, locale, t } from '../../i18n.js';
 import { usePageTitle } from '../../title.js';
 import {
@@ -51,6 +52,7 @@ export default function MovieDetail() {
                 onChange={() => void refreshStatus()}
               />
             </DetailHeader>
+            <TitleDownloads tmdbId={m.id} type="movie" />
             <ReleaseSearch tmdbId={m.id} type="movie" />
             <CastRow cast={m.cast} />
             <VideosRow videos={m.videos} />

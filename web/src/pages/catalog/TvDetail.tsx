@@ -8,6 +8,7 @@ import { Picture } from '../../components/Picture.js';
 import { ProgressBar } from '../../components/ProgressBar.js';
 import { ReleaseSearch } from '../../components/ReleaseSearch.js';
 import { Skeleton } from '../../components/Skeleton.js';
+import { TitleDownloads } from '../../components/TitleDownloads.js';
 import { formatDay, formatRating, locale, t, tn } from '../../i18n.js';
 import { library } from '../../stores/library.js';
 import { usePageTitle } from '../../title.js';
@@ -106,6 +107,7 @@ export default function TvDetail() {
               onChange={() => void refreshStatus()}
             />
           </DetailHeader>
+          <TitleDownloads tmdbId={s.id} type="tv" />
           <section class="seasons" aria-label={t('catalog.seasons')}>
             <h2>{t('catalog.seasons')}</h2>
             <div
