@@ -13,6 +13,7 @@ import { FAKE_V3_KEY, startFakeTmdb } from '../tests/helpers/fake-tmdb.js';
 import { createTestDatabase, dropTestDatabase } from '../tests/helpers/stack.js';
 import { authBench, printAuth } from './auth.js';
 import { type CatalogFigures, catalogBench, printCatalog, type WebFigures, webBench } from './catalog.js';
+import { downloadsBench, printDownloads } from './downloads.js';
 import { generateDataset, libraryBench, printLibrary } from './library.js';
 import { type Load, load } from './load.js';
 import { parserBench, printParser } from './parser.js';
@@ -211,11 +212,15 @@ async function authSection(seconds: number): Promise<void> {
   }
 }
 
-/** `npm run bench [seconds] [parser|scout|foundation|library|auth]`: every section by default. */
+/**
+ * `npm run bench [seconds] [parser|scout|foundation|library|auth|downloads] [--download-mib=N]`: every
+ * section by default (downloads: 1 GiB unless --download-mib).
+ */
 export async function main(root: string, args: string[]): Promise<void> {
   ROOT = root;
   const seconds = Number(args.find((a) => /^\d+$/.test(a)) ?? 10);
-  const only = args.find((a) => !/^\d+$/.test(a));
+  const only = args.find((a) => !/^\d+$/.test(a) && !a.startsWith('--'));
+  const downloadMib = Number(args.find((a) => a.startsWith('--download-mib='))?.split('=')[1] ?? 1024);
   await buildAll(ROOT, log);
   if (!only || only === 'parser') {
     const parser = parserBench(Math.min(seconds, 5));
@@ -235,6 +240,11 @@ export async function main(root: string, args: string[]): Promise<void> {
   if (!only || only === 'foundation') await foundationAndCatalog(seconds);
   if (!only || only === 'library') await libraryOnMachinePostgres(seconds);
   if (!only || only === 'auth') await authSection(seconds);
+  if (!only || only === 'downloads') {
+    const downloads = await downloadsBench(ROOT, downloadMib * 1024 * 1024);
+    printDownloads(downloads);
+    console.log(JSON.stringify({ downloads }));
+  }
 }
 
 async function foundationAndCatalog(seconds: number): Promise<void> {

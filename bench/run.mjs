@@ -6,6 +6,16 @@ import { bundleNode } from '../launcher/bin/bundle.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'bench/dist/main.mjs');
-await bundleNode(root, 'launcher', '../bench/main.ts', out, ['autocannon', 'hono', 'playwright-core']);
+await bundleNode(root, 'launcher', '../bench/main.ts', out, [
+  'autocannon',
+  'hono',
+  'playwright-core',
+  // BitTorrent helpers (bench/downloads.ts): left to Node, as torrent-node leaves them.
+  'webtorrent',
+  'bittorrent-tracker',
+  'create-torrent',
+  'parse-torrent',
+  'bencode',
+]);
 const { main } = await import(pathToFileURL(out).href);
 await main(root, process.argv.slice(2));

@@ -569,6 +569,7 @@ describe('roles and admin', () => {
       ['GET', '/admin/users'],
       ['GET', '/admin/settings'],
       ['POST', '/admin/invites'],
+      ['GET', '/admin/downloads/limits'],
     ] as const) {
       const res = await api(method, path, {
         token: member.accessToken,

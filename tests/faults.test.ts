@@ -1,10 +1,12 @@
 import type {
   ContinueList,
+  Download,
   ErrorBody,
   HealthReport,
   Media,
   MediaList,
   RecordProgressResponse,
+  StartedDownload,
   Task,
   TokenPair,
 } from '@sokoul/contracts';
@@ -178,6 +180,11 @@ describe('the launcher restarts a service that crashes', () => {
     await jsm.streams.add({ name: 'FAULTS', subjects: ['faults.>'], storage: StorageType.File });
     const stored = await nc.jetstream().publish('faults.kept', new TextEncoder().encode('kept'));
     await nc.close();
+    const title = await api<Media>('POST', '/media', {
+      base: info.url,
+      token,
+      body: { type: 'movie', title: 'Queued while NATS is down' },
+    });
 
     const workerd = pidOf('workerd');
     const before = pidOf('nats');
@@ -192,6 +199,14 @@ describe('the launcher restarts a service that crashes', () => {
       body: { email: 'nobody@example.test', password: 'x' },
     });
     expect(login401.status).toBe(401);
+    // A download is queued without the bus: the row is the truth, and torrent-node reconciles every
+    // row when it starts (the wake-up on downloads.control is only lost).
+    const queued = await api<StartedDownload>('POST', '/downloads', {
+      base: info.url,
+      token,
+      body: { magnetUrl: `magnet:?xt=urn:btih:${'ab'.repeat(20)}`, mediaId: title.body.id },
+    });
+    expect(queued.status).toBe(202);
 
     await eventually(
       async () => {
@@ -215,6 +230,12 @@ describe('the launcher restarts a service that crashes', () => {
     }, 15_000);
     expect(pidOf('nats')).not.toBe(before);
     expect(pidOf('workerd')).toBe(workerd);
+    const afterRestart = await api<Download>('GET', `/downloads/${queued.body.download.id}`, {
+      base: info.url,
+      token,
+    });
+    expect(afterRestart.status).toBe(200);
+    expect(afterRestart.body.infoHash).toBe('ab'.repeat(20));
 
     const again = await connect({ servers: info.natsUrl, token: info.natsToken });
     try {

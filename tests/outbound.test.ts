@@ -255,4 +255,29 @@ describe('a stack that does not allow private indexers', () => {
     expect(latest.reports.find((r) => r.indexer === 'Local')?.error).toMatch(/loopback address/);
     expect(latest.reports.find((r) => r.indexer === 'Named')?.error).toMatch(/resolves to a loopback/);
   });
+
+  it('refuses a download from a loopback, private or local .torrent URL', async () => {
+    const film = await api<Media>('POST', '/media', {
+      base: info.url,
+      token: member,
+      body: { type: 'movie', title: 'Guarded download' },
+    });
+    for (const torrentUrl of [
+      `${indexer.root}/dl/1.torrent`,
+      'http://2130706433/x.torrent',
+      'http://[::ffff:127.0.0.1]/x.torrent',
+      'http://192.168.1.10/x.torrent',
+      'http://localhost/x.torrent',
+    ]) {
+      const res = await api<ErrorBody>('POST', '/downloads', {
+        base: info.url,
+        token: member,
+        body: { torrentUrl, mediaId: film.body.id },
+      });
+      expect(res.status, torrentUrl).toBe(400);
+      expect(res.body.error.message).toMatch(/torrentUrl .*INDEXER_ALLOW_PRIVATE/);
+    }
+    const list = await api<{ downloads: unknown[] }>('GET', '/downloads', { base: info.url, token: member });
+    expect(list.body.downloads).toEqual([]);
+  });
 });

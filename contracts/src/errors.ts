@@ -16,6 +16,12 @@ export const ErrorCode = z.enum([
   'invite_required',
   'not_found',
   'conflict',
+  /** POST /downloads: another user is already downloading this release (whose is not said). */
+  'already_downloading',
+  /** POST /downloads: the release is refused for this title (it stalled or failed before). */
+  'blocklisted',
+  /** A change the resource's current state does not allow (pausing a completed download…). */
+  'invalid_state',
   'rate_limited',
   'not_configured',
   'dependency_unavailable',

@@ -627,6 +627,20 @@ export async function deleteDownloadRow(db: Db, id: string): Promise<void> {
   await db.execute(`DELETE FROM downloads WHERE id = $1 AND state = 'cancelled'`, [id]);
 }
 
+/**
+ * Space came back: the downloads the free-space guard paused go back to the queue (at their old
+ * place); the ones their owner paused stay paused. Returns their ids and owners.
+ */
+export async function resumeDiskPaused(db: Db): Promise<{ id: string; userId: string }[]> {
+  const rows = await db.query<{ id: string; user_id: string }>(
+    `UPDATE downloads SET state = CASE WHEN completed_at IS NOT NULL THEN 'seeding' ELSE 'queued' END,
+       paused_by = NULL, error_code = NULL, error_message = NULL,
+       queue_position = coalesce(queue_position, nextval('downloads_queue_seq')), updated_at = now()
+     WHERE state = 'paused' AND paused_by = 'disk' RETURNING id, user_id`,
+  );
+  return rows.map((r) => ({ id: r.id, userId: r.user_id }));
+}
+
 /** What an import decided for one file of a download. */
 export async function setFileRole(
   db: Db,
@@ -729,4 +743,24 @@ export async function importTarget(db: Db, mediaId: string): Promise<ImportTarge
       title: e.title,
     })),
   };
+}
+
+// ---- what the API checks before queuing a download ----
+
+/**
+ * Whether a release is refused for a title (download_blocklist): by its info hash, or by its
+ * release name (a search result's title, a magnet's `dn`; null when only the user named it). The
+ * refusal is the title's, whoever's download stalled: the key the blocklist is unique on, and what
+ * the stall fallback (`nextBestResult`) skips.
+ */
+export async function isReleaseBlocked(
+  db: Db,
+  release: { mediaId: string; infoHash: string | null; name: string | null },
+): Promise<boolean> {
+  const [row] = await db.query<{ id: string }>(
+    `SELECT id FROM download_blocklist
+     WHERE media_id = $1 AND (info_hash = $2::text OR name = $3::text) LIMIT 1`,
+    [release.mediaId, release.infoHash, release.name],
+  );
+  return row !== undefined;
 }

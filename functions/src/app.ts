@@ -6,6 +6,7 @@ import { apiKeyRoutes } from './api-keys/routes.js';
 import { authRoutes } from './auth/routes.js';
 import { catalogRoutes } from './catalog/routes.js';
 import type { AppEnv } from './context.js';
+import { downloadRoutes } from './downloads/routes.js';
 import { ApiError } from './errors.js';
 import { healthRoutes } from './health/routes.js';
 import { historyRoutes } from './history/routes.js';
@@ -83,6 +84,7 @@ export function createApp() {
   app.route('/', watchlistRoutes);
   app.route('/', historyRoutes);
   app.route('/', searchRoutes);
+  app.route('/', downloadRoutes);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',

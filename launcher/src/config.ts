@@ -7,6 +7,8 @@ export interface ResolvedConfig extends LauncherConfig {
   ROOT: string;
   DATA_DIR: string;
   DOWNLOAD_DIR: string;
+  /** Absolute when set (completed downloads are linked there). */
+  LIBRARY_DIR: string | undefined;
   /** The raw environment, for variables only the services read (passed through to them). */
   ENV: Record<string, string | undefined>;
 }
@@ -24,6 +26,7 @@ export function loadConfig(root: string, env: NodeJS.ProcessEnv = process.env): 
     ROOT: root,
     DATA_DIR: resolve(root, config.DATA_DIR),
     DOWNLOAD_DIR: resolve(root, config.DOWNLOAD_DIR),
+    LIBRARY_DIR: config.LIBRARY_DIR ? resolve(root, config.LIBRARY_DIR) : undefined,
     ENV: { ...env },
   };
 }

@@ -125,6 +125,7 @@ export async function startStack(
     }
     const secrets = loadSecrets(config.DATA_DIR);
     mkdirSync(config.DOWNLOAD_DIR, { recursive: true });
+    if (config.LIBRARY_DIR) mkdirSync(config.LIBRARY_DIR, { recursive: true });
     await buildAll(config.ROOT, log);
 
     const natsPromise = (async () => {
@@ -187,6 +188,9 @@ export async function startStack(
 
     if (runApp && config.RUN_MIGRATIONS) await migrate(config.ROOT, db.url, log);
 
+    // torrent-node's own settings (TORRENT_*, SEED_*, DISK_MIN_FREE_MB, STALL_MINUTES,
+    // DOWNLOAD_LIMIT, UPLOAD_LIMIT, FFPROBE_PATH…) reach it through the environment, `.env`
+    // included (loaded into it); folders are resolved against the project like DOWNLOAD_DIR.
     const childEnv = {
       ...process.env,
       LOG_LEVEL: config.LOG_LEVEL,
@@ -194,6 +198,7 @@ export async function startStack(
       NATS_URL: nats.url,
       ...(nats.token ? { NATS_TOKEN: nats.token } : {}),
       DOWNLOAD_DIR: config.DOWNLOAD_DIR,
+      ...(config.LIBRARY_DIR ? { LIBRARY_DIR: config.LIBRARY_DIR } : {}),
     };
     const host = config.HOST;
     const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${config.PORT}`;

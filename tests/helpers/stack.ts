@@ -89,6 +89,8 @@ export async function launchStack(
     EMBEDDED_POSTGRES_PORT: String(pgPort),
     REDIS_GATEWAY_PORT: '0',
     TORRENT_NODE_METRICS_PORT: String(metricsPort),
+    // Several stacks run at once (the shared one and a test's own): each engine on a port of its own.
+    TORRENT_PORT: '0',
     HEARTBEAT_INTERVAL_MS: '1000',
     JWT_SECRET,
     API_KEY,
@@ -151,6 +153,7 @@ export async function startEnvironment(
       EMBEDDED_NATS_PORT: String(nats),
       EMBEDDED_NATS_WS_PORT: String(natsWs),
       TORRENT_NODE_METRICS_PORT: String(metrics),
+      TORRENT_PORT: '0',
     },
   };
 }

@@ -9,6 +9,9 @@ import { postgresDb, WIRE_TYPES } from '@sokoul/db/postgres';
 import { connect, JSONCodec } from 'nats';
 import postgres from 'postgres';
 import { Counter } from 'prom-client';
+import { importDownload } from './downloads/import.js';
+import { DownloadManager } from './downloads/manager.js';
+import { usablePort, WebTorrentEngine } from './downloads/webtorrent.js';
 import { publishEvent } from './events.js';
 import { createLogger } from './log.js';
 import { registry, startMetricsServer } from './metrics.js';
@@ -66,6 +69,27 @@ void (async () => {
 
 const runner = new TaskRunner(nc, db, config, log);
 await runner.start();
+
+// Hunter: the torrents live as long as the process; the rows are reconciled at start.
+const engine = new WebTorrentEngine({
+  port: await usablePort(config.TORRENT_PORT, log),
+  dht: config.TORRENT_DHT,
+  pex: config.TORRENT_PEX,
+  trackers: config.TORRENT_TRACKERS,
+  lsd: config.TORRENT_LSD,
+  utp: config.TORRENT_UTP,
+  limits: { downloadLimit: config.DOWNLOAD_LIMIT, uploadLimit: config.UPLOAD_LIMIT },
+  log: log.child({ module: 'downloads' }),
+});
+const downloads = new DownloadManager({
+  db,
+  nc,
+  config,
+  log: log.child({ module: 'downloads' }),
+  engine,
+  importDownload,
+});
+await downloads.start();
 
 async function databaseUp(): Promise<boolean> {
   try {
@@ -125,6 +149,7 @@ const metrics = await startMetricsServer(
   config.METRICS_TOKEN,
 );
 log.info('torrent-node ready', {
+  torrentPort: engine.port,
   metrics: `${config.TORRENT_NODE_METRICS_HOST}:${config.TORRENT_NODE_METRICS_PORT}`,
 });
 
@@ -139,6 +164,10 @@ async function shutdown(signal: string) {
   clearInterval(heartbeat);
   announce('offline');
   await runner.stop(5_000);
+  // Before NATS drains: the last checkpoint and its events still go out.
+  await downloads
+    .stop()
+    .catch((error: unknown) => log.warn('download manager stop failed', { error: String(error) }));
   metrics.close();
   await nc.drain().catch(() => undefined);
   await sql.end({ timeout: 2 });

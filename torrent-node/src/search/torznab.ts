@@ -228,7 +228,7 @@ const clearances = new LRUCache<string, { cookie: string; userAgent: string }>({
 });
 
 /** Asks FlareSolverr (v1 `request.get`) to pass the challenge and hand over its cookies. */
-async function clearance(
+export async function clearance(
   endpoint: TorznabEndpoint,
   solver: string,
 ): Promise<{ cookie: string; userAgent: string }> {
