@@ -1,14 +1,32 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import type { Download, DownloadList, Media, StartedDownload, TokenPair } from '@sokoul/contracts';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type {
+  Download,
+  DownloadDetail,
+  DownloadList,
+  Indexer,
+  Media,
+  StartedDownload,
+  TokenPair,
+} from '@sokoul/contracts';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminSession, api, memberSession, PASSWORD, stack } from '../helpers/api.js';
+import { makeTorrent, startAria2, startTracker } from '../helpers/bittorrent.js';
 import { launchBrowser, screenshot, signIn } from '../helpers/browser.js';
+import { JACKETT_CAPS } from '../helpers/fake-indexer.js';
 
 /**
  * Downloads in the browser: "Download" in the releases panel starts it in place, the Downloads page
  * follows it (state in words, actions, the removal's confirmation), in French and English, on a
- * phone. Downloads made here without a seeder never receive bytes: they wait for metadata.
+ * phone. Downloads made here without a seeder never receive bytes: they wait for metadata; the
+ * last one is a real torrent seeded on loopback (aria2c), downloaded, checked and imported.
  */
 let browser: Browser;
 beforeAll(async () => {
@@ -43,6 +61,66 @@ async function listOf(user: TokenPair): Promise<Download[]> {
   const res = await api<DownloadList>('GET', '/downloads', { token: user.accessToken });
   expect(res.status).toBe(200);
   return res.body.downloads;
+}
+
+/** A film no other test searches (fake TMDB), so this file's indexer and download stay its own. */
+const OPPENHEIMER = 872585;
+const RELEASE = 'Oppenheimer.2023.720p.WEB-DL.x264-SOKOUL';
+const SEEDED = `${RELEASE}.mkv`;
+
+/**
+ * Ten seconds of 720p H.264 and AAC, noisy so that it weighs a few MB (ffmpeg's plain test pattern
+ * compresses to a few hundred KB): the download takes a moment, not long.
+ */
+async function writeNoisyVideo(path: string): Promise<void> {
+  await promisify(execFile)('ffmpeg', [
+    ...['-v', 'error', '-y'],
+    ...['-f', 'lavfi', '-i', 'testsrc2=duration=10:size=1280x720:rate=25,noise=alls=20:allf=t'],
+    ...['-f', 'lavfi', '-i', 'sine=frequency=440:duration=10'],
+    ...['-c:v', 'libx264', '-preset', 'ultrafast', '-b:v', '3M', '-maxrate', '3M', '-bufsize', '6M'],
+    ...['-c:a', 'aac', '-shortest', path],
+  ]);
+}
+
+/** A Torznab indexer with one release for Oppenheimer: the seeded torrent's magnet (no size given). */
+async function startSeedIndexer(
+  magnet: string,
+  infoHash: string,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const escaped = magnet.replace(/&/g, '&amp;');
+  const feed = `<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:torznab="http://torznab.com/schemas/2015/feed">
+  <channel>
+    <title>Seeded</title>
+    <item>
+      <title>${RELEASE}</title>
+      <guid>seeded-${infoHash}</guid>
+      <pubDate>Mon, 01 Jan 2024 12:00:00 +0000</pubDate>
+      <link>${escaped}</link>
+      <category>2000</category>
+      <torznab:attr name="category" value="2000" />
+      <torznab:attr name="seeders" value="12" />
+      <torznab:attr name="peers" value="12" />
+      <torznab:attr name="infohash" value="${infoHash}" />
+      <torznab:attr name="magneturl" value="${escaped}" />
+      <torznab:attr name="imdbid" value="tt0${OPPENHEIMER}" />
+      <torznab:attr name="tmdbid" value="${OPPENHEIMER}" />
+    </item>
+  </channel>
+</rss>`;
+  const server = createServer((req, res) => {
+    const t = new URL(req.url ?? '/', 'http://x').searchParams.get('t');
+    res.writeHead(200, { 'content-type': 'application/rss+xml; charset=utf-8' });
+    res.end(t === 'caps' ? JACKETT_CAPS : feed);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
 
 const row = (page: Page, id: string) => page.locator(`[data-testid="download"][data-id="${id}"]`);
@@ -205,6 +283,146 @@ describe('downloads in the browser', () => {
     await page.close();
   });
 
-  // Needs real bytes: a torrent seeded on loopback by tests/helpers/bittorrent.ts (not written yet).
-  it.todo('downloads a seeded film from the releases panel, shows its progress and the film available');
+  it('downloads a seeded film from the releases panel, shows its progress and the film available', {
+    timeout: 180_000,
+  }, async () => {
+    const admin = await adminSession();
+    const work = mkdtempSync(join(tmpdir(), 'sokoul-e2e-seed-'));
+    // Undone in reverse order whatever happens; a failing clean-up fails a test that passed.
+    const cleanups: (() => Promise<unknown>)[] = [async () => rmSync(work, { recursive: true, force: true })];
+    const failures: unknown[] = [];
+    try {
+      // A real 720p video, a torrent of it announced to a local tracker, aria2c seeding it.
+      await writeNoisyVideo(join(work, SEEDED));
+      const tracker = await startTracker();
+      cleanups.unshift(() => tracker.close());
+      const made = await makeTorrent(work, SEEDED, { announce: [tracker.announce] });
+      const seeder = await startAria2(made);
+      cleanups.unshift(() => seeder.kill());
+      const original = readFileSync(join(work, SEEDED));
+      expect(original.length).toBeGreaterThan(1024 * 1024);
+
+      // A Torznab indexer whose one release for Oppenheimer carries the magnet.
+      const feed = await startSeedIndexer(made.magnet, made.infoHash);
+      cleanups.unshift(() => feed.close());
+      const indexer = await api<Indexer>('POST', '/admin/indexers', {
+        token: admin.accessToken,
+        body: { name: 'Seeded', url: feed.url },
+      });
+      expect(indexer.status).toBe(201);
+      cleanups.unshift(async () => {
+        const removed = await api('DELETE', `/admin/indexers/${indexer.body.id}`, {
+          token: admin.accessToken,
+        });
+        expect(removed.status).toBe(204);
+      });
+
+      const user = await memberSession('downloads-seeded');
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'fr-FR' });
+      cleanups.unshift(() => page.close());
+      page.setDefaultTimeout(15_000);
+      await signIn(page, stack().url, user.user.email, PASSWORD);
+      await page.goto(`${stack().url}/movie/${OPPENHEIMER}`);
+      await page.click('[data-testid="find-releases"]');
+      const release = page.locator('[data-testid="release"]', { hasText: RELEASE });
+      await expect.poll(() => release.count()).toBe(1);
+      const before = page.url();
+      await release.locator('[data-testid="release-download"]').click();
+      const state = release.locator('[data-testid="release-download-state"]');
+      await expect
+        .poll(() => state.textContent())
+        .toMatch(/En file d’attente|Récupération des métadonnées|Téléchargement|Terminé/);
+      expect(page.url()).toBe(before);
+      expect(await release.locator('[data-testid="release-download"]').count()).toBe(0);
+
+      const [started] = await listOf(user);
+      expect(started?.name).toBe(RELEASE);
+      expect(started?.mediaTitle).toBe('Oppenheimer');
+      const id = started?.id ?? '';
+      cleanups.unshift(async () => {
+        const detail = await api<DownloadDetail>('GET', `/downloads/${id}`, { token: admin.accessToken });
+        // The imported file's row too: the library copy would outlive the download otherwise.
+        for (const file of detail.body.files ?? []) {
+          if (!file.mediaFile) continue;
+          const forgotten = await api(
+            'DELETE',
+            `/media/${file.mediaFile.mediaId}/files/${file.mediaFile.id}`,
+            {
+              token: admin.accessToken,
+            },
+          );
+          expect(forgotten.status).toBe(204);
+        }
+        const removed = await api('DELETE', `/downloads/${id}?deleteData=true`, { token: admin.accessToken });
+        expect(removed.status).toBe(204);
+      });
+
+      // The Downloads page follows it until it is done: its bar full, all its bytes received.
+      await state.click();
+      await page.waitForURL(`${stack().url}/downloads`);
+      const item = row(page, id);
+      const bar = item.locator('[role="progressbar"]');
+      // Polled from the page (no timing asserted); a failure ends the wait with its reason.
+      const seen: string[] = [];
+      for (const deadline = Date.now() + 120_000; ; ) {
+        const current = (await item.getAttribute('data-state')) ?? '';
+        const percent = (await bar.getAttribute('aria-valuenow')) ?? '';
+        if (seen.at(-1) !== `${current} ${percent}`) seen.push(`${current} ${percent}`);
+        if (current === 'seeding' || current === 'completed') break;
+        if (current === 'failed' || Date.now() > deadline) {
+          const detail = await api<DownloadDetail>('GET', `/downloads/${id}`, { token: admin.accessToken });
+          throw new Error(
+            `the download did not finish (seen: ${seen.join(', ')}): ${JSON.stringify(detail.body)}`,
+          );
+        }
+        await page.waitForTimeout(250);
+      }
+      expect(await bar.getAttribute('aria-valuenow')).toBe('100');
+      expect(await item.locator('[data-testid="download-state"]').textContent()).toMatch(
+        /^Terminé(, en partage)?$/,
+      );
+      const sizes = (await item.locator('[data-testid="download-sizes"]').textContent()) ?? '';
+      const [doneText, totalText] = sizes.split(' sur ');
+      expect(doneText).toBe(totalText);
+      await screenshot(page, 'downloads-seeded-done');
+
+      // The bytes on disk are the seeded ones.
+      const detail = await api<DownloadDetail>('GET', `/downloads/${id}`, { token: admin.accessToken });
+      expect(detail.status).toBe(200);
+      expect(detail.body).toMatchObject({ bytesDone: original.length, bytesTotal: original.length });
+      const [file] = detail.body.files;
+      expect(file?.path).toBe(SEEDED);
+      expect(detail.body.savePath).not.toBeNull();
+      const saved = readFileSync(join(detail.body.savePath ?? '', file?.path ?? ''));
+      expect(saved.equals(original)).toBe(true);
+      // And it was imported as the film's video.
+      expect(file?.role).toBe('video');
+      expect(file?.mediaFile).toMatchObject({
+        mediaId: started?.mediaId,
+        downloadId: id,
+        resolution: '720p',
+      });
+
+      // The film's page: available, with its imported file (resolution, codecs).
+      await item.locator('[data-testid="download-title"]').click();
+      await page.waitForURL(`${stack().url}/movie/${OPPENHEIMER}`);
+      await expect
+        .poll(() => page.locator('[data-testid="title-available"]').textContent())
+        .toMatch(/Disponible/);
+      const imported = page.locator('[data-testid="title-file"]');
+      expect(await imported.count()).toBe(1);
+      expect(await imported.textContent()).toContain(SEEDED);
+      const facts = (await imported.locator('[data-testid="title-file-facts"]').textContent()) ?? '';
+      // "720p WEB-DL · 3,7 Mo · H.264 · AAC · mkv": probed from the file, not read from its name.
+      expect(facts).toMatch(/720p/);
+      expect(facts).toMatch(/H\.264/);
+      expect(facts).toMatch(/AAC/);
+      expect(facts).toMatch(/mkv$/);
+      await imported.scrollIntoViewIfNeeded();
+      await screenshot(page, 'downloads-seeded-available');
+    } finally {
+      for (const cleanup of cleanups) await cleanup().catch((error: unknown) => failures.push(error));
+    }
+    expect(failures).toEqual([]);
+  });
 });

@@ -12,7 +12,10 @@ const IMPORTED = new Set(['seeding', 'completed']);
 /** What a file is, in one line: "1080p BluRay · 8,2 Go · x265 · E-AC3 · HDR10". */
 function fileFacts(file: MediaFile): string {
   return [
-    [file.resolution, file.quality].filter(Boolean).join(' '),
+    // The quality read from the release name usually starts with the resolution ("720p WEB-DL").
+    file.quality?.includes(file.resolution ?? '\u0000')
+      ? file.quality
+      : [file.resolution, file.quality].filter(Boolean).join(' '),
     formatBytes(file.sizeBytes),
     file.videoCodec,
     file.audioCodec,
