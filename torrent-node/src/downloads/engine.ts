@@ -55,5 +55,7 @@ export interface DownloadEngine {
   setLimits(limits: SpeedLimits): void;
   /** A torrent failed inside the engine (disk error, corrupt store). */
   onError(listener: (id: string, error: Error) => void): void;
+  /** Every wanted piece is verified (the manager imports at once rather than at its next tick). */
+  onDone(listener: (id: string) => void): void;
   destroy(): Promise<void>;
 }

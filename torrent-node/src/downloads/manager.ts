@@ -109,6 +109,10 @@ export class DownloadManager {
       deps.log.error('torrent error', { downloadId: id, error: error.message });
       void this.#fail(id, 'engine_error', `The torrent engine failed: ${error.message}`);
     });
+    deps.engine.onDone((id) => {
+      const live = this.#live.get(id);
+      if (live?.phase === 'downloading') void this.#complete(live);
+    });
   }
 
   get stallMs(): number {

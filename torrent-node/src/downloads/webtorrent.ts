@@ -52,6 +52,7 @@ export class WebTorrentEngine implements DownloadEngine {
   readonly #client: WebTorrent;
   readonly #entries = new Map<string, Entry>();
   readonly #errorListeners: ((id: string, error: Error) => void)[] = [];
+  readonly #doneListeners: ((id: string) => void)[] = [];
   readonly #log: Logger;
 
   constructor(opts: WebTorrentOptions) {
@@ -83,6 +84,10 @@ export class WebTorrentEngine implements DownloadEngine {
 
   onError(listener: (id: string, error: Error) => void): void {
     this.#errorListeners.push(listener);
+  }
+
+  onDone(listener: (id: string) => void): void {
+    this.#doneListeners.push(listener);
   }
 
   fetchMetadata(id: string, magnet: string, signal: AbortSignal): Promise<Uint8Array> {
@@ -127,6 +132,9 @@ export class WebTorrentEngine implements DownloadEngine {
     torrent.on('error', (error: unknown) => {
       const err = error instanceof Error ? error : new Error(String(error));
       for (const listener of this.#errorListeners) listener(id, err);
+    });
+    torrent.on('done', () => {
+      for (const listener of this.#doneListeners) listener(id);
     });
     await new Promise<void>((resolve, reject) => {
       if (torrent.ready) return resolve();
