@@ -145,24 +145,17 @@ async function makeFixtures() {
       'forced',
     ]),
     // Episodes: H.264 720p with AAC (one in MP4).
-    ffmpeg(join(fixtures, 'episode.mkv'), [
-      ...av('1280x720', 2),
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-c:a',
-      'aac',
-    ]),
-    ffmpeg(join(fixtures, 'episode.mp4'), [
-      ...av('1280x720', 2),
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-c:a',
-      'aac',
-    ]),
+    ...['episode.mkv', 'episode.mp4'].map((name) =>
+      ffmpeg(join(fixtures, name), [
+        ...av('1280x720', 2),
+        '-c:v',
+        'libx264',
+        '-preset',
+        'ultrafast',
+        '-c:a',
+        'aac',
+      ]),
+    ),
     // A sample: a second at a tiny size, far under a tenth of the real files.
     ffmpeg(join(fixtures, 'sample.mkv'), [
       ...av('160x90', 0.2),

@@ -87,6 +87,12 @@ export function SearchModal() {
     event.preventDefault();
   };
 
+  // The dialog closed itself (Escape, a form) or was closed by `close`: `close` events arrive later,
+  // so one from an earlier close must not shut a dialog that Ctrl+K has opened again since.
+  const onClosed = () => {
+    if (!dialog?.open) close();
+  };
+
   // A click on the backdrop targets the dialog itself, outside its box.
   const onClick = (event: MouseEvent) => {
     if (!dialog || event.target !== dialog) return;
@@ -105,7 +111,7 @@ export function SearchModal() {
       ref={dialog}
       class="search-modal"
       aria-label={t('nav.search')}
-      onClose={close}
+      onClose={onClosed}
       onClick={onClick}
       data-testid="search-modal"
     >
