@@ -132,6 +132,12 @@ export const SharedConfigSchema = z.object({
   MAX_CONCURRENT_DL: intWithDefault(3, 1, 64),
   /** Completed files are hard-linked (copied across filesystems) into a clean layout here. */
   LIBRARY_DIR: optionalString,
+  /**
+   * Global limits in bytes per second, 0 for none, until an admin sets others at run time (the
+   * API shows them, torrent-node applies them).
+   */
+  DOWNLOAD_LIMIT: intWithDefault(0, 0, Number.MAX_SAFE_INTEGER),
+  UPLOAD_LIMIT: intWithDefault(0, 0, Number.MAX_SAFE_INTEGER),
 });
 
 export type SharedConfig = z.infer<typeof SharedConfigSchema>;
@@ -204,9 +210,6 @@ export const TorrentNodeConfigSchema = SharedConfigSchema.extend({
   /** Local peer discovery on the LAN. */
   TORRENT_LSD: boolWithDefault(false),
   TORRENT_UTP: boolWithDefault(true),
-  /** Global limits in bytes per second, 0 for none (an admin changes them at run time). */
-  DOWNLOAD_LIMIT: intWithDefault(0, 0, Number.MAX_SAFE_INTEGER),
-  UPLOAD_LIMIT: intWithDefault(0, 0, Number.MAX_SAFE_INTEGER),
   /** Seeding stops when the upload reaches this ratio or after SEED_TIME_MINUTES, whichever first. */
   SEED_RATIO: numberWithDefault(1, 0, 1000),
   SEED_TIME_MINUTES: numberWithDefault(60, 0, 525_600),

@@ -12,8 +12,10 @@ import type {
   DownloadList,
   Indexer,
   Media,
+  SpeedLimits,
   StartedDownload,
   TokenPair,
+  User,
 } from '@sokoul/contracts';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -250,8 +252,14 @@ describe('downloads in the browser', () => {
     page.setDefaultTimeout(15_000);
     await signIn(page, stack().url, user.user.email, PASSWORD);
     await page.click('[data-testid="lang-en"]');
+    // The choice is saved to the profile, which a fresh page load reads: wait for it to be stored.
+    await expect
+      .poll(async () => (await api<User>('GET', '/auth/me', { token: user.accessToken })).body.locale)
+      .toBe('en');
     await page.goto(`${stack().url}/downloads`);
-    expect(await page.locator('[data-testid="downloads-empty"]').textContent()).toMatch(/^No downloads\./);
+    await expect
+      .poll(() => page.locator('[data-testid="downloads-empty"]').textContent())
+      .toMatch(/^No downloads\./);
     expect(await page.locator('[data-testid="blocklist"]').textContent()).toContain('No refused releases.');
 
     const one = await unseeded(user, 'Sokoul.Phone.Test.2160p');
@@ -424,5 +432,34 @@ describe('downloads in the browser', () => {
       for (const cleanup of cleanups) await cleanup().catch((error: unknown) => failures.push(error));
     }
     expect(failures).toEqual([]);
+  });
+  it('lets an administrator change the speed limits from the settings, applied without a restart', {
+    timeout: 60_000,
+  }, async () => {
+    const admin = await adminSession();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: 'fr-FR' });
+    page.setDefaultTimeout(10_000);
+    try {
+      await signIn(page, stack().url, 'admin@example.test', PASSWORD);
+      await page.goto(`${stack().url}/settings`);
+      const form = page.locator('[data-testid="speed-limits"]');
+      await form.waitFor();
+      expect(await form.textContent()).toContain('Limites de vitesse des téléchargements');
+      await form.locator('[data-testid="download-limit"]').fill('2,5');
+      await form.locator('[data-testid="upload-limit"]').fill('0');
+      await form.locator('[data-testid="speed-limits-save"]').click();
+      await expect.poll(() => form.textContent()).toContain('Limites appliquées.');
+      const stored = await api<SpeedLimits>('GET', '/admin/downloads/limits', { token: admin.accessToken });
+      expect(stored.body).toEqual({ downloadLimit: 2_500_000, uploadLimit: 0 });
+      // Shown again as typed, in megabytes per second.
+      await page.reload();
+      await expect.poll(() => form.locator('[data-testid="download-limit"]').inputValue()).toBe('2.5');
+    } finally {
+      await api('PUT', '/admin/downloads/limits', {
+        token: admin.accessToken,
+        body: { downloadLimit: 0, uploadLimit: 0 },
+      });
+      await page.close();
+    }
   });
 });

@@ -77,7 +77,12 @@ const cleanName = (value: string | null | undefined, max = 500): string | null =
   return text || null;
 };
 
-/** The info hash (`xt=urn:btih:`, hex or base32) and display name (`dn`) of a magnet link. */
+/**
+ * The info hash (`xt=urn:btih:`, hex or base32) and display name (`dn`) of a magnet link. By hand:
+ * magnet-uri (webtorrent's) throws on a malformed percent-escape in `dn` (a 500 from user input)
+ * and pulls three packages into the worker for these few lines; torrent-node checks it again with
+ * parse-torrent before it fetches anything.
+ */
 export function parseMagnet(magnet: string): { infoHash: string; name: string | null } | null {
   if (!MAGNET.test(magnet)) return null;
   const params = new URLSearchParams(magnet.slice(magnet.indexOf('?') + 1));
@@ -347,13 +352,15 @@ export async function unblock(deps: Deps, principal: Principal, id: string): Pro
   }
 }
 
-/**
- * The limits an admin set. Until one does, torrent-node applies its own DOWNLOAD_LIMIT and
- * UPLOAD_LIMIT (its environment, which the API does not read): this answers 0 (none) then.
- */
+/** The limits an admin set, else DOWNLOAD_LIMIT and UPLOAD_LIMIT (what torrent-node applies then). */
 export async function limits(deps: Deps, principal: Principal): Promise<SpeedLimits> {
   assertAdmin(principal);
-  return (await readSpeedLimits(deps.infra.db)) ?? { downloadLimit: 0, uploadLimit: 0 };
+  return (
+    (await readSpeedLimits(deps.infra.db)) ?? {
+      downloadLimit: deps.config.DOWNLOAD_LIMIT,
+      uploadLimit: deps.config.UPLOAD_LIMIT,
+    }
+  );
 }
 
 /** Stored (they outlive restarts and override torrent-node's environment) and applied at once. */

@@ -1,4 +1,10 @@
-import { AdminRoutes, type SignupMode, type UpdateUserRequest } from '@sokoul/contracts';
+import {
+  AdminRoutes,
+  DownloadRoutes,
+  type SignupMode,
+  type SpeedLimits,
+  type UpdateUserRequest,
+} from '@sokoul/contracts';
 import { call } from './client.js';
 
 export const adminApi = {
@@ -8,4 +14,6 @@ export const adminApi = {
   settings: () => call(AdminRoutes.settings),
   setSignupMode: (signupMode: SignupMode) => call(AdminRoutes.updateSettings, { body: { signupMode } }),
   createInvite: () => call(AdminRoutes.createInvite, { body: {} }),
+  speedLimits: () => call(DownloadRoutes.limits),
+  setSpeedLimits: (body: SpeedLimits) => call(DownloadRoutes.setLimits, { body }),
 };

@@ -235,6 +235,58 @@ function Admin() {
   );
 }
 
+/** Megabytes per second as the admin types them (decimals allowed), bytes per second for the API. */
+const MB = 1_000_000;
+const toMb = (bytes: number) => String(Math.round((bytes / MB) * 100) / 100);
+const toBytes = (text: string) => Math.max(0, Math.round(Number(text.replace(',', '.')) * MB) || 0);
+
+function SpeedLimitsCard() {
+  const [limits, { mutate }] = createResource(() => adminApi.speedLimits());
+  const action = useAction();
+  let down: HTMLInputElement | undefined;
+  let up: HTMLInputElement | undefined;
+  const save = (event: SubmitEvent) => {
+    event.preventDefault();
+    void action.run(async () => {
+      mutate(
+        await adminApi.setSpeedLimits({
+          downloadLimit: toBytes(down?.value ?? '0'),
+          uploadLimit: toBytes(up?.value ?? '0'),
+        }),
+      );
+    }, t('admin.limitsSaved'));
+  };
+  const field = (label: string, value: number, testId: string, ref: (el: HTMLInputElement) => void) => (
+    <label>
+      {label}{' '}
+      <input
+        ref={ref}
+        type="text"
+        inputmode="decimal"
+        pattern="[0-9]+([.,][0-9]+)?"
+        value={toMb(value)}
+        data-testid={testId}
+      />
+    </label>
+  );
+  return (
+    <form class="card" onSubmit={save} data-testid="speed-limits">
+      <h2>{t('admin.speedLimits')}</h2>
+      <ErrorMessage message={limits.error ? messageOf(limits.error) : null} />
+      <p class="muted">{t('admin.limitsHint')}</p>
+      <div class="inline">
+        {field(t('admin.downloadLimit'), limits.latest?.downloadLimit ?? 0, 'download-limit', (el) => {
+          down = el;
+        })}
+        {field(t('admin.uploadLimit'), limits.latest?.uploadLimit ?? 0, 'upload-limit', (el) => {
+          up = el;
+        })}
+      </div>
+      <FormFooter action={action} label={t('settings.save')} testId="speed-limits-save" />
+    </form>
+  );
+}
+
 export default function Settings() {
   usePageTitle(() => t('settings.title'));
   return (
@@ -245,6 +297,7 @@ export default function Settings() {
       <ApiKeys />
       <Show when={session.user()?.role === 'admin'}>
         <Admin />
+        <SpeedLimitsCard />
       </Show>
     </section>
   );
