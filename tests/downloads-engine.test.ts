@@ -1,11 +1,26 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type SokoulEvent, Subjects } from '@sokoul/contracts';
-import { cancelDownload, createDownload, moveToFront, pauseDownload, resumeDownload } from '@sokoul/db';
+import { parseConfig, type SokoulEvent, Subjects, TorrentNodeConfigSchema } from '@sokoul/contracts';
+import {
+  cancelDownload,
+  createDownload,
+  moveToFront,
+  pauseDownload,
+  resumeDownload,
+  writeSpeedLimits,
+} from '@sokoul/db';
 import { postgresDb, WIRE_TYPES } from '@sokoul/db/postgres';
 import { connect, JSONCodec, type NatsConnection } from 'nats';
 import postgres from 'postgres';
@@ -13,6 +28,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../launcher/src/log.js';
 import { migrate } from '../launcher/src/migrate.js';
 import { freePorts } from '../launcher/src/ports.js';
+import { importDownload } from '../torrent-node/src/downloads/import.js';
+import { DownloadManager } from '../torrent-node/src/downloads/manager.js';
+import { WebTorrentEngine } from '../torrent-node/src/downloads/webtorrent.js';
+import { createLogger as createNodeLogger } from '../torrent-node/src/log.js';
 import {
   type Aria2Seeder,
   craftTorrent,
@@ -130,6 +149,21 @@ interface Node {
   stop(): Promise<void>;
 }
 
+/** The configuration every engine of this file runs with (loopback only, no seeding goal). */
+const engineEnv = (dir: string): Record<string, string> => ({
+  DATABASE_URL: databaseUrl,
+  NATS_URL: natsUrl,
+  DOWNLOAD_DIR: dir,
+  TORRENT_PORT: '0',
+  TORRENT_DHT: 'false',
+  TORRENT_LSD: 'false',
+  TORRENT_UTP: 'false',
+  TORRENT_PEX: 'false',
+  DISK_MIN_FREE_MB: '1',
+  SEED_RATIO: '0',
+  INDEXER_ALLOW_PRIVATE: 'true',
+});
+
 /** torrent-node with the engine on this test's database, NATS and download folder. */
 async function startNode(env: Record<string, string>, downloadDir?: string): Promise<Node> {
   const dir = downloadDir ?? mkdtempSync(join(work, 'dl-'));
@@ -138,18 +172,8 @@ async function startNode(env: Record<string, string>, downloadDir?: string): Pro
     env: {
       PATH: process.env.PATH,
       LOG_LEVEL: 'info',
-      DATABASE_URL: databaseUrl,
-      NATS_URL: natsUrl,
-      DOWNLOAD_DIR: dir,
-      TORRENT_PORT: '0',
-      TORRENT_DHT: 'false',
-      TORRENT_LSD: 'false',
-      TORRENT_UTP: 'false',
-      TORRENT_PEX: 'false',
+      ...engineEnv(dir),
       TORRENT_NODE_METRICS_PORT: String(metrics),
-      DISK_MIN_FREE_MB: '1',
-      SEED_RATIO: '0',
-      INDEXER_ALLOW_PRIVATE: 'true',
       NODE_ID: `dl-test-${nodes.length}`,
       ...env,
     },
@@ -175,6 +199,45 @@ async function startNode(env: Record<string, string>, downloadDir?: string): Pro
       await exited;
     },
   };
+}
+
+interface InProcess {
+  manager: DownloadManager;
+  downloadDir: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The download manager in this process, on the same database and NATS as torrent-node would be,
+ * with a free-space function the test controls (the disk guard cannot be driven from outside a
+ * child process without a test switch in production code).
+ */
+async function startManager(env: Record<string, string>, freeBytes: () => number): Promise<InProcess> {
+  const dir = mkdtempSync(join(work, 'dl-'));
+  const config = parseConfig(TorrentNodeConfigSchema, { ...engineEnv(dir), LOG_LEVEL: 'warn', ...env });
+  const log = createNodeLogger(config.LOG_LEVEL, 'dl-test');
+  const engine = new WebTorrentEngine({
+    port: 0,
+    dht: false,
+    pex: false,
+    trackers: true,
+    lsd: false,
+    utp: false,
+    limits: { downloadLimit: config.DOWNLOAD_LIMIT, uploadLimit: config.UPLOAD_LIMIT },
+    log,
+  });
+  const manager = new DownloadManager({
+    db,
+    nc,
+    config,
+    log,
+    engine,
+    importDownload,
+    diskCheckMs: 200,
+    freeBytes: async () => freeBytes(),
+  });
+  await manager.start();
+  return { manager, downloadDir: dir, stop: () => manager.stop() };
 }
 
 async function kill9(node: Node): Promise<void> {
@@ -204,12 +267,18 @@ const reconcile = (downloadId: string) =>
 async function queue(
   userId: string,
   mediaId: string,
-  source: { magnetUrl?: string; torrentUrl?: string; name?: string; infoHash?: string | null },
+  source: {
+    magnetUrl?: string;
+    torrentUrl?: string;
+    name?: string;
+    infoHash?: string | null;
+    season?: number;
+  },
 ) {
   const created = await createDownload(db, {
     userId,
     mediaId,
-    season: null,
+    season: source.season ?? null,
     episode: null,
     name: source.name ?? 'release',
     infoHash: source.infoHash ?? null,
@@ -474,6 +543,198 @@ describe('download engine (real BitTorrent on loopback)', () => {
       reconcile(id);
       await until('row removed', async () => !(await row(id)));
       expect(existsSync(node.downloadDir)).toBe(true);
+    } finally {
+      await node.stop();
+    }
+  }, 60_000);
+
+  it('a season pack: each episode its own media file, the sample and the .nfo set aside', async () => {
+    const node = await startNode({});
+    try {
+      const user = await createUser(sql);
+      const [series] = await sql<{ id: string }[]>`
+        INSERT INTO media (media_type, title, year) VALUES ('tv', 'Show', 2020) RETURNING id`;
+      const seriesId = series?.id as string;
+      const episodeIds: string[] = [];
+      for (const [n, title] of [
+        [1, 'Pilot'],
+        [2, 'The Middle'],
+        [3, 'The End'],
+      ] as const) {
+        const [episode] = await sql<{ id: string }[]>`
+          INSERT INTO media (media_type, title, parent_id, season_number, episode_number)
+          VALUES ('episode', ${title}, ${seriesId}, 1, ${n}) RETURNING id`;
+        episodeIds.push(episode?.id as string);
+      }
+      const dir = mkdtempSync(join(work, 'seed-'));
+      const pack = 'Show.S01.1080p.WEB-DL.x264-GRP';
+      const episodeNames = [1, 2, 3].map((n) => `Show.S01E0${n}.1080p.WEB-DL.x264-GRP.mkv`);
+      // Different lengths: each episode's bytes are its own, so a mix-up shows.
+      await Promise.all([
+        ...episodeNames.map((name, i) => writeVideo(join(dir, pack, name), 2 + i)),
+        writeVideo(join(dir, pack, 'Sample', 'show.s01e01.sample.mkv'), 1),
+      ]);
+      writeFileSync(join(dir, pack, `${pack}.nfo`), 'Show S01 1080p WEB-DL\n');
+      const made = await makeTorrent(dir, pack, { announce: [tracker.announce] });
+      seeders.push(await startAria2(made));
+      const id = await queue(user, seriesId, {
+        magnetUrl: made.magnet,
+        infoHash: made.infoHash,
+        name: pack,
+        season: 1,
+      });
+      const done = await until('completed', inState(id, 'completed', 'failed'), 60_000);
+      expect(`${done.state} ${done.error_code}`, node.logs.join('')).toBe('completed null');
+      expect(Number(done.bytes_done)).toBe(made.length);
+
+      const fileRows = await sql<
+        { path: string; role: string | null; media_id: string | null; file: string | null }[]
+      >`
+        SELECT f.path, f.role, m.media_id, m.path AS file FROM download_files f
+        LEFT JOIN media_files m ON m.id = f.media_file_id WHERE f.download_id = ${id} ORDER BY f.path`;
+      const byPath = new Map(fileRows.map((f) => [f.path, f]));
+      expect(fileRows).toHaveLength(5);
+      expect(byPath.get(`${pack}/Sample/show.s01e01.sample.mkv`)?.role).toBe('sample');
+      expect(byPath.get(`${pack}/${pack}.nfo`)?.role).toBe('other');
+      for (const [i, name] of episodeNames.entries()) {
+        const f = byPath.get(`${pack}/${name}`);
+        expect(f?.role).toBe('video');
+        expect(f?.media_id).toBe(episodeIds[i]);
+        // Recorded where it was downloaded (no LIBRARY_DIR), with the seeder's bytes.
+        expect(f?.file).toBe(join(node.downloadDir, id, pack, name));
+        expect(sha(f?.file as string)).toBe(sha(join(dir, pack, name)));
+      }
+      const perEpisode = await sql<{ media_id: string; n: number; duration: number | null }[]>`
+        SELECT media_id, count(*)::int AS n, max(duration_seconds) AS duration FROM media_files
+        WHERE media_id IN ${sql([seriesId, ...episodeIds])} GROUP BY media_id`;
+      expect(perEpisode.map((r) => r.media_id).sort()).toEqual([...episodeIds].sort());
+      expect(perEpisode.every((r) => r.n === 1)).toBe(true);
+      // ffprobe read each episode (2, 3 and 4 seconds long).
+      for (const [i, episodeId] of episodeIds.entries())
+        expect(perEpisode.find((r) => r.media_id === episodeId)?.duration).toBe(2 + i);
+    } finally {
+      await node.stop();
+    }
+  }, 90_000);
+
+  it('when free space returns, the downloads the disk guard paused resume by themselves (disk.ok) and finish', async () => {
+    const marginMb = 64;
+    let free = 1024 * 1024 * MiB;
+    const m = await startManager(
+      { DISK_MIN_FREE_MB: String(marginMb), DOWNLOAD_LIMIT: String(4 * MiB) },
+      () => free,
+    );
+    try {
+      const user = await createUser(sql);
+      const film = await createFilm(sql);
+      const { made } = await seeded('space.bin', 16 * MiB);
+      const seen = events.length;
+      const alertAfter = (code: string) => async () =>
+        events.slice(seen).find((e) => e.event.type === 'alert' && e.event.data.code === code);
+      const id = await queue(user, film, { magnetUrl: made.magnet, infoHash: made.infoHash });
+      await until('some progress', async () => Number((await row(id))?.bytes_done ?? 0) > 2 * MiB);
+      free = (marginMb - 1) * MiB;
+      const paused = await until('paused by disk', inState(id, 'paused'));
+      expect(paused.paused_by).toBe('disk');
+      expect((await until('disk.low alert', alertAfter('disk.low'))).subject).toBe(Subjects.broadcastEvents);
+      expect(Number(paused.bytes_done)).toBeLessThan(made.length);
+      await sleep(500);
+      expect((await row(id))?.state).toBe('paused');
+      free = 1024 * 1024 * MiB;
+      const ok = await until('disk.ok alert', alertAfter('disk.ok'));
+      expect(ok.subject).toBe(Subjects.broadcastEvents);
+      const done = await until('completed', inState(id, 'completed', 'failed'), 60_000);
+      // (A .bin is no video: it completes with nothing to import.)
+      expect(`${done.state} ${done.paused_by}`).toBe('completed null');
+      expect(sha(join(m.downloadDir, id, made.name))).toBe(sha(join(made.dir, made.name)));
+    } finally {
+      await m.stop();
+    }
+  }, 60_000);
+
+  it('a torrent larger than the free space beyond the margin fails with insufficient_space, writing nothing', async () => {
+    const marginMb = 64;
+    const m = await startManager({ DISK_MIN_FREE_MB: String(marginMb) }, () => (marginMb + 8) * MiB);
+    try {
+      const user = await createUser(sql);
+      const film = await createFilm(sql);
+      mkdirSync(join(work, 'crafted'), { recursive: true });
+      writeFileSync(
+        join(work, 'crafted/big.torrent'),
+        craftTorrent('Big.Film.2020.1080p', [{ path: ['Big.Film.2020.1080p.mkv'], length: 32 * MiB }], MiB),
+      );
+      const id = await queue(user, film, { torrentUrl: `${filesUrl}/crafted/big.torrent` });
+      const failed = await until('failed', inState(id, 'failed'));
+      expect(failed.error_code).toBe('insufficient_space');
+      const [message] = await sql<
+        { error_message: string }[]
+      >`SELECT error_message FROM downloads WHERE id = ${id}`;
+      expect(message?.error_message).toMatch(/needs 32 MB and only 8 MB are free/);
+      expect(readdirSync(m.downloadDir)).toEqual([]);
+    } finally {
+      await m.stop();
+    }
+  }, 30_000);
+
+  it('speed limits change at runtime: the rate drops near the new limit, then lifting it finishes', async () => {
+    const node = await startNode({ DOWNLOAD_LIMIT: String(12 * MiB) });
+    try {
+      const user = await createUser(sql);
+      const film = await createFilm(sql);
+      const size = 64 * MiB;
+      const pieceLength = 256 * 1024;
+      const { made, seeder } = await seeded('limits.bin', size, { pieceLength });
+      const id = await queue(user, film, { magnetUrl: made.magnet, infoHash: made.infoHash });
+      await until('some progress', async () => Number((await row(id))?.bytes_done ?? 0) > 4 * MiB);
+      const limit = 2 * MiB;
+      await writeSpeedLimits(db, { downloadLimit: limit, uploadLimit: 0 });
+      nc.publish(Subjects.downloadControl, json.encode({ action: 'limits' }));
+      await until('limits applied', async () => node.logs.join('').includes('speed limits applied'), 10_000);
+      await sleep(1500); // what was in flight (socket buffers, requested blocks) lands
+      const seconds = 4;
+      const sentBefore = (await seeder?.uploaded()) ?? 0;
+      const doneBefore = Number((await row(id))?.bytes_done);
+      await sleep(seconds * 1000);
+      const sent = ((await seeder?.uploaded()) ?? 0) - sentBefore;
+      const done = Number((await row(id))?.bytes_done) - doneBefore;
+      const ceiling = 1.6 * limit * seconds + pieceLength;
+      expect(sent, `${sent} bytes sent in ${seconds} s`).toBeLessThan(ceiling);
+      expect(done, `${done} bytes verified in ${seconds} s`).toBeLessThan(ceiling);
+      expect(done).toBeGreaterThan(0); // limited, not stopped
+      expect(doneBefore + done).toBeLessThan(size);
+      await writeSpeedLimits(db, { downloadLimit: 0, uploadLimit: 0 });
+      nc.publish(Subjects.downloadControl, json.encode({ action: 'limits' }));
+      const finished = await until('completed', inState(id, 'completed', 'failed'), 60_000);
+      expect(finished.state).toBe('completed');
+      expect(sha(join(node.downloadDir, id, made.name))).toBe(sha(join(made.dir, made.name)));
+    } finally {
+      // Later engines of this file start from their DOWNLOAD_LIMIT again.
+      await sql`DELETE FROM settings WHERE key = 'speedLimits'`;
+      await node.stop();
+    }
+  }, 90_000);
+
+  it('the same torrent from a .torrent URL while its magnet download runs fails as a duplicate', async () => {
+    const node = await startNode({ DOWNLOAD_LIMIT: String(4 * MiB) });
+    try {
+      const user = await createUser(sql);
+      const film = await createFilm(sql);
+      const { made } = await seeded('twice.bin', 8 * MiB);
+      const first = await queue(user, film, { magnetUrl: made.magnet, infoHash: made.infoHash });
+      await until('first running', inState(first, 'downloading'));
+      // A .torrent URL says nothing of its info hash until it is fetched: the row is queued.
+      const url = `${filesUrl}/${made.torrentPath.slice(work.length + 1)}`;
+      const second = await queue(user, film, { torrentUrl: url });
+      const failed = await until('second failed', inState(second, 'failed'));
+      expect(failed.error_code).toBe('duplicate');
+      const [message] = await sql<
+        { error_message: string }[]
+      >`SELECT error_message FROM downloads WHERE id = ${second}`;
+      expect(message?.error_message).toContain(made.infoHash);
+      expect(existsSync(join(node.downloadDir, second))).toBe(false);
+      const firstDone = await until('first completed', inState(first, 'completed', 'failed'), 60_000);
+      expect(firstDone.state).toBe('completed');
+      expect(sha(join(node.downloadDir, first, made.name))).toBe(sha(join(made.dir, made.name)));
     } finally {
       await node.stop();
     }

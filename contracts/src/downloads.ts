@@ -44,6 +44,8 @@ export const DownloadErrorCode = z.enum([
   'torrent_too_large',
   'empty_torrent',
   'unsafe_path',
+  /** The same torrent (info hash) is already another live download (a .torrent URL that turned out to be it). */
+  'duplicate',
   'insufficient_space',
   'no_peers',
   'metadata_timeout',

@@ -510,26 +510,32 @@ export async function recordMetadata(db: Db, id: string, meta: TorrentMetadata):
     [meta.infoHash, id],
   );
   if (other) return 'duplicate';
-  await db.transaction([
-    {
-      text: `UPDATE downloads SET info_hash = $2, name = $3, torrent_file = decode($4, 'base64'), bytes_total = $5,
+  try {
+    await db.transaction([
+      {
+        text: `UPDATE downloads SET info_hash = $2, name = $3, torrent_file = decode($4, 'base64'), bytes_total = $5,
                save_path = $6, updated_at = now() WHERE id = $1`,
-      params: [
-        id,
-        meta.infoHash,
-        meta.name.slice(0, 1000) || 'torrent',
-        meta.torrentFile,
-        meta.bytesTotal,
-        meta.savePath,
-      ],
-    },
-    { text: 'DELETE FROM download_files WHERE download_id = $1', params: [id] },
-    {
-      text: `INSERT INTO download_files (download_id, file_index, path, size_bytes)
+        params: [
+          id,
+          meta.infoHash,
+          meta.name.slice(0, 1000) || 'torrent',
+          meta.torrentFile,
+          meta.bytesTotal,
+          meta.savePath,
+        ],
+      },
+      { text: 'DELETE FROM download_files WHERE download_id = $1', params: [id] },
+      {
+        text: `INSERT INTO download_files (download_id, file_index, path, size_bytes)
              SELECT $1, f.index, f.path, f.size FROM jsonb_to_recordset($2::jsonb -> 'files') AS f(index int, path text, size bigint)`,
-      params: [id, { files: meta.files.map((f) => ({ index: f.index, path: f.path, size: f.sizeBytes })) }],
-    },
-  ]);
+        params: [id, { files: meta.files.map((f) => ({ index: f.index, path: f.path, size: f.sizeBytes })) }],
+      },
+    ]);
+  } catch (error) {
+    // Another row took the hash between the check and the update (downloads_live_hash_key).
+    if ((error as { code?: unknown }).code === '23505') return 'duplicate';
+    throw error;
+  }
   return 'ok';
 }
 

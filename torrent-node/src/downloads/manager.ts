@@ -57,6 +57,13 @@ export interface ManagerDeps {
   importDownload: ImportDownload;
   /** How often free space is checked while downloads run. */
   diskCheckMs?: number;
+  /** Bytes free for unprivileged writes at `path` (DOWNLOAD_DIR); fs.statfs when absent. */
+  freeBytes?: (path: string) => Promise<number>;
+}
+
+async function statfsFreeBytes(path: string): Promise<number> {
+  const s = await statfs(path);
+  return Number(s.bavail) * Number(s.bsize);
 }
 
 type Phase = 'starting' | 'downloading' | 'paused' | 'importing' | 'seeding';
@@ -299,8 +306,8 @@ export class DownloadManager {
       });
       if (recorded === 'duplicate')
         throw new DownloadFailure(
-          'engine_error',
-          `This release (info hash ${checked.infoHash}) is already being downloaded`,
+          'duplicate',
+          `This torrent (info hash ${checked.infoHash}) is already being downloaded by another download`,
         );
     }
     live.files = checked.files;
@@ -660,9 +667,8 @@ export class DownloadManager {
     return this.#d.config.DISK_MIN_FREE_MB * 1024 * 1024;
   }
 
-  async #freeBytes(): Promise<number> {
-    const s = await statfs(this.#root);
-    return Number(s.bavail) * Number(s.bsize);
+  #freeBytes(): Promise<number> {
+    return (this.#d.freeBytes ?? statfsFreeBytes)(this.#root);
   }
 
   async #hasSpaceToStart(): Promise<boolean> {
