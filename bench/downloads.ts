@@ -33,6 +33,8 @@ export interface DownloadFigures {
   /** Sokoul's speed over aria2's (target >= 1.0). */
   speedRatio: number;
   cpuSecondsPerGiB: number;
+  /** torrent-node's RSS once ready, before the download: the engine's own share is the peaks less this. */
+  idleRssMb: number;
   peakRssDownloadingMb: number;
   peakRssSeedingMb: number;
   slowPeerReceivedMiB: number;
@@ -175,7 +177,8 @@ export async function downloadsBench(root: string, sizeBytes = 1024 * MiB): Prom
     await sql`UPDATE downloads SET torrent_file = ${made.torrent}, save_path = ${join(downloadDir, id)},
       bytes_total = ${made.length} WHERE id = ${id}`;
     const cpu0 = cpuSeconds(pid);
-    let peakDown = rssMb(pid);
+    const idleRss = rssMb(pid);
+    let peakDown = idleRss;
     const t1 = performance.now();
     nc.publish(Subjects.downloadControl, JSONCodec().encode({ action: 'reconcile', downloadId: id }));
     for (;;) {
@@ -248,6 +251,7 @@ export async function downloadsBench(root: string, sizeBytes = 1024 * MiB): Prom
       sokoulSeconds: round(sokoulSeconds),
       speedRatio: round(aria2Seconds / sokoulSeconds),
       cpuSecondsPerGiB: round(cpu / (sizeBytes / (1024 * MiB))),
+      idleRssMb: Math.round(idleRss),
       peakRssDownloadingMb: Math.round(peakDown),
       peakRssSeedingMb: Math.round(peakSeed),
       slowPeerReceivedMiB,
@@ -276,7 +280,7 @@ export function printDownloads(f: DownloadFigures): void {
   );
   console.log(`CPU:                 ${f.cpuSecondsPerGiB} s per GiB`);
   console.log(
-    `Peak RSS:            ${f.peakRssDownloadingMb} MB downloading (target < 150), ${f.peakRssSeedingMb} MB seeding to one slow peer (target < 200; it received ${f.slowPeerReceivedMiB} MiB in 20 s)`,
+    `Peak RSS:            ${f.peakRssDownloadingMb} MB downloading (target < 150), ${f.peakRssSeedingMb} MB seeding to one slow peer (target < 200; it received ${f.slowPeerReceivedMiB} MiB in 20 s); ${f.idleRssMb} MB idle before the download`,
   );
   console.log(
     `Restart verification: ${f.verifySavedMs} ms with the saved bitfield (target < 100), ${f.verifyFullMs} ms full re-hash`,

@@ -38,6 +38,12 @@ declare module 'webtorrent' {
     createReadStream(opts?: { start?: number; end?: number }): Readable;
   }
 
+  /** A peer connection (bittorrent-protocol's Wire). */
+  export interface Wire extends EventEmitter {
+    /** The remote's extended handshake; webtorrent caps its request pipeline at its `reqq`. */
+    peerExtendedHandshake: { reqq?: unknown; [key: string]: unknown };
+  }
+
   export interface Torrent extends EventEmitter {
     infoHash: string;
     name: string;
