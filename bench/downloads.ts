@@ -7,6 +7,7 @@ import { createDownload } from '@sokoul/db';
 import { postgresDb, WIRE_TYPES } from '@sokoul/db/postgres';
 import { connect, JSONCodec } from 'nats';
 import postgres from 'postgres';
+import { TORRENT_NODE_FLAGS } from '../launcher/src/build.js';
 import { createLogger } from '../launcher/src/log.js';
 import { migrate } from '../launcher/src/migrate.js';
 import { freePorts } from '../launcher/src/ports.js';
@@ -115,7 +116,7 @@ export async function downloadsBench(root: string, sizeBytes = 1024 * MiB): Prom
     const startNode = async () => {
       const [metrics] = (await freePorts(1)) as [number];
       const logs: string[] = [];
-      const child = spawn(process.execPath, [bundle], {
+      const child = spawn(process.execPath, [...TORRENT_NODE_FLAGS, bundle], {
         env: {
           PATH: process.env.PATH,
           LOG_LEVEL: 'info',

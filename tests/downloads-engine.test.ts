@@ -25,6 +25,7 @@ import { postgresDb, WIRE_TYPES } from '@sokoul/db/postgres';
 import { connect, JSONCodec, type NatsConnection } from 'nats';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TORRENT_NODE_FLAGS } from '../launcher/src/build.js';
 import { createLogger } from '../launcher/src/log.js';
 import { migrate } from '../launcher/src/migrate.js';
 import { freePorts } from '../launcher/src/ports.js';
@@ -168,7 +169,7 @@ const engineEnv = (dir: string): Record<string, string> => ({
 async function startNode(env: Record<string, string>, downloadDir?: string): Promise<Node> {
   const dir = downloadDir ?? mkdtempSync(join(work, 'dl-'));
   const [metrics] = (await freePorts(1)) as [number];
-  const child = spawn(process.execPath, [BUNDLE], {
+  const child = spawn(process.execPath, [...TORRENT_NODE_FLAGS, BUNDLE], {
     env: {
       PATH: process.env.PATH,
       LOG_LEVEL: 'info',

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApiConfigSchema, parseConfig } from '@sokoul/contracts';
-import { buildAll, outputs } from './build.js';
+import { buildAll, outputs, TORRENT_NODE_FLAGS } from './build.js';
 import type { ResolvedConfig } from './config.js';
 import type { Logger } from './log.js';
 import { migrate } from './migrate.js';
@@ -243,7 +243,7 @@ export async function startStack(
         const managed = spawnManaged(
           'torrent-node',
           process.execPath,
-          ['--enable-source-maps', outputs(config.ROOT).torrentNode],
+          [...TORRENT_NODE_FLAGS, outputs(config.ROOT).torrentNode],
           {
             graceMs: config.SHUTDOWN_TIMEOUT_MS,
             pidDir: join(config.DATA_DIR, 'run'),
