@@ -4,7 +4,7 @@ import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { type LogFields, type Logger, type MediaFile, TorrentNodeConfigSchema } from '@sokoul/contracts';
+import { type MediaFile, TorrentNodeConfigSchema } from '@sokoul/contracts';
 import { type Db, type EngineRow, engineDownload, listFiles } from '@sokoul/db';
 import { postgresDb, WIRE_TYPES } from '@sokoul/db/postgres';
 import postgres from 'postgres';
@@ -26,6 +26,7 @@ import {
   truncateUtf8,
 } from '../torrent-node/src/downloads/layout.js';
 import { findFfprobe, mapProbe, probeFile, resolutionLabel } from '../torrent-node/src/downloads/probe.js';
+import { captureLogger, type LogLine } from './helpers/logger.js';
 import { createTestDatabase, dropTestDatabase, ROOT } from './helpers/stack.js';
 
 /**
@@ -45,28 +46,6 @@ let userId: string;
 let filmId: string;
 let seriesId: string;
 const episodeIds = new Map<string, string>();
-
-interface Entry {
-  level: string;
-  msg: string;
-  fields: LogFields | undefined;
-}
-function recordingLogger(entries: Entry[]): Logger {
-  const at =
-    (level: string) =>
-    (msg: string, fields?: LogFields): void => {
-      entries.push({ level, msg, fields });
-    };
-  const logger: Logger = {
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-    child: () => logger,
-    enabled: () => true,
-  };
-  return logger;
-}
 
 const config = (libraryDir?: string) =>
   TorrentNodeConfigSchema.parse({
@@ -460,9 +439,9 @@ describe('import', () => {
       { inner: `${name}/Sample/le.film.sample.mkv`, from: 'sample.mkv' },
       { inner: `${name}/${name}.nfo`, text: 'nfo' },
     ]);
-    const entries: Entry[] = [];
+    const entries: LogLine[] = [];
     const result = await importDownload(
-      { db, config: config(), log: recordingLogger(entries) },
+      { db, config: config(), log: captureLogger(entries) },
       download,
       files,
     );
@@ -513,8 +492,8 @@ describe('import', () => {
       ],
       1,
     );
-    const entries: Entry[] = [];
-    const deps = { db, config: config(library), log: recordingLogger(entries) };
+    const entries: LogLine[] = [];
+    const deps = { db, config: config(library), log: captureLogger(entries) };
     expect(await importDownload(deps, download, files)).toEqual({ imported: 3 });
 
     const show = join(library, 'Séries', 'La Série (2019)', 'Saison 01');
@@ -575,7 +554,7 @@ describe('import', () => {
     const { download, files } = await makeDownload(filmId, name, [
       { inner: `${name}.mkv`, from: 'film-hdr.mkv' },
     ]);
-    const deps = { db, config: config(library), log: recordingLogger([]) };
+    const deps = { db, config: config(library), log: captureLogger() };
     expect(await importDownload(deps, download, files)).toEqual({ imported: 1 });
     expect(await readFile(taken, 'utf8')).toBe('someone else’s file');
     const second = join(folder, 'Le Film - Épisode 1 (2020) - 1080p (2).mkv');
@@ -614,9 +593,9 @@ describe('import', () => {
     const { download, files } = await makeDownload(mediaId, 'Broken.2001.720p.HDTV', [
       { inner: 'Broken.2001.720p.HDTV.mkv', text: 'not a video at all' },
     ]);
-    const entries: Entry[] = [];
+    const entries: LogLine[] = [];
     expect(
-      await importDownload({ db, config: config(), log: recordingLogger(entries) }, download, files),
+      await importDownload({ db, config: config(), log: captureLogger(entries) }, download, files),
     ).toEqual({
       imported: 1,
     });
@@ -635,11 +614,9 @@ describe('import', () => {
       { inner: 'Le.Film.2020.srt', text: '1\n' },
       { inner: 'Le.Film.2020.nfo', text: 'nfo' },
     ]);
-    const error = await importDownload(
-      { db, config: config(), log: recordingLogger([]) },
-      download,
-      files,
-    ).catch((e: unknown) => e);
+    const error = await importDownload({ db, config: config(), log: captureLogger() }, download, files).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(DownloadImportError);
     expect((error as DownloadImportError).code).toBe('no_video_file');
     expect((await roles(download.id)).map((r) => r.role)).toEqual(['other', 'other']);
@@ -649,11 +626,9 @@ describe('import', () => {
     const { download, files } = await makeDownload(seriesId, 'La.Serie.S05.720p', [
       { inner: 'La.Serie.S05.720p/La.Serie.S05E01.720p.mkv', from: 'episode.mkv' },
     ]);
-    const error = await importDownload(
-      { db, config: config(), log: recordingLogger([]) },
-      download,
-      files,
-    ).catch((e: unknown) => e);
+    const error = await importDownload({ db, config: config(), log: captureLogger() }, download, files).catch(
+      (e: unknown) => e,
+    );
     expect((error as DownloadImportError).code).toBe('import_failed');
     expect((error as Error).message).toMatch(/matches an episode of La Série/);
     expect((await roles(download.id)).map((r) => r.role)).toEqual(['unmatched']);
@@ -664,11 +639,9 @@ describe('import', () => {
     const { download, files } = await makeDownload(episodeId, 'La.Serie.S02E01.720p', [
       { inner: 'video.mkv', from: 'episode.mkv' },
     ]);
-    expect(await importDownload({ db, config: config(), log: recordingLogger([]) }, download, files)).toEqual(
-      {
-        imported: 1,
-      },
-    );
+    expect(await importDownload({ db, config: config(), log: captureLogger() }, download, files)).toEqual({
+      imported: 1,
+    });
     expect((await filesOf(episodeId))[0]?.path).toBe(files[0]?.path);
   });
 });

@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Logger } from '@sokoul/contracts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { portOpen } from '../launcher/src/ports.js';
 import {
@@ -13,31 +12,8 @@ import {
   supervise,
 } from '../launcher/src/processes.js';
 import { eventually } from './helpers/api.js';
+import { captureLogger } from './helpers/logger.js';
 import { ROOT, startEnvironment } from './helpers/stack.js';
-
-interface Line {
-  level: string;
-  msg: string;
-  fields: Record<string, unknown>;
-}
-
-function captureLogger(lines: Line[] = []): Logger & { lines: Line[] } {
-  const at =
-    (level: string) =>
-    (msg: string, fields?: Record<string, unknown>): void => {
-      lines.push({ level, msg, fields: fields ?? {} });
-    };
-  const logger = {
-    lines,
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-    child: () => logger,
-    enabled: () => true,
-  };
-  return logger;
-}
 
 const alive = (pid: number) => {
   try {
