@@ -380,23 +380,13 @@ export async function writeSpeedLimits(db: Db, limits: SpeedLimits): Promise<Spe
 
 // ---- what torrent-node's engine does ----
 
-/** Everything the engine needs to (re)start a download. */
-export interface EngineRow {
+/** Everything the engine needs to (re)start a download: what was asked, and how far it got. */
+export interface EngineRow extends NewDownload {
   id: string;
-  userId: string;
-  mediaId: string;
-  season: number | null;
-  episode: number | null;
-  name: string;
-  infoHash: string | null;
-  magnetUrl: string | null;
-  torrentUrl: string | null;
   /** base64 */
   torrentFile: string | null;
   /** base64 */
   bitfield: string | null;
-  searchId: string | null;
-  resultId: string | null;
   state: DownloadState;
   pausedBy: Download['pausedBy'];
   queuePosition: number | null;
