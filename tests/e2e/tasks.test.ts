@@ -16,6 +16,16 @@ const row = (page: Page, type: string) =>
   page.locator(`[data-testid="task-row"][data-type="${type}"]`).first();
 const cell = (page: Page, type: string, name: 'title' | 'outcome') =>
   row(page, type).locator(`[data-testid="task-${name}"]`).textContent();
+/**
+ * Starts a task from the page and waits for its row, newest first: the shared admin may have run
+ * tasks of this type in other test files, whose finished rows would otherwise be read instead.
+ */
+async function start(page: Page, type: string, click: () => Promise<void>): Promise<void> {
+  const rows = page.locator(`[data-testid="task-row"][data-type="${type}"]`);
+  const before = await rows.count();
+  await click();
+  await expect.poll(() => rows.count()).toBe(before + 1);
+}
 
 describe('tasks in the browser', () => {
   it('words a system report, a cleanup and a search, never as JSON, in French and English', {
@@ -38,7 +48,7 @@ describe('tasks in the browser', () => {
       /^2 releases retenues sur 4( \(recherche récente réutilisée\))?( · Jackett : 4 résultats)?$/,
     );
 
-    await page.click('[data-testid="task-start-system-report"]');
+    await start(page, 'system.report', () => page.click('[data-testid="task-start-system-report"]'));
     await expect.poll(() => row(page, 'system.report').getAttribute('data-status')).toBe('done');
     expect(await cell(page, 'system.report', 'title')).toBe('Rapport système');
     const report = await cell(page, 'system.report', 'outcome');
@@ -47,7 +57,9 @@ describe('tasks in the browser', () => {
     expect(report).toMatch(/disque .+ : [\d,\s]+(To|Go|Mo), dont/);
     expect(report).not.toMatch(/[{}"]|GB|MB|Bytes/);
 
-    await page.getByRole('button', { name: 'Lancer un nettoyage' }).click();
+    await start(page, 'maintenance.cleanup', () =>
+      page.getByRole('button', { name: 'Lancer un nettoyage' }).click(),
+    );
     await expect.poll(() => row(page, 'maintenance.cleanup').getAttribute('data-status')).toBe('done');
     expect(await cell(page, 'maintenance.cleanup', 'title')).toBe('Nettoyage');
     await expect.poll(() => cell(page, 'maintenance.cleanup', 'outcome')).not.toBe('');
@@ -99,7 +111,7 @@ describe('tasks in the browser', () => {
     await expect.poll(() => listReads.length).toBe(1);
 
     holdEvents = true;
-    await page.click('[data-testid="task-start-system-report"]');
+    await start(page, 'system.report', () => page.click('[data-testid="task-start-system-report"]'));
     const rowStatus = () => row(page, 'system.report').getAttribute('data-status');
     await expect.poll(rowStatus).toBe('pending');
     // The task ends on the server meanwhile; without its events the page cannot know.
