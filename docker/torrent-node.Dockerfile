@@ -1,4 +1,4 @@
-# torrent-node: tasks, and later BitTorrent, indexers and streaming. Started by the launcher.
+# torrent-node: tasks, BitTorrent, indexers, streaming (ffmpeg and ffprobe come from npm packages). Started by the launcher.
 FROM node:22-bookworm-slim AS build
 WORKDIR /sokoul
 COPY package.json package-lock.json ./
@@ -15,8 +15,9 @@ RUN node launcher/bin/sokoul.mjs build --force
 
 FROM node:22-bookworm-slim
 WORKDIR /sokoul
-ENV NODE_ENV=production DOWNLOAD_DIR=/downloads
+ENV NODE_ENV=production DOWNLOAD_DIR=/downloads CACHE_DIR=/cache
 COPY --from=build /sokoul /sokoul
-VOLUME /downloads
-EXPOSE 6881 9464
+VOLUME /downloads /cache
+# 6881 BitTorrent, 9464 metrics, 9465 the stream server (reached by the app only).
+EXPOSE 6881 9464 9465
 CMD ["node", "launcher/bin/sokoul.mjs", "start", "--only", "torrent-node"]

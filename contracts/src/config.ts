@@ -126,7 +126,32 @@ export const SharedConfigSchema = z.object({
    */
   INDEXER_ALLOW_PRIVATE: boolWithDefault(false),
   REAL_DEBRID_API_KEY: optionalString,
+  /** The bot's token from @BotFather (the spec's name); TELEGRAM_BOT_TOKEN is the clearer alias and wins. */
   TELOXIDE_TOKEN: optionalString,
+  TELEGRAM_BOT_TOKEN: optionalString,
+  /** The Bot API's base URL; tests point it at a fake. */
+  TELEGRAM_API_ROOT: z.preprocess(
+    blankToUndefined,
+    z.url({ message: 'expected an http(s) URL' }).default('https://api.telegram.org'),
+  ),
+  /**
+   * The address people and Telegram reach Sokoul at (https://sokoul.example.org). Set, the bot
+   * takes updates by webhook (`sokoul telegram webhook set`); unset, torrent-node long-polls.
+   */
+  PUBLIC_URL: optionalUrl(['http:', 'https:']),
+  /** Where Sokoul's web app answers on this machine (the launcher sets it): links when PUBLIC_URL is unset, the poller's target. */
+  APP_URL: z.preprocess(
+    blankToUndefined,
+    z.url({ message: 'expected an http(s) URL' }).default('http://127.0.0.1:3000'),
+  ),
+  /** What Telegram (and the poller) must send in X-Telegram-Bot-Api-Secret-Token; the launcher generates one. */
+  TELEGRAM_WEBHOOK_SECRET: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{32,256}$/, 'expected 32 to 256 letters, digits, _ or -')
+      .optional(),
+  ),
   LLAMA_ENDPOINT: optionalUrl(['http:', 'https:']),
   DOWNLOAD_DIR: z.preprocess(blankToUndefined, z.string().default('./downloads')),
   MAX_CONCURRENT_DL: intWithDefault(3, 1, 64),
@@ -138,9 +163,24 @@ export const SharedConfigSchema = z.object({
    */
   DOWNLOAD_LIMIT: intWithDefault(0, 0, Number.MAX_SAFE_INTEGER),
   UPLOAD_LIMIT: intWithDefault(0, 0, Number.MAX_SAFE_INTEGER),
+  /** torrent-node's stream server port (the launcher points the API's TORRENT_NODE_URL at it). */
+  STREAM_PORT: intWithDefault(9465, 1, 65_535),
+  /**
+   * Identical searches within this window are answered from stored results (torrent-node), and
+   * "play this now" starts from the caller's search made within it (the API).
+   */
+  SEARCH_CACHE_MINUTES: intWithDefault(30, 0, 7 * 24 * 60),
 });
 
 export type SharedConfig = z.infer<typeof SharedConfigSchema>;
+
+/** The bot's token, from either name (TELEGRAM_BOT_TOKEN first). */
+export const telegramToken = (config: Pick<SharedConfig, 'TELEGRAM_BOT_TOKEN' | 'TELOXIDE_TOKEN'>) =>
+  config.TELEGRAM_BOT_TOKEN ?? config.TELOXIDE_TOKEN;
+
+/** Where links in messages point: the public address, else this machine's. */
+export const appLink = (config: Pick<SharedConfig, 'PUBLIC_URL' | 'APP_URL'>, path: string) =>
+  `${(config.PUBLIC_URL ?? config.APP_URL).replace(/\/+$/, '')}${path}`;
 
 /** The workerd app (functions + Durable Objects). Values arrive as text bindings. */
 export const ApiConfigSchema = SharedConfigSchema.extend({
@@ -175,6 +215,17 @@ export const ApiConfigSchema = SharedConfigSchema.extend({
     blankToUndefined,
     z.coerce.number().int().min(1).max(604_800).optional(),
   ),
+  /** How long a signed stream or subtitle URL handed to a player stays valid (seconds). */
+  STREAM_URL_TTL: intWithDefault(6 * 3600, 10, 7 * 86_400),
+  /** How long a Telegram linking code stays valid (seconds). */
+  TELEGRAM_LINK_CODE_TTL: intWithDefault(600, 30, 86_400),
+  /** Commands (messages and button taps) one Telegram chat may send per minute. */
+  TELEGRAM_COMMANDS_PER_MINUTE: intWithDefault(20, 1, 10_000),
+  /** torrent-node's stream server, which the API forwards byte routes and file questions to. */
+  TORRENT_NODE_URL: z.preprocess(
+    blankToUndefined,
+    z.url({ message: 'expected an http(s) URL' }).default('http://127.0.0.1:9465'),
+  ),
 });
 export type ApiConfig = z.infer<typeof ApiConfigSchema>;
 
@@ -190,8 +241,6 @@ export const TorrentNodeConfigSchema = SharedConfigSchema.extend({
   INDEXER_PROXY_URL: optionalUrl(['http:', 'https:', 'socks5:', 'socks:']),
   /** How long one indexer may take before Scout stops waiting for it. */
   INDEXER_TIMEOUT_MS: intWithDefault(8000, 100, 120_000),
-  /** Identical searches within this window are answered from stored results. */
-  SEARCH_CACHE_MINUTES: intWithDefault(30, 0, 7 * 24 * 60),
   /** How many searches torrent-node runs at once; more wait their turn in the queue. */
   SEARCH_CONCURRENCY: intWithDefault(3, 1, 64),
   /** How many other background tasks (reports, cleanup) torrent-node runs at once. */
@@ -222,6 +271,38 @@ export const TorrentNodeConfigSchema = SharedConfigSchema.extend({
   TORRENT_FILE_MAX_BYTES: intWithDefault(10 * 1024 * 1024, 1024, 100 * 1024 * 1024),
   /** ffprobe to use; default: the machine's, else the one shipped by @ffprobe-installer. */
   FFPROBE_PATH: optionalString,
+  /** ffmpeg for remux, transcode and subtitles; default: the machine's, else @ffmpeg-installer's. */
+  FFMPEG_PATH: optionalString,
+  /** Verifies the stream URLs the API signs and the API's internal calls. */
+  INTERNAL_SIGNING_KEY: requiredSecret,
+  /** The stream server (byte routes, remux, subtitles, file questions from the API). */
+  STREAM_HOST: z.preprocess(blankToUndefined, z.string().default('127.0.0.1')),
+  /** How far ahead of each reader of a downloading file pieces are fetched first (MiB). */
+  STREAM_READAHEAD_MB: intWithDefault(48, 1, 4096),
+  /** A reader idle this long gives its pieces' priority back (seconds). */
+  STREAM_IDLE_SECONDS: numberWithDefault(30, 0.1, 3600),
+  /** Video transcodes at once (remuxes are cheap and not limited). */
+  TRANSCODE_CONCURRENCY: intWithDefault(1, 0, 16),
+  /** Extracted subtitles and other derived files. */
+  CACHE_DIR: z.preprocess(blankToUndefined, z.string().default('./data/cache')),
+  OPENSUBTITLES_API_KEY: optionalString,
+  OPENSUBTITLES_USERNAME: optionalString,
+  OPENSUBTITLES_PASSWORD: optionalString,
+  OPENSUBTITLES_API_URL: z.preprocess(
+    blankToUndefined,
+    z.url({ message: 'expected an http(s) URL' }).default('https://api.opensubtitles.com/api/v1'),
+  ),
+  /** Real-Debrid's REST API (1.0); another base URL points it at a fake in tests. */
+  REAL_DEBRID_API_URL: z.preprocess(
+    blankToUndefined,
+    z.url({ message: 'expected an http(s) URL' }).default('https://api.real-debrid.com/rest/1.0'),
+  ),
+  /** Real-Debrid's limit per account; torrent-node's requests share it (429s count too). */
+  REAL_DEBRID_REQUESTS_PER_MINUTE: intWithDefault(250, 1, 10_000),
+  /** Parallel HTTP connections fetching one Real-Debrid file to disk. */
+  REAL_DEBRID_CONNECTIONS: intWithDefault(4, 1, 16),
+  /** How long an info hash seen `downloaded` on Real-Debrid is shown as cached ("instantané"). */
+  REAL_DEBRID_CACHE_HOURS: numberWithDefault(72, 0, 8760),
 });
 export type TorrentNodeConfig = z.infer<typeof TorrentNodeConfigSchema>;
 

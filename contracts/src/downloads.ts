@@ -32,9 +32,93 @@ export const FINISHED_DOWNLOAD_STATES = [
   'cancelled',
 ] as const satisfies readonly DownloadState[];
 
-/** The engines behind the `DownloadEngine` interface (Real-Debrid and external clients come later). */
-export const DownloadEngineName = z.enum(['webtorrent']);
+/**
+ * The engines behind torrent-node's `DownloadEngine` interface: Sokoul's own BitTorrent client
+ * (`webtorrent`), Real-Debrid (REAL_DEBRID_API_KEY), and the external clients an admin configures.
+ */
+export const DownloadEngineName = z.enum(['webtorrent', 'realdebrid', 'qbittorrent', 'transmission']);
 export type DownloadEngineName = z.infer<typeof DownloadEngineName>;
+
+/** The download clients an admin points Sokoul at (WebUI API v2; Transmission RPC). */
+export const ExternalClientName = z.enum(['qbittorrent', 'transmission']);
+export type ExternalClientName = z.infer<typeof ExternalClientName>;
+
+/**
+ * Whether an engine can work now: `unreachable` (a client down, Real-Debrid not answering),
+ * `unauthorized` (bad credentials or token: an admin must fix them), `not_configured`, `error`
+ * (anything else, in `message`). Downloads of an engine that is not `ok` wait, and are followed
+ * again when it is.
+ */
+export const EngineState = z.enum(['ok', 'unreachable', 'unauthorized', 'not_configured', 'error']);
+export type EngineState = z.infer<typeof EngineState>;
+
+/**
+ * How a download of this engine can be watched before it is complete: `pieces` (Sokoul's engine
+ * fetches the pieces around the playhead first), `sequential` (a client asked for sequential
+ * order and first/last pieces; bytes play once on disk), `after_debrid` (Real-Debrid fetches the
+ * whole torrent first, then its link streams at once), `none` (the client cannot say which bytes
+ * it has: it plays once complete).
+ */
+export const EngineStreaming = z.enum(['pieces', 'sequential', 'after_debrid', 'none']);
+export type EngineStreaming = z.infer<typeof EngineStreaming>;
+
+export const EngineInfo = z.object({
+  name: DownloadEngineName,
+  state: EngineState,
+  message: z.string().nullable(),
+  streaming: EngineStreaming,
+});
+export type EngineInfo = z.infer<typeof EngineInfo>;
+
+/** A user's choice: the engine their downloads use unless they pick another for one download. */
+export const DownloadPreferences = z
+  .object({
+    engine: DownloadEngineName,
+    /** A Real-Debrid download that fails (dead, refused, virus…) starts again on BitTorrent. */
+    debridFallback: z.boolean(),
+  })
+  .strict();
+export type DownloadPreferences = z.infer<typeof DownloadPreferences>;
+
+/** GET /downloads/engines: the engines configured here, their state, and the caller's choice. */
+export const DownloadEngines = z.object({ engines: z.array(EngineInfo), preferences: DownloadPreferences });
+export type DownloadEngines = z.infer<typeof DownloadEngines>;
+
+const AbsolutePath = Text.trim().min(1).max(1000).regex(/^\//, 'must be an absolute path');
+
+/**
+ * PUT /admin/download-clients/:name. `remotePath` is the save folder as the client sees it,
+ * `localPath` the same folder as torrent-node sees it (inside DOWNLOAD_DIR): the path mapping the
+ * *arr apps need when the client runs in another container. An absent `password` keeps the stored one.
+ */
+export const DownloadClientInput = z
+  .object({
+    url: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(2048),
+    username: Text.max(200).default(''),
+    password: Text.max(500).optional(),
+    category: Text.trim()
+      .min(1)
+      .max(100)
+      .regex(/^[\w .-]+$/, 'letters, digits, spaces, dots, dashes and underscores only')
+      .default('sokoul'),
+    remotePath: AbsolutePath,
+    localPath: AbsolutePath,
+    enabled: z.boolean().default(true),
+  })
+  .strict();
+export type DownloadClientInput = z.infer<typeof DownloadClientInput>;
+
+export const DownloadClient = DownloadClientInput.omit({ password: true }).extend({
+  name: ExternalClientName,
+  hasPassword: z.boolean(),
+  state: EngineState,
+  message: z.string().nullable(),
+  updatedAt: z.string(),
+});
+export type DownloadClient = z.infer<typeof DownloadClient>;
+
+export const DownloadClientList = z.object({ clients: z.array(DownloadClient) });
+export type DownloadClientList = z.infer<typeof DownloadClientList>;
 
 /** Why a download failed, stalled or paused: clients word the message by this code. */
 export const DownloadErrorCode = z.enum([
@@ -52,6 +136,22 @@ export const DownloadErrorCode = z.enum([
   'no_video_file',
   'import_failed',
   'engine_error',
+  /** The download's engine is not configured here (any more), or was disabled. */
+  'engine_unavailable',
+  /** Real-Debrid refused the token (401/403): an admin must set a valid REAL_DEBRID_API_KEY. */
+  'debrid_auth',
+  /** Real-Debrid refuses this file (451: infringing file). */
+  'debrid_infringing',
+  /** Real-Debrid could not read the magnet link or torrent (`magnet_error`). */
+  'debrid_magnet_error',
+  /** Real-Debrid found a virus in the torrent (`virus`). */
+  'debrid_virus',
+  /** Real-Debrid gave up on the torrent: no seeders (`dead`). */
+  'debrid_dead',
+  /** Real-Debrid failed otherwise (`error`, an unexpected answer). */
+  'debrid_error',
+  /** The external client refused or lost the torrent (removed there, an error state). */
+  'client_error',
 ]);
 export type DownloadErrorCode = z.infer<typeof DownloadErrorCode>;
 
@@ -90,6 +190,11 @@ export const Download = DownloadProgress.extend({
   resultId: z.uuid().nullable(),
   searchId: z.uuid().nullable(),
   engine: DownloadEngineName,
+  /**
+   * The engine is not working now (`unreachable`, `unauthorized`…): the download waits and is
+   * followed again when it is back. Null when it works, or for a finished download.
+   */
+  engineState: EngineState.nullable(),
   /** Its place in the queue (smaller starts first); null once it left the queue for good. */
   queuePosition: z.number().int().nullable(),
   /** Who paused it: its owner (`user`) or the free-space guard (`disk`). */
@@ -128,13 +233,16 @@ const Episode = z.number().int().min(0).max(100_000);
 const Target = { mediaId: z.uuid(), season: Season.optional(), episode: Episode.optional() };
 
 /** POST /downloads: a stored search result, or a magnet / .torrent URL for a title. */
+const Engine = { engine: DownloadEngineName.optional() };
+
 export const StartDownloadRequest = z.union([
-  z.object({ resultId: z.uuid() }).strict(),
+  z.object({ resultId: z.uuid(), ...Engine }).strict(),
   z
     .object({
       magnetUrl: Text.max(8192).regex(MAGNET, 'must be a magnet: link'),
       name: Text.trim().min(1).max(500).optional(),
       ...Target,
+      ...Engine,
     })
     .strict(),
   z
@@ -142,6 +250,7 @@ export const StartDownloadRequest = z.union([
       torrentUrl: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(8192),
       name: Text.trim().min(1).max(500).optional(),
       ...Target,
+      ...Engine,
     })
     .strict(),
 ]);

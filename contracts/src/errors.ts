@@ -20,9 +20,36 @@ export const ErrorCode = z.enum([
   'already_downloading',
   /** POST /downloads: the release is refused for this title (it stalled or failed before). */
   'blocklisted',
+  /** POST /downloads, PUT /downloads/preferences: that engine is not configured or not enabled here. */
+  'engine_unavailable',
   /** A change the resource's current state does not allow (pausing a completed download…). */
   'invalid_state',
   'rate_limited',
+  /** POST /telegram/link-code: no bot token (TELEGRAM_BOT_TOKEN or TELOXIDE_TOKEN) is set. */
+  'telegram_not_configured',
+  /** A signed stream or subtitle URL that was altered, made for another file or user, or has expired. */
+  'invalid_signature',
+  'signature_expired',
+  /** A file outside DOWNLOAD_DIR and LIBRARY_DIR: never served. */
+  'outside_media_folders',
+  /** torrent-node's stream server (bytes, probes, subtitles) cannot be reached. */
+  'streaming_unavailable',
+  /** A Range beyond the end of the file (416; its Content-Range names the size). */
+  'range_not_satisfiable',
+  /** Bytes of a download that is not running (paused, stalled): they cannot arrive. */
+  'not_downloading',
+  /** Every transcoding slot (TRANSCODE_CONCURRENCY) is taken; `Retry-After` says when to ask again. */
+  'transcode_busy',
+  /** GET /streaming/direct: why nothing can play (contracts' DirectStreamErrorCode). */
+  'no_indexer',
+  'no_release',
+  'all_stalled',
+  /** Subtitles (contracts' SubtitleErrorCode). */
+  'subtitles_not_configured',
+  'subtitles_quota',
+  'subtitles_rate_limited',
+  'subtitles_unavailable',
+  'subtitle_not_convertible',
   'not_configured',
   'dependency_unavailable',
   'upstream_error',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EngineInfo } from './downloads.js';
 
 export const DependencyName = z.enum(['database', 'nats', 'cache', 'torrentNode']);
 export type DependencyName = z.infer<typeof DependencyName>;
@@ -17,5 +18,11 @@ export const HealthReport = z.object({
   checks: z.record(DependencyName, DependencyHealth),
   /** Names of the dependencies that are down; empty when status is ok. */
   failing: z.array(DependencyName),
+  /**
+   * The download engines torrent-node runs and whether each works (empty when it does not answer).
+   * Information only: a client or Real-Debrid down does not degrade the report (a healthcheck
+   * would restart Sokoul for what it cannot fix).
+   */
+  engines: z.array(EngineInfo),
 });
 export type HealthReport = z.infer<typeof HealthReport>;

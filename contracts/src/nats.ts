@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EngineInfo } from './downloads.js';
 import { DownloadEvent } from './events.js';
 import { TaskType } from './tasks.js';
 
@@ -27,7 +28,12 @@ export const Subjects = {
   downloadControl: 'downloads.control',
   /** Core pub/sub, torrent-node -> subscribers (the Telegram bot): completed, failed, stalled. */
   downloadEvents: 'downloads.events',
+  /** JetStream (in SOKOUL_JOBS): every Bot API call, sent by torrent-node's one throttled sender. */
+  telegramOutbox: 'jobs.telegram',
 } as const;
+
+/** The outbox's own durable consumer (not a task consumer: the sender paces it, not task slots). */
+export const TELEGRAM_OUTBOX_CONSUMER = 'torrent-node-telegram';
 
 export const JOBS_STREAM = {
   name: 'SOKOUL_JOBS',
@@ -63,6 +69,21 @@ export const TorrentHealthReply = z.object({
   uptimeSeconds: z.number(),
   database: z.enum(['up', 'down']),
   runningTasks: z.number().int(),
+  /** Each engine this node runs and whether it works (Sokoul's own is always there). */
+  engines: z.array(EngineInfo).default([]),
+  /** Free space where media is written: DOWNLOAD_DIR, and LIBRARY_DIR when it is set. */
+  storage: z
+    .array(
+      z.object({
+        folder: z.enum(['downloads', 'library']),
+        path: z.string(),
+        freeBytes: z.number(),
+        totalBytes: z.number(),
+      }),
+    )
+    .default([]),
+  /** People watching now: a user reading a file within STREAM_IDLE_SECONDS. */
+  activeStreams: z.number().int().default(0),
 });
 export type TorrentHealthReply = z.infer<typeof TorrentHealthReply>;
 
@@ -76,6 +97,8 @@ export type DataChangedMessage = z.infer<typeof DataChangedMessage>;
 export const DownloadControlMessage = z.discriminatedUnion('action', [
   z.object({ action: z.literal('reconcile'), downloadId: z.uuid() }),
   z.object({ action: z.literal('limits') }),
+  /** An admin changed an external client's configuration: torrent-node reads them again. */
+  z.object({ action: z.literal('clients') }),
 ]);
 export type DownloadControlMessage = z.infer<typeof DownloadControlMessage>;
 

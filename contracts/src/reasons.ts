@@ -1,7 +1,7 @@
 /**
  * Why a release ranks where it does: each reason has a code and parameters (torrent-node's ranker
- * writes them), worded here in English once, for the API's `text` and the web app's English; the
- * web app has its French beside. Sizes (`size`, `max`) are in GB, formatted by the caller; a template
+ * writes them), worded here once in English (the API's `text`) and once in French, for the web app
+ * and the bot. Sizes (`size`, `max`) are in GB, formatted by the caller; a template
  * with forms follows the plural rules on its `count`.
  */
 export type ReasonTemplate = string | { one: string; other: string };
@@ -39,6 +39,46 @@ export const REASON_TEXT = {
   oracle: 'Oracle: {reason}',
 } as const satisfies Record<string, ReasonTemplate>;
 export type ReasonCode = keyof typeof REASON_TEXT;
+
+/** The same reasons in French, for the web app and the bot. */
+export const REASON_TEXT_FR: Record<ReasonCode, ReasonTemplate> = {
+  'title.mismatch': '« {found} » n’est pas {wanted}',
+  'title.noYear': 'pas d’année dans le titre',
+  'film.isSeries': 'une release de série, pas un film',
+  'film.year': 'de {found}, le film est de {wanted}',
+  'episode.season': 'saison {found}, pas la saison {wanted}',
+  'episode.episode': 'épisode {found}, pas l’épisode {wanted}',
+  'episode.wholeSeason': 'toute la saison {season}, pas seulement l’épisode {episode}',
+  'episode.noNumbers': 'ni saison ni épisode dans le titre',
+  'season.singleEpisodes': 'des épisodes seuls, pas la saison',
+  'season.whole': 'toute la saison {season}',
+  'quality.resolutionNotAllowed': '{resolution} n’est pas permis par le profil {profile}',
+  'quality.resolution': '{resolution}',
+  'quality.source': '{source}',
+  'quality.codec': '{codec}',
+  'quality.hdr': '{formats}',
+  'quality.theatreCopy': '{source} : une copie filmée en salle ou un screener',
+  'quality.sourceNotAllowed': '{source} n’est pas permis par le profil {profile}',
+  'size.tooLarge': '{size} dépasse la limite de {max} en {resolution}',
+  'size.tooSmall': '{size}, trop petit pour être complet',
+  'language.audio': 'audio en {language}',
+  'language.multi': 'plusieurs pistes audio (MULTi)',
+  'language.subtitles': 'sous-titres en {language}',
+  'language.missing': 'pas d’audio {languages} indiqué',
+  'seeders.none': 'aucun seeder',
+  'seeders.few': { one: 'seulement {count} seeder', other: 'seulement {count} seeders' },
+  'seeders.count': { one: '{count} seeder', other: '{count} seeders' },
+  'release.proper': 'PROPER (release corrigée)',
+  'release.repack': 'REPACK (release corrigée)',
+  'release.freeleech': 'freeleech',
+  oracle: 'Oracle : {reason}',
+};
+
+/** Every reason in each language Sokoul speaks. */
+export const REASONS: Record<'fr' | 'en', Record<ReasonCode, ReasonTemplate>> = {
+  en: REASON_TEXT,
+  fr: REASON_TEXT_FR,
+};
 export type ReasonParams = Record<string, string | number | null>;
 
 /** Fills a template: `plural` picks the form for `count`, `param` formats each value. */

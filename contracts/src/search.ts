@@ -342,7 +342,14 @@ export type SearchTaskPayload = z.infer<typeof SearchTaskPayload>;
  * empty.
  */
 /** A ranked result as stored in a search: `id` is what POST /downloads takes. */
-export const StoredResult = RankedResult.extend({ id: z.uuid() });
+export const StoredResult = RankedResult.extend({
+  id: z.uuid(),
+  /**
+   * Known cached on Real-Debrid ("instantané"): Sokoul added this info hash there and saw it
+   * `downloaded` not long ago (the instant-availability endpoint is gone since November 2024).
+   */
+  instant: z.boolean(),
+});
 export type StoredResult = z.infer<typeof StoredResult>;
 
 export const SearchResults = z.object({

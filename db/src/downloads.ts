@@ -2,15 +2,18 @@ import type {
   BlocklistEntry,
   Download,
   DownloadDetail,
+  DownloadEngineName,
   DownloadError,
   DownloadErrorCode,
   DownloadFile,
+  DownloadPreferences,
   DownloadProgress,
   DownloadState,
   SpeedLimits,
   StoredResult,
 } from '@sokoul/contracts';
 import { type Db, iso, isoOrNull, type Timestamp } from './db.js';
+import { INSTANT } from './debrid.js';
 import { FILE_COLUMNS, fileFromRow } from './media-files.js';
 
 /**
@@ -79,6 +82,8 @@ export const downloadFromRow = (row: DownloadRow): Download => ({
   resultId: row.result_id,
   searchId: row.search_id,
   engine: row.engine,
+  // What the engine reports now is the API's to add (torrent-node's health answer), not stored.
+  engineState: null,
   state: row.state,
   pausedBy: row.paused_by,
   queuePosition: row.state === 'queued' ? numOrNull(row.queue_position) : null,
@@ -109,6 +114,10 @@ export interface NewDownload {
   torrentUrl: string | null;
   searchId: string | null;
   resultId: string | null;
+  /** Sokoul's own BitTorrent engine when absent. */
+  engine?: DownloadEngineName;
+  /** A failed Real-Debrid download starts again on BitTorrent (the owner's preference). */
+  debridFallback?: boolean;
 }
 
 /**
@@ -122,8 +131,8 @@ export async function createDownload(
 ): Promise<{ download: Download; existing: boolean } | 'taken'> {
   const [inserted] = await db.query<{ id: string }>(
     `INSERT INTO downloads (user_id, media_id, season_number, episode_number, name, info_hash, magnet_url,
-       torrent_url, search_id, result_id, queue_position)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, nextval('downloads_queue_seq'))
+       torrent_url, search_id, result_id, engine, debrid_fallback, queue_position)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, nextval('downloads_queue_seq'))
      ON CONFLICT (info_hash) WHERE info_hash IS NOT NULL AND state NOT IN ('failed', 'cancelled') DO NOTHING
      RETURNING id`,
     [
@@ -137,6 +146,8 @@ export async function createDownload(
       input.torrentUrl,
       input.searchId,
       input.resultId,
+      input.engine ?? 'webtorrent',
+      input.debridFallback ?? false,
     ],
   );
   if (inserted) {
@@ -308,7 +319,7 @@ export async function resultForDownload(
     media_id: string;
     query_key: string;
   }>(
-    `SELECT r.result || jsonb_build_object('id', r.id) AS result, s.id AS search_id, s.media_id, s.query_key
+    `SELECT r.result || jsonb_build_object('id', r.id, 'instant', ${INSTANT}) AS result, s.id AS search_id, s.media_id, s.query_key
      FROM search_results r JOIN searches s ON s.id = r.search_id
      WHERE r.id = $1 AND s.user_id = $2`,
     [resultId, userId],
@@ -383,6 +394,10 @@ export async function writeSpeedLimits(db: Db, limits: SpeedLimits): Promise<Spe
 /** Everything the engine needs to (re)start a download: what was asked, and how far it got. */
 export interface EngineRow extends NewDownload {
   id: string;
+  engine: DownloadEngineName;
+  /** The engine's own id for the torrent (Real-Debrid's torrent id), once it has one. */
+  engineRef: string | null;
+  debridFallback: boolean;
   /** base64 */
   torrentFile: string | null;
   /** base64 */
@@ -402,8 +417,8 @@ export interface EngineRow extends NewDownload {
 
 const ENGINE_COLUMNS = `id, user_id, media_id, season_number, episode_number, name, info_hash, magnet_url,
   torrent_url, encode(torrent_file, 'base64') AS torrent_file, encode(bitfield, 'base64') AS bitfield,
-  search_id, result_id, state, paused_by, queue_position, bytes_done, bytes_total, bytes_uploaded,
-  save_path, delete_data, started_at, completed_at, seeding_since`;
+  search_id, result_id, engine, engine_ref, debrid_fallback, state, paused_by, queue_position, bytes_done,
+  bytes_total, bytes_uploaded, save_path, delete_data, started_at, completed_at, seeding_since`;
 
 interface EngineDbRow {
   id: string;
@@ -419,6 +434,9 @@ interface EngineDbRow {
   bitfield: string | null;
   search_id: string | null;
   result_id: string | null;
+  engine: DownloadEngineName;
+  engine_ref: string | null;
+  debrid_fallback: boolean;
   state: DownloadState;
   paused_by: Download['pausedBy'];
   queue_position: string | number | null;
@@ -447,6 +465,9 @@ const engineRow = (r: EngineDbRow): EngineRow => ({
   bitfield: r.bitfield?.replace(/\s/g, '') ?? null,
   searchId: r.search_id,
   resultId: r.result_id,
+  engine: r.engine,
+  engineRef: r.engine_ref,
+  debridFallback: r.debrid_fallback,
   state: r.state,
   pausedBy: r.paused_by,
   queuePosition: numOrNull(r.queue_position),
@@ -483,8 +504,8 @@ export async function downloadForEvent(db: Db, id: string): Promise<Download | u
 export interface TorrentMetadata {
   infoHash: string;
   name: string;
-  /** The .torrent (info dictionary and trackers), base64. */
-  torrentFile: string;
+  /** The .torrent (info dictionary and trackers), base64; null when the engine cannot give it (Real-Debrid). */
+  torrentFile: string | null;
   bytesTotal: number;
   savePath: string;
   files: { index: number; path: string; sizeBytes: number }[];
@@ -503,7 +524,7 @@ export async function recordMetadata(db: Db, id: string, meta: TorrentMetadata):
   try {
     await db.transaction([
       {
-        text: `UPDATE downloads SET info_hash = $2, name = $3, torrent_file = decode($4, 'base64'), bytes_total = $5,
+        text: `UPDATE downloads SET info_hash = $2, name = $3, torrent_file = coalesce(decode($4, 'base64'), torrent_file), bytes_total = $5,
                save_path = $6, updated_at = now() WHERE id = $1`,
         params: [
           id,
@@ -679,7 +700,7 @@ export async function nextBestResult(
   mediaId: string,
 ): Promise<StoredResult | undefined> {
   const [row] = await db.query<{ result: StoredResult }>(
-    `SELECT r.result || jsonb_build_object('id', r.id) AS result
+    `SELECT r.result || jsonb_build_object('id', r.id, 'instant', ${INSTANT}) AS result
      FROM search_results r
      WHERE r.search_id = $1 AND NOT r.rejected
        AND NOT EXISTS (SELECT 1 FROM download_blocklist b WHERE b.media_id = $2
@@ -759,4 +780,49 @@ export async function isReleaseBlocked(
     [release.mediaId, release.infoHash, release.name],
   );
   return row !== undefined;
+}
+
+/** The engine's own id for a download's torrent (Real-Debrid's), so a restart follows it again. */
+export async function setEngineRef(db: Db, id: string, ref: string | null): Promise<void> {
+  await db.execute('UPDATE downloads SET engine_ref = $2, updated_at = now() WHERE id = $1', [id, ref]);
+}
+
+/**
+ * A Real-Debrid download that failed starts again on Sokoul's BitTorrent engine, at the back of the
+ * queue, when its owner allowed it: `false` when it was not allowed (or no longer a live debrid
+ * download). The debrid failure stays on the row until the new engine's first state change.
+ */
+export async function fallBackToBitTorrent(db: Db, id: string, error: DownloadError): Promise<boolean> {
+  const rows = await db.query<{ id: string }>(
+    `UPDATE downloads SET engine = 'webtorrent', engine_ref = NULL, state = 'queued', paused_by = NULL,
+       error_code = $2, error_message = $3, bytes_done = 0, download_speed = 0, upload_speed = 0, peers = 0,
+       eta_seconds = NULL, bitfield = NULL, queue_position = nextval('downloads_queue_seq'), updated_at = now()
+     WHERE id = $1 AND engine = 'realdebrid' AND debrid_fallback
+       AND state IN ('queued', 'metadata', 'downloading')
+     RETURNING id`,
+    [id, error.code, error.message],
+  );
+  return rows.length > 0;
+}
+
+/** A user's engine choice; null until they made one. */
+export async function readDownloadPreferences(db: Db, userId: string): Promise<DownloadPreferences | null> {
+  const [row] = await db.query<{ engine: DownloadEngineName; debrid_fallback: boolean }>(
+    'SELECT engine, debrid_fallback FROM download_preferences WHERE user_id = $1',
+    [userId],
+  );
+  return row ? { engine: row.engine, debridFallback: row.debrid_fallback } : null;
+}
+
+export async function writeDownloadPreferences(
+  db: Db,
+  userId: string,
+  prefs: DownloadPreferences,
+): Promise<void> {
+  await db.execute(
+    `INSERT INTO download_preferences (user_id, engine, debrid_fallback) VALUES ($1, $2, $3)
+     ON CONFLICT (user_id) DO UPDATE SET engine = excluded.engine, debrid_fallback = excluded.debrid_fallback,
+       updated_at = now()`,
+    [userId, prefs.engine, prefs.debridFallback],
+  );
 }

@@ -5,9 +5,14 @@
  * workerd's own APIs: the same code runs on both.
  */
 export * from './db.js';
+export * from './debrid.js';
+export * from './download-clients.js';
 export * from './downloads.js';
 export * from './indexers.js';
 export * from './maintenance.js';
 export * from './media-files.js';
+export * from './media-title.js';
 export * from './searches.js';
+export * from './streams.js';
 export * from './tasks.js';
+export * from './telegram.js';

@@ -1,5 +1,6 @@
 import type { IndexerReport, RankedResult, SearchKey, SearchResults, StoredResult } from '@sokoul/contracts';
 import { type Db, isoOrNull, type Timestamp } from './db.js';
+import { INSTANT } from './debrid.js';
 
 /**
  * The `searches` table and the `search_results` rows that belong to each search. The API creates a
@@ -20,7 +21,7 @@ interface SearchRow {
 
 /** A search and its results, best first (rejected ones last), in one round trip. */
 const READ = `SELECT s.id, s.media_id, s.profile, s.reports, s.cached, s.completed_at,
-    (SELECT jsonb_agg(r.result || jsonb_build_object('id', r.id) ORDER BY r.rejected, r.score DESC, r.id)
+    (SELECT jsonb_agg(r.result || jsonb_build_object('id', r.id, 'instant', ${INSTANT}) ORDER BY r.rejected, r.score DESC, r.id)
        FROM search_results r WHERE r.search_id = s.id) AS results
   FROM searches s`;
 

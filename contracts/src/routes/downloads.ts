@@ -3,8 +3,13 @@ import {
   BlocklistList,
   DeleteDownloadQuery,
   Download,
+  DownloadClientInput,
+  DownloadClientList,
   DownloadDetail,
+  DownloadEngines,
   DownloadList,
+  DownloadPreferences,
+  ExternalClientName,
   ListDownloadsQuery,
   SpeedLimits,
   StartDownloadRequest,
@@ -24,6 +29,7 @@ import {
 
 const tags = ['Downloads'];
 const IdParams = z.object({ downloadId: idParam('Download') });
+const ClientParams = z.object({ name: ExternalClientName });
 const actionResponses = {
   200: jsonContent(Download, 'The download after the change'),
   ...errors(...AUTH_ERRORS, 404, 409),
@@ -37,7 +43,7 @@ export const DownloadRoutes = {
     tags,
     summary: 'Download a release: a stored search result, or a magnet or .torrent URL for a title',
     description:
-      'Answers 202 at once: the download waits for a slot (MAX_CONCURRENT_DL), then fetches; follow it with GET /downloads/{downloadId} or the download.* events. The same info hash started twice answers the existing download.',
+      "Answers 202 at once: the download waits for a slot (MAX_CONCURRENT_DL), then fetches with `engine` (else the caller's default, GET /downloads/engines); follow it with GET /downloads/{downloadId} or the download.* events. The same info hash started twice answers the existing download. An engine not configured here is a 409 engine_unavailable.",
     security: USER_AUTH,
     request: { body: jsonBody(StartDownloadRequest) },
     responses: {
@@ -118,6 +124,58 @@ export const DownloadRoutes = {
     security: USER_AUTH,
     request: { params: z.object({ entryId: idParam('Blocklist entry') }) },
     responses: { 204: noContent('Cleared'), ...errors(...AUTH_ERRORS, 404) },
+  }),
+  engines: route({
+    method: 'get',
+    path: '/downloads/engines',
+    tags,
+    summary: "The download engines configured here, whether each works now, and the caller's default",
+    security: USER_AUTH,
+    responses: { 200: jsonContent(DownloadEngines, 'Engines and preferences'), ...errors(...AUTH_ERRORS) },
+  }),
+  setPreferences: route({
+    method: 'put',
+    path: '/downloads/preferences',
+    tags,
+    summary:
+      'Choose the engine your downloads use by default, and whether a failed debrid download falls back to BitTorrent',
+    security: USER_AUTH,
+    request: { body: jsonBody(DownloadPreferences) },
+    responses: {
+      200: jsonContent(DownloadPreferences, 'The preferences after the change'),
+      ...errors(...BODY_ERRORS, ...AUTH_ERRORS, 409),
+    },
+  }),
+  clients: route({
+    method: 'get',
+    path: '/admin/download-clients',
+    tags,
+    summary: 'The external download clients (qBittorrent, Transmission) and their state (admin)',
+    security: USER_AUTH,
+    responses: { 200: jsonContent(DownloadClientList, 'Configured clients'), ...errors(...AUTH_ERRORS) },
+  }),
+  setClient: route({
+    method: 'put',
+    path: '/admin/download-clients/{name}',
+    tags,
+    summary: 'Configure an external client: URL, credentials, category, path mapping (admin)',
+    description:
+      'localPath must lie inside DOWNLOAD_DIR (the stream server serves nothing outside the media folders). torrent-node reads the configuration again at once.',
+    security: USER_AUTH,
+    request: { params: ClientParams, body: jsonBody(DownloadClientInput) },
+    responses: {
+      200: jsonContent(DownloadClientList, 'Every client after the change'),
+      ...errors(...BODY_ERRORS, ...AUTH_ERRORS),
+    },
+  }),
+  removeClient: route({
+    method: 'delete',
+    path: '/admin/download-clients/{name}',
+    tags,
+    summary: 'Forget an external client (its downloads fail with engine_unavailable) (admin)',
+    security: USER_AUTH,
+    request: { params: ClientParams },
+    responses: { 204: noContent('Removed'), ...errors(400, ...AUTH_ERRORS, 404) },
   }),
   limits: route({
     method: 'get',

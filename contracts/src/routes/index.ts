@@ -7,4 +7,6 @@ export * from './history.js';
 export * from './library.js';
 export * from './media.js';
 export * from './search.js';
+export * from './streaming.js';
 export * from './tasks.js';
+export * from './telegram.js';
