@@ -1,3 +1,4 @@
+import { statfs } from 'node:fs/promises';
 import {
   parseConfig,
   Subjects,
@@ -9,17 +10,23 @@ import { postgresDb, WIRE_TYPES } from '@sokoul/db/postgres';
 import { connect, JSONCodec } from 'nats';
 import postgres from 'postgres';
 import { Counter } from 'prom-client';
+import { clientLoader } from './downloads/clients/load.js';
+import { Engines } from './downloads/engines.js';
 import { importDownload } from './downloads/import.js';
 import { DownloadManager } from './downloads/manager.js';
+import { RealDebridEngine } from './downloads/realdebrid/engine.js';
 import { usablePort, WebTorrentEngine } from './downloads/webtorrent.js';
 import { publishEvent } from './events.js';
 import { createLogger } from './log.js';
 import { registry, startMetricsServer } from './metrics.js';
+import { startStreamServer } from './streaming/server.js';
+import { createSubtitleService } from './streaming/subtitles.js';
 import { TaskRunner } from './tasks/runner.js';
+import { startTelegram } from './telegram/index.js';
 
 /**
- * torrent-node: the long-running Node service. For now it runs background tasks, answers health
- * probes and publishes heartbeats; BitTorrent, indexers and streaming arrive with later features.
+ * torrent-node: the long-running Node service. It runs background tasks and the downloads, serves
+ * the stream server's bytes, answers health probes and publishes heartbeats.
  */
 const config = parseConfig(TorrentNodeConfigSchema, process.env);
 const log = createLogger(config.LOG_LEVEL, 'torrent-node');
@@ -72,6 +79,7 @@ await runner.start();
 
 // Hunter: the torrents live as long as the process; the rows are reconciled at start.
 const engine = new WebTorrentEngine({
+  downloadDir: config.DOWNLOAD_DIR,
   port: await usablePort(config.TORRENT_PORT, log),
   dht: config.TORRENT_DHT,
   pex: config.TORRENT_PEX,
@@ -81,15 +89,42 @@ const engine = new WebTorrentEngine({
   limits: { downloadLimit: config.DOWNLOAD_LIMIT, uploadLimit: config.UPLOAD_LIMIT },
   log: log.child({ module: 'downloads' }),
 });
+const engines = new Engines(engine);
+// Real-Debrid with a token: users may pick it as their engine or for one download.
+if (config.REAL_DEBRID_API_KEY)
+  engines.set(new RealDebridEngine({ config, log: log.child({ module: 'realdebrid' }), db }));
+// The external clients an admin configured (read again when they change).
+const reloadClients = clientLoader(engines, { db, config, log });
+await reloadClients().catch((error: unknown) =>
+  log.warn('cannot read the download clients', { error: String(error) }),
+);
 const downloads = new DownloadManager({
   db,
   nc,
   config,
   log: log.child({ module: 'downloads' }),
-  engine,
+  engines,
   importDownload,
+  reloadClients,
 });
 await downloads.start();
+
+// Watching: the bytes of library files and of downloads in progress, for the API to forward. A
+// port already taken costs streaming only (the API answers 503 until it is free), not the downloads.
+const streamLog = log.child({ module: 'streaming' });
+const streams = await startStreamServer({
+  host: config.STREAM_HOST,
+  port: config.STREAM_PORT,
+  db,
+  engine: engines,
+  config,
+  log: streamLog,
+  subtitles: createSubtitleService({ db, config, log: streamLog }),
+});
+
+// The bot (with a token): after the runner, whose start creates the outbox's stream. It starts in
+// the background and never fails torrent-node.
+const telegram = startTelegram({ nc, db, config, log });
 
 async function databaseUp(): Promise<boolean> {
   try {
@@ -98,6 +133,21 @@ async function databaseUp(): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** Free space of the media folders; a folder that cannot be read is left out. */
+async function storage(): Promise<TorrentHealthReply['storage']> {
+  const folders = [
+    { folder: 'downloads' as const, path: config.DOWNLOAD_DIR },
+    ...(config.LIBRARY_DIR ? [{ folder: 'library' as const, path: config.LIBRARY_DIR }] : []),
+  ];
+  const read = await Promise.all(
+    folders.map(async (f) => {
+      const stats = await statfs(f.path).catch(() => null);
+      return stats && { ...f, freeBytes: stats.bavail * stats.bsize, totalBytes: stats.blocks * stats.bsize };
+    }),
+  );
+  return read.filter((f) => f !== null);
 }
 
 nc.subscribe(Subjects.torrentHealth, {
@@ -111,6 +161,9 @@ nc.subscribe(Subjects.torrentHealth, {
       uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
       database,
       runningTasks: runner.activeCount,
+      engines: engines.info(),
+      storage: await storage(),
+      activeStreams: streams.activeStreams(),
     };
     try {
       msg.respond(json.encode(reply));
@@ -150,6 +203,7 @@ const metrics = await startMetricsServer(
 );
 log.info('torrent-node ready', {
   torrentPort: engine.port,
+  stream: `${config.STREAM_HOST}:${streams.port}`,
   metrics: `${config.TORRENT_NODE_METRICS_HOST}:${config.TORRENT_NODE_METRICS_PORT}`,
 });
 
@@ -164,10 +218,17 @@ async function shutdown(signal: string) {
   clearInterval(heartbeat);
   announce('offline');
   await runner.stop(5_000);
+  // Before the engine stops: open reads end here rather than on a torrent going away.
+  await streams
+    .close()
+    .catch((error: unknown) => log.warn('stream server close failed', { error: String(error) }));
   // Before NATS drains: the last checkpoint and its events still go out.
   await downloads
     .stop()
     .catch((error: unknown) => log.warn('download manager stop failed', { error: String(error) }));
+  await telegram
+    ?.stop()
+    .catch((error: unknown) => log.warn('telegram stop failed', { error: String(error) }));
   metrics.close();
   await nc.drain().catch(() => undefined);
   await sql.end({ timeout: 2 });

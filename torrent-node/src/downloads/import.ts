@@ -275,6 +275,39 @@ function plan(
   return plans;
 }
 
+/**
+ * The files to fetch when an engine can choose (Real-Debrid must; a client may): the film's video,
+ * or the episode asked for out of a pack, without samples and extras. Every video when the one
+ * asked for cannot be told apart by name, and every file when there is no video (the import then
+ * says so), so a choice here never loses what the import would have taken.
+ */
+export function wantedFiles(
+  files: { index: number; path: string; sizeBytes: number }[],
+  download: { name: string; season: number | null; episode: number | null },
+): number[] {
+  const videos = files.filter((f) => roleByName(f.path, download.name) === 'video');
+  if (videos.length === 0) return files.map((f) => f.index);
+  const biggest = Math.max(...videos.map((f) => f.sizeBytes));
+  const main = videos.filter((f) => f.sizeBytes >= biggest * SAMPLE_FRACTION);
+  if (download.episode === null) return main.map((f) => f.index);
+  const perFolder = new Map<string, number>();
+  for (const f of main) perFolder.set(dirname(f.path), (perFolder.get(dirname(f.path)) ?? 0) + 1);
+  const episode = main.filter((f) => {
+    const ref = episodeOfFile(f.path, {
+      downloadName: download.name,
+      season: download.season,
+      onlySeason: download.season,
+      aloneInFolder: perFolder.get(dirname(f.path)) === 1,
+    });
+    return (
+      ref !== null &&
+      (download.season === null || ref.season === download.season) &&
+      ref.episodes.includes(download.episode ?? -1)
+    );
+  });
+  return (episode.length > 0 ? episode : main).map((f) => f.index);
+}
+
 function libraryPlace(
   libraryDir: string,
   target: ImportTarget,

@@ -20,6 +20,7 @@ import {
   type EngineRow,
   engineDownload,
   engineDownloads,
+  fallBackToBitTorrent,
   nextBestResult,
   readSpeedLimits,
   recordMetadata,
@@ -31,10 +32,12 @@ import {
 } from '@sokoul/db';
 import { JSONCodec, type NatsConnection, type Subscription } from 'nats';
 import { publishDataChanged, publishEvent } from '../events.js';
-import type { DownloadEngine } from './engine.js';
-import { DownloadImportError } from './import.js';
+import type { DownloadEngine, TorrentMetadata, TorrentSource } from './engine.js';
+import type { Engines } from './engines.js';
+import { DownloadImportError, wantedFiles } from './import.js';
 import {
   type CheckedTorrent,
+  checkFileList,
   checkMagnet,
   checkTorrentFile,
   DownloadFailure,
@@ -53,8 +56,10 @@ export interface ManagerDeps {
   nc: NatsConnection;
   config: TorrentNodeConfig;
   log: Logger;
-  engine: DownloadEngine;
+  engines: Engines;
   importDownload: ImportDownload;
+  /** An admin changed the external clients: their engines are built again (then rows reconciled). */
+  reloadClients?: () => Promise<void>;
   /** How often free space is checked while downloads run. */
   diskCheckMs?: number;
   /** Bytes free for unprivileged writes at `path` (DOWNLOAD_DIR); fs.statfs when absent. */
@@ -72,9 +77,11 @@ type Phase = 'starting' | 'downloading' | 'paused' | 'importing' | 'seeding';
 interface Live {
   id: string;
   userId: string;
+  engine: DownloadEngine;
   phase: Phase;
   abort: AbortController;
   savePath: string;
+  /** The files it fetches (an engine told to select some: only those). */
   files: CheckedTorrent['files'];
   bytesTotal: number;
   /** bytes_uploaded when the engine took it (the engine counts from zero). */
@@ -85,10 +92,17 @@ interface Live {
   lastBitfield: string | null;
   lastFigures: string;
   seedingSince: number;
+  /**
+   * The checkpoint being written: the next one waits for it, so a periodic checkpoint that read
+   * older figures never lands after the final one (a completed download shown short of its size).
+   */
+  checkpointing: Promise<void>;
 }
 
 const codec = JSONCodec<unknown>();
 const ACTIVE: DownloadState[] = ['metadata', 'downloading'];
+/** How often an engine without `fetchMetadata` is asked whether a magnet's files are known. */
+const METADATA_POLL_MS = 500;
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 
 /**
@@ -108,15 +122,18 @@ export class DownloadManager {
   #ticking = false;
   #stopped = false;
   readonly #root: string;
+  /** Each engine's last state: one coming back to `ok` has its waiting rows started again. */
+  readonly #engineStates = new Map<string, string>();
 
   constructor(deps: ManagerDeps) {
     this.#d = deps;
     this.#root = resolve(deps.config.DOWNLOAD_DIR);
-    deps.engine.onError((id, error) => {
+    deps.engines.onError((id, error) => {
       deps.log.error('torrent error', { downloadId: id, error: error.message });
-      void this.#fail(id, 'engine_error', `The torrent engine failed: ${error.message}`);
+      if (error instanceof DownloadFailure) void this.#fail(id, error.code, error.message);
+      else void this.#fail(id, 'engine_error', `The torrent engine failed: ${error.message}`);
     });
-    deps.engine.onDone((id) => {
+    deps.engines.onDone((id) => {
       const live = this.#live.get(id);
       if (live?.phase === 'downloading') void this.#complete(live);
     });
@@ -127,9 +144,9 @@ export class DownloadManager {
   }
 
   async start(): Promise<void> {
-    const { nc, log, engine } = this.#d;
+    const { nc, log, engines } = this.#d;
     await mkdir(this.#root, { recursive: true });
-    engine.setLimits((await readSpeedLimits(this.#d.db)) ?? this.#configLimits());
+    engines.setLimits((await readSpeedLimits(this.#d.db)) ?? this.#configLimits());
     this.#sub = nc.subscribe(Subjects.downloadControl, {
       // NATS does not wait for an async callback: nothing in it may reject.
       callback: (err, msg) => {
@@ -137,6 +154,7 @@ export class DownloadManager {
         const parsed = DownloadControlMessage.safeParse(codec.decode(msg.data));
         if (!parsed.success) return log.warn('ignored a malformed download control message');
         if (parsed.data.action === 'limits') void this.#applyLimits();
+        else if (parsed.data.action === 'clients') void this.#reloadClients();
         else this.reconcile();
       },
     });
@@ -155,7 +173,25 @@ export class DownloadManager {
     this.#sub?.unsubscribe();
     await this.#chain.catch(() => undefined);
     await Promise.allSettled([...this.#live.values()].map((live) => this.#checkpoint(live, true)));
-    await this.#d.engine.destroy();
+    await this.#d.engines.destroy();
+  }
+
+  async #reloadClients(): Promise<void> {
+    try {
+      await this.#d.reloadClients?.();
+    } catch (error) {
+      this.#d.log.warn('cannot reload the download clients', { error: String(error) });
+    }
+    // Live downloads of a replaced engine are followed by the new one.
+    this.#chain = this.#chain.then(async () => {
+      for (const live of [...this.#live.values()]) {
+        const now = this.#d.engines.get(live.engine.name);
+        if (now === live.engine) continue;
+        live.abort.abort();
+        this.#live.delete(live.id);
+      }
+    });
+    this.reconcile();
   }
 
   #configLimits() {
@@ -165,7 +201,7 @@ export class DownloadManager {
   async #applyLimits(): Promise<void> {
     try {
       const limits = (await readSpeedLimits(this.#d.db)) ?? this.#configLimits();
-      this.#d.engine.setLimits(limits);
+      this.#d.engines.setLimits(limits);
       this.#d.log.info('speed limits applied', { ...limits });
     } catch (error) {
       this.#d.log.warn('cannot read the speed limits', { error: String(error) });
@@ -192,6 +228,13 @@ export class DownloadManager {
     let active = 0;
     for (const row of rows) {
       const live = this.#live.get(row.id);
+      const engine = this.#d.engines.get(row.engine);
+      if (!engine && row.state !== 'cancelled') {
+        if (row.state !== 'paused' && row.state !== 'stalled') await this.#unavailable(row);
+        continue;
+      }
+      // An engine that cannot work now (a client down): its rows wait, nothing fails meanwhile.
+      const waiting = !live && engine?.status().state !== 'ok';
       switch (row.state) {
         case 'cancelled':
           await this.#cancel(row);
@@ -203,15 +246,17 @@ export class DownloadManager {
           if (live) await this.#drop(live);
           break;
         case 'seeding':
-          if (!live) await this.#startSeeding(row);
-          else if (live.phase === 'paused') await this.#resumeLive(live, 'seeding');
+          if (!live) {
+            if (!waiting) await this.#startSeeding(row);
+          } else if (live.phase === 'paused') await this.#resumeLive(live, 'seeding');
           break;
         case 'metadata':
         case 'downloading':
           active++;
           // After a restart (or a resume that raced a pause): the row wants it running.
-          if (!live) this.#begin(row);
-          else if (live.phase === 'paused') await this.#resumeLive(live, 'downloading');
+          if (!live) {
+            if (!waiting) this.#begin(row);
+          } else if (live.phase === 'paused') await this.#resumeLive(live, 'downloading');
           break;
         case 'queued':
           queued.push(row);
@@ -222,6 +267,7 @@ export class DownloadManager {
     }
     for (const row of queued) {
       if (active >= this.#d.config.MAX_CONCURRENT_DL) break;
+      if (this.#d.engines.get(row.engine)?.status().state !== 'ok' && !this.#live.has(row.id)) continue;
       if (!(await this.#hasSpaceToStart())) {
         await this.#diskPause(row.id, row.userId, ['queued']);
         continue;
@@ -240,12 +286,15 @@ export class DownloadManager {
 
   /** Starts a row's torrent in the background (metadata and .torrent fetches take their time). */
   #begin(row: EngineRow): void {
+    const engine = this.#d.engines.get(row.engine);
+    if (!engine) return;
     const live: Live = {
       id: row.id,
       userId: row.userId,
+      engine,
       phase: 'starting',
       abort: new AbortController(),
-      savePath: join(this.#root, row.id),
+      savePath: engine.savePathFor(row.id),
       files: [],
       bytesTotal: row.bytesTotal ?? 0,
       uploadedBase: row.bytesUploaded,
@@ -254,6 +303,7 @@ export class DownloadManager {
       lastBitfield: row.bitfield,
       lastFigures: '',
       seedingSince: 0,
+      checkpointing: Promise.resolve(),
     };
     this.#live.set(row.id, live);
     void this.#run(row, live).catch((error: unknown) => this.#failed(live, error));
@@ -261,6 +311,17 @@ export class DownloadManager {
 
   async #failed(live: Live, error: unknown): Promise<void> {
     if (this.#live.get(live.id) !== live || live.abort.signal.aborted) return;
+    if (live.engine.status().state !== 'ok') {
+      // The engine went away meanwhile (a client down): the row waits for it, it did not fail; the
+      // engine adopts the torrent when the row starts again.
+      this.#d.log.warn('engine not available: the download waits', {
+        downloadId: live.id,
+        error: String(error),
+      });
+      live.abort.abort();
+      this.#live.delete(live.id);
+      return;
+    }
     if (error instanceof DownloadFailure) {
       if (error.code === 'metadata_timeout') return this.#stall(live, 'metadata_timeout');
       return this.#fail(live.id, error.code, error.message);
@@ -270,13 +331,20 @@ export class DownloadManager {
   }
 
   async #run(row: EngineRow, live: Live): Promise<void> {
-    const { db, engine, log } = this.#d;
+    const { db, log } = this.#d;
+    const { engine } = live;
     let bytes: Uint8Array | null = row.torrentFile ? Buffer.from(row.torrentFile, 'base64') : null;
     let magnet = row.magnetUrl;
     if (!bytes && !magnet && row.torrentUrl) {
       const fetched = await fetchTorrentUrl(row.torrentUrl, this.#d);
       if (fetched.kind === 'torrent') bytes = fetched.bytes;
       else magnet = fetched.magnet;
+    }
+    if (!engine.fetchMetadata) {
+      if (!bytes && !magnet)
+        throw new DownloadFailure('engine_error', 'The download has no magnet link or .torrent');
+      if (magnet && !bytes) await checkMagnet(magnet);
+      return this.#runElsewhere(row, live, bytes ? { torrentFile: bytes } : { magnet: magnet as string });
     }
     if (!bytes && magnet) {
       await checkMagnet(magnet);
@@ -332,7 +400,7 @@ export class DownloadManager {
       return;
     }
     const started = performance.now();
-    await engine.add(row.id, bytes, live.savePath, bitfield ? { bitfield } : {});
+    await engine.add(row.id, { torrentFile: bytes }, live.savePath, bitfield ? { bitfield } : {});
     log.info('torrent started', {
       downloadId: row.id,
       infoHash: checked.infoHash,
@@ -345,6 +413,81 @@ export class DownloadManager {
     }
     live.phase = 'downloading';
     live.lastActivity = Date.now();
+  }
+
+  /**
+   * An engine that resolves magnets itself (a client, Real-Debrid): it gets the magnet or the
+   * .torrent, reports the files, which are checked and recorded before the wanted ones are selected.
+   */
+  async #runElsewhere(row: EngineRow, live: Live, source: TorrentSource): Promise<void> {
+    const { db, log } = this.#d;
+    const { engine } = live;
+    // A .torrent's names are checked before the engine sees it, as for Sokoul's own engine.
+    if (source.torrentFile) await checkTorrentFile(source.torrentFile);
+    await engine.add(row.id, source, live.savePath, row.engineRef ? { engineRef: row.engineRef } : {});
+    if (this.#live.get(row.id) !== live || live.abort.signal.aborted) return;
+    const meta = await this.#metadataOf(live);
+    if (!meta) return;
+    try {
+      checkFileList(meta.files);
+    } catch (error) {
+      await engine.remove(row.id, true);
+      throw error;
+    }
+    const wanted = wantedFiles(meta.files, row);
+    const files = meta.files.filter((f) => wanted.includes(f.index));
+    const bytesTotal = files.reduce((sum, f) => sum + f.sizeBytes, 0);
+    const recorded = await recordMetadata(db, row.id, {
+      infoHash: meta.infoHash,
+      name: meta.name,
+      torrentFile: meta.torrentFile ? b64(meta.torrentFile) : null,
+      bytesTotal,
+      savePath: live.savePath,
+      files,
+    });
+    if (recorded === 'duplicate') {
+      await engine.remove(row.id, false);
+      throw new DownloadFailure(
+        'duplicate',
+        `This torrent (info hash ${meta.infoHash}) is already being downloaded by another download`,
+      );
+    }
+    await engine.selectFiles(row.id, wanted);
+    live.files = files;
+    live.bytesTotal = bytesTotal;
+    const free = await this.#freeBytes();
+    const margin = this.#marginBytes();
+    if (bytesTotal - row.bytesDone > free - margin)
+      throw new DownloadFailure(
+        'insufficient_space',
+        `The torrent needs ${mb(bytesTotal - row.bytesDone)} MB and only ${mb(free - margin)} MB are free beyond the ${this.#d.config.DISK_MIN_FREE_MB} MB margin`,
+      );
+    if (live.abort.signal.aborted) return;
+    if (!(await this.#setState(row.id, row.userId, { state: 'downloading', started: true }, ACTIVE))) {
+      this.#live.delete(row.id);
+      return;
+    }
+    log.info('download started', { downloadId: row.id, engine: engine.name, infoHash: meta.infoHash });
+    live.phase = 'downloading';
+    live.lastActivity = Date.now();
+  }
+
+  /** The files once the engine knows them; a magnet without them after STALL_MINUTES stalls. */
+  async #metadataOf(live: Live): Promise<TorrentMetadata | undefined> {
+    const deadline = Date.now() + this.stallMs;
+    for (;;) {
+      const meta = live.engine.metadata(live.id);
+      if (meta) return meta;
+      if (live.abort.signal.aborted || this.#live.get(live.id) !== live) return undefined;
+      // Waiting on an engine that is down is not the swarm's fault.
+      if (live.engine.status().state !== 'ok') live.lastActivity = Date.now();
+      if (Date.now() > deadline && live.engine.status().state === 'ok')
+        throw new DownloadFailure(
+          'metadata_timeout',
+          `No peer sent the torrent's metadata within ${this.#d.config.STALL_MINUTES} minutes`,
+        );
+      await new Promise((r) => setTimeout(r, METADATA_POLL_MS));
+    }
   }
 
   /**
@@ -368,16 +511,19 @@ export class DownloadManager {
   }
 
   async #startSeeding(row: EngineRow): Promise<void> {
-    if (!row.torrentFile) return;
+    const engine = this.#d.engines.get(row.engine);
+    // Only Sokoul's own engine seeds (the others finished at import).
+    if (!row.torrentFile || !engine?.seeds) return;
     const bytes = Buffer.from(row.torrentFile, 'base64');
     const checked = await checkTorrentFile(bytes).catch(() => null);
     if (!checked) return;
     const live: Live = {
       id: row.id,
       userId: row.userId,
+      engine,
       phase: 'seeding',
       abort: new AbortController(),
-      savePath: row.savePath ?? join(this.#root, row.id),
+      savePath: row.savePath ?? engine.savePathFor(row.id),
       files: checked.files,
       bytesTotal: checked.bytesTotal,
       uploadedBase: row.bytesUploaded,
@@ -386,13 +532,19 @@ export class DownloadManager {
       lastBitfield: row.bitfield,
       lastFigures: '',
       seedingSince: row.seedingSince ? Date.parse(row.seedingSince) : Date.now(),
+      checkpointing: Promise.resolve(),
     };
     this.#live.set(row.id, live);
     if (await this.#seedGoalReached(live)) return;
     const bitfield = row.bitfield ? new Uint8Array(Buffer.from(row.bitfield, 'base64')) : undefined;
     try {
       // Complete and imported: its data was verified when it finished.
-      await this.#d.engine.add(row.id, bytes, live.savePath, bitfield ? { bitfield, skipVerify: true } : {});
+      await engine.add(
+        row.id,
+        { torrentFile: bytes },
+        live.savePath,
+        bitfield ? { bitfield, skipVerify: true } : {},
+      );
     } catch (error) {
       this.#d.log.warn('cannot seed again', { downloadId: row.id, error: String(error) });
       this.#live.delete(row.id);
@@ -406,13 +558,13 @@ export class DownloadManager {
       return;
     }
     await this.#checkpoint(live, true);
-    await this.#d.engine.pause(live.id);
+    await live.engine.pause(live.id);
     live.phase = 'paused';
   }
 
   async #resumeLive(live: Live, to: 'downloading' | 'seeding'): Promise<void> {
     live.abort = new AbortController();
-    await this.#d.engine.resume(live.id);
+    await live.engine.resume(live.id);
     live.phase = to;
     live.lastActivity = Date.now();
   }
@@ -421,9 +573,9 @@ export class DownloadManager {
   async #drop(live: Live): Promise<void> {
     live.abort.abort();
     this.#live.delete(live.id);
-    if (this.#d.engine.has(live.id)) {
+    if (live.engine.has(live.id)) {
       await this.#checkpoint(live, true).catch(() => undefined);
-      await this.#d.engine.remove(live.id, false);
+      await live.engine.remove(live.id, false);
     }
   }
 
@@ -433,7 +585,18 @@ export class DownloadManager {
       live.abort.abort();
       this.#live.delete(row.id);
     }
-    await this.#d.engine.remove(row.id, false);
+    // A client deletes its own copy (with the data when asked); Sokoul's own files go below. A
+    // client that is down keeps the row cancelled until it is back (not the rest of the pass).
+    try {
+      await this.#d.engines.get(row.engine)?.remove(row.id, row.deleteData);
+    } catch (error) {
+      this.#d.log.warn('cannot remove the download from its engine yet', {
+        downloadId: row.id,
+        engine: row.engine,
+        error: String(error),
+      });
+      return;
+    }
     if (row.deleteData) {
       const target = resolve(row.savePath ?? join(this.#root, row.id));
       // Only ever inside DOWNLOAD_DIR (and never DOWNLOAD_DIR itself).
@@ -478,6 +641,17 @@ export class DownloadManager {
     if (live) await this.#drop(live);
     const row = await engineDownload(this.#d.db, id);
     if (!row) return;
+    if (row.engine === 'realdebrid' && (await fallBackToBitTorrent(this.#d.db, id, { code, message }))) {
+      this.#d.log.warn('Real-Debrid failed: the download starts again on BitTorrent', {
+        downloadId: id,
+        code,
+      });
+      publishDataChanged(this.#d.nc, { scope: 'user', userId: row.userId });
+      const download = await downloadForEvent(this.#d.db, id);
+      if (download) this.#event(row.userId, { type: 'download.progress', data: { download } });
+      this.reconcile();
+      return;
+    }
     const failed = await setEngineState(
       this.#d.db,
       id,
@@ -490,6 +664,12 @@ export class DownloadManager {
     const download = await downloadForEvent(this.#d.db, id);
     if (download) this.#event(row.userId, { type: 'download.failed', data: { download } }, true);
     this.reconcile();
+  }
+
+  /** A row of an engine this node does not run (a client removed, no Real-Debrid key). */
+  async #unavailable(row: EngineRow): Promise<void> {
+    const name = ENGINE_NAMES[row.engine];
+    await this.#fail(row.id, 'engine_unavailable', `${name} is not configured on this server`);
   }
 
   /** No progress and no peers (or no metadata): refuse this release and try the search's next best. */
@@ -532,6 +712,8 @@ export class DownloadManager {
           torrentUrl: result.magnetUrl ? null : result.downloadUrl,
           searchId: row.searchId,
           resultId: result.id,
+          engine: row.engine,
+          debridFallback: row.debridFallback,
         });
         if (created !== 'taken') next = created.download;
       }
@@ -549,9 +731,12 @@ export class DownloadManager {
     this.#ticking = true;
     try {
       const now = Date.now();
+      this.#watchEngines();
       for (const live of [...this.#live.values()]) {
         if (live.phase !== 'downloading' && live.phase !== 'seeding') continue;
-        const stats = this.#d.engine.stats(live.id);
+        // Waiting on an engine that is down is not a stall.
+        if (live.engine.status().state !== 'ok') live.lastActivity = now;
+        const stats = live.engine.stats(live.id);
         if (!stats) continue;
         if (stats.bytesDone > live.lastBytes || stats.peers > 0) live.lastActivity = now;
         live.lastBytes = stats.bytesDone;
@@ -559,7 +744,13 @@ export class DownloadManager {
           this.#d.log.warn('cannot save progress', { downloadId: live.id, error: String(error) }),
         );
         if (live.phase === 'downloading' && stats.done) void this.#complete(live);
-        else if (live.phase === 'downloading' && now - live.lastActivity > this.stallMs)
+        // Only Sokoul's own swarm is judged here: a client's queue or Real-Debrid's looks idle
+        // while it waits its turn, and both say themselves when a torrent is dead.
+        else if (
+          live.phase === 'downloading' &&
+          live.engine.fetchMetadata &&
+          now - live.lastActivity > this.stallMs
+        )
           void this.#stall(live, 'no_peers');
         else if (live.phase === 'seeding') await this.#seedGoalReached(live);
       }
@@ -568,9 +759,35 @@ export class DownloadManager {
     }
   }
 
+  /** An engine (back) to `ok` (a client restarted, a token fixed): its waiting rows start. */
+  #watchEngines(): void {
+    let back = false;
+    for (const info of this.#d.engines.info()) {
+      const before = this.#engineStates.get(info.name);
+      if (before !== info.state) {
+        if (before !== undefined)
+          this.#d.log[info.state === 'ok' ? 'info' : 'warn']('download engine state changed', {
+            engine: info.name,
+            state: info.state,
+            message: info.message,
+          });
+        // Rows skipped while it was not ok (or before its first answer) are started now.
+        if (info.state === 'ok') back = true;
+        this.#engineStates.set(info.name, info.state);
+      }
+    }
+    if (back) this.reconcile();
+  }
+
   /** Writes figures and the bitfield when they changed; publishes the progress event. */
-  async #checkpoint(live: Live, final: boolean): Promise<void> {
-    const stats = this.#d.engine.stats(live.id);
+  #checkpoint(live: Live, final: boolean): Promise<void> {
+    const next = live.checkpointing.catch(() => undefined).then(() => this.#writeCheckpoint(live, final));
+    live.checkpointing = next;
+    return next;
+  }
+
+  async #writeCheckpoint(live: Live, final: boolean): Promise<void> {
+    const stats = live.engine.stats(live.id);
     if (!stats) return;
     const downloading = live.phase === 'downloading' && !final;
     const figures = {
@@ -627,35 +844,48 @@ export class DownloadManager {
         message: caught instanceof Error ? caught.message : String(caught),
       };
     }
+    const seeds = live.engine.seeds;
     const changed = await setEngineState(
       db,
       live.id,
-      { state: 'seeding', completed: true, seeding: true, leaveQueue: true, ...(error ? { error } : {}) },
+      seeds
+        ? { state: 'seeding', completed: true, seeding: true, leaveQueue: true, ...(error ? { error } : {}) }
+        : { state: 'completed', completed: true, leaveQueue: true, ...(error ? { error } : {}) },
       ['downloading'],
     );
     if (!changed) return;
     live.phase = 'seeding';
     live.seedingSince = Date.now();
+    if (!seeds) {
+      // Real-Debrid's copy is let go; a client keeps seeding by its own rules. Files stay.
+      this.#live.delete(live.id);
+      await live.engine.release(live.id).catch((caught: unknown) =>
+        log.warn('cannot let the engine go of a completed download', {
+          downloadId: live.id,
+          error: String(caught),
+        }),
+      );
+    }
     log.info('download completed', { downloadId: live.id, imported });
     publishDataChanged(nc, { scope: 'user', userId: live.userId });
     publishDataChanged(nc, { scope: 'titles' });
     const download = await downloadForEvent(db, live.id);
     if (download)
       this.#event(live.userId, { type: 'download.completed', data: { download, imported } }, true);
-    await this.#seedGoalReached(live);
+    if (seeds) await this.#seedGoalReached(live);
     this.reconcile();
   }
 
   /** SEED_RATIO or SEED_TIME_MINUTES reached: stop seeding, keep the files. */
   async #seedGoalReached(live: Live): Promise<boolean> {
     const { config } = this.#d;
-    const uploaded = live.uploadedBase + (this.#d.engine.stats(live.id)?.uploaded ?? 0);
+    const uploaded = live.uploadedBase + (live.engine.stats(live.id)?.uploaded ?? 0);
     const ratio = live.bytesTotal > 0 ? uploaded / live.bytesTotal : Number.POSITIVE_INFINITY;
     const seededMs = Date.now() - live.seedingSince;
     if (ratio < config.SEED_RATIO && seededMs < config.SEED_TIME_MINUTES * 60_000) return false;
     await this.#checkpoint(live, true).catch(() => undefined);
     this.#live.delete(live.id);
-    await this.#d.engine.remove(live.id, false);
+    await live.engine.remove(live.id, false);
     await this.#setState(live.id, live.userId, { state: 'completed' }, ['seeding']);
     this.#d.log.info('seeding goal reached', { downloadId: live.id, ratio: Number(ratio.toFixed(2)) });
     return true;
@@ -733,5 +963,12 @@ export class DownloadManager {
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+const ENGINE_NAMES: Record<EngineRow['engine'], string> = {
+  webtorrent: 'BitTorrent',
+  realdebrid: 'Real-Debrid',
+  qbittorrent: 'qBittorrent',
+  transmission: 'Transmission',
+};
 
 const mb = (bytes: number) => Math.max(0, Math.floor(bytes / (1024 * 1024)));

@@ -57,15 +57,24 @@ const PROBE_TIMEOUT_MS = 60_000;
 /** ffprobe's JSON for a file with hundreds of streams stays well under this. */
 const MAX_OUTPUT = 16 * 1024 * 1024;
 
-let cached: { configured: string | undefined; path: Promise<string | null> } | undefined;
+const located = new Map<string, Promise<string | null>>();
 
 /**
  * The ffprobe to run: FFPROBE_PATH when set, else one on PATH, else the binary the
  * @ffprobe-installer package ships (so a fresh install needs nothing more). Null when none exists.
  */
-export function findFfprobe(configured: string | undefined): Promise<string | null> {
-  if (cached?.configured !== configured || !cached) cached = { configured, path: locate(configured) };
-  return cached.path;
+export const findFfprobe = (configured: string | undefined) => findTool('ffprobe', configured);
+/** The same for ffmpeg (FFMPEG_PATH, PATH, @ffmpeg-installer): remux, transcode, subtitles. */
+export const findFfmpeg = (configured: string | undefined) => findTool('ffmpeg', configured);
+
+function findTool(name: 'ffprobe' | 'ffmpeg', configured: string | undefined): Promise<string | null> {
+  const key = `${name}\0${configured ?? ''}`;
+  let path = located.get(key);
+  if (!path) {
+    path = locate(name, configured);
+    located.set(key, path);
+  }
+  return path;
 }
 
 const executable = (path: string) =>
@@ -74,19 +83,19 @@ const executable = (path: string) =>
     () => false,
   );
 
-async function locate(configured: string | undefined): Promise<string | null> {
+async function locate(name: 'ffprobe' | 'ffmpeg', configured: string | undefined): Promise<string | null> {
   if (configured) return (await executable(configured)) ? configured : null;
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
     if (!dir) continue;
-    const candidate = join(dir, 'ffprobe');
+    const candidate = join(dir, name);
     if (await executable(candidate)) return candidate;
   }
   try {
     const require = createRequire(import.meta.url);
-    const candidate = join(dirname(require.resolve('@ffprobe-installer/linux-x64/package.json')), 'ffprobe');
+    const candidate = join(dirname(require.resolve(`@${name}-installer/linux-x64/package.json`)), name);
     if (await executable(candidate)) return candidate;
   } catch {
-    // Not installed (another platform): no ffprobe at all.
+    // Not installed (another platform): none at all.
   }
   return null;
 }

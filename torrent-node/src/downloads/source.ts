@@ -142,6 +142,22 @@ function checkComponent(raw: unknown): string {
   return name;
 }
 
+const encoder = new TextEncoder();
+
+/**
+ * The same checks on the files an engine reported from a magnet it resolved itself (a client,
+ * Real-Debrid): every component a plain name, at least one file that is not empty.
+ */
+export function checkFileList(files: { path: string; sizeBytes: number }[]): void {
+  for (const file of files) {
+    const parts = file.path.split('/');
+    if (parts.length === 0) throw new DownloadFailure('unsafe_path', 'A file of the torrent has no path');
+    for (const part of parts) checkComponent(encoder.encode(part));
+  }
+  if (files.length === 0 || files.every((f) => f.sizeBytes === 0))
+    throw new DownloadFailure('empty_torrent', 'The torrent has no files');
+}
+
 interface RawFile {
   path?: unknown;
   'path.utf-8'?: unknown;
