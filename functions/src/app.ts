@@ -17,7 +17,9 @@ import { requestContext } from './http/request-log.js';
 import { favoritesRoutes, libraryRoutes, watchlistRoutes } from './library/routes.js';
 import { mediaRoutes } from './media/routes.js';
 import { searchRoutes } from './search/routes.js';
+import { streamingRoutes } from './streaming/routes.js';
 import { taskRoutes } from './tasks/routes.js';
+import { telegramRoutes } from './telegram/routes.js';
 import { wsRoutes } from './ws/routes.js';
 
 /**
@@ -85,6 +87,8 @@ export function createApp() {
   app.route('/', historyRoutes);
   app.route('/', searchRoutes);
   app.route('/', downloadRoutes);
+  app.route('/', streamingRoutes);
+  app.route('/', telegramRoutes);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',

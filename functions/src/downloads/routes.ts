@@ -1,5 +1,6 @@
 import { DownloadRoutes } from '@sokoul/contracts';
 import { createRouter, handle } from '../http/openapi.js';
+import * as clients from './clients.js';
 import * as downloads from './service.js';
 
 export const downloadRoutes = createRouter();
@@ -9,7 +10,13 @@ handle(downloadRoutes, DownloadRoutes.start, async (c) =>
 handle(downloadRoutes, DownloadRoutes.list, async (c) =>
   c.json(await downloads.list(c.var.deps, c.var.principal, c.req.valid('query')), 200),
 );
-// Before /downloads/{downloadId}, which would otherwise take "blocklist" for an id.
+// Before /downloads/{downloadId}, which would otherwise take "blocklist" or "engines" for an id.
+handle(downloadRoutes, DownloadRoutes.engines, async (c) =>
+  c.json(await downloads.engines(c.var.deps, c.var.principal), 200),
+);
+handle(downloadRoutes, DownloadRoutes.setPreferences, async (c) =>
+  c.json(await downloads.setPreferences(c.var.deps, c.var.principal, c.req.valid('json')), 200),
+);
 handle(downloadRoutes, DownloadRoutes.blocklist, async (c) =>
   c.json(await downloads.blocklist(c.var.deps, c.var.principal), 200),
 );
@@ -42,3 +49,16 @@ handle(downloadRoutes, DownloadRoutes.limits, async (c) =>
 handle(downloadRoutes, DownloadRoutes.setLimits, async (c) =>
   c.json(await downloads.setLimits(c.var.deps, c.var.principal, c.req.valid('json')), 200),
 );
+handle(downloadRoutes, DownloadRoutes.clients, async (c) =>
+  c.json(await clients.clients(c.var.deps, c.var.principal), 200),
+);
+handle(downloadRoutes, DownloadRoutes.setClient, async (c) =>
+  c.json(
+    await clients.setClient(c.var.deps, c.var.principal, c.req.valid('param').name, c.req.valid('json')),
+    200,
+  ),
+);
+handle(downloadRoutes, DownloadRoutes.removeClient, async (c) => {
+  await clients.removeClient(c.var.deps, c.var.principal, c.req.valid('param').name);
+  return c.body(null, 204);
+});

@@ -4,7 +4,9 @@ import {
   type Download,
   type DownloadControlMessage,
   type DownloadDetail,
+  type DownloadEngines,
   type DownloadList,
+  type DownloadPreferences,
   type ListDownloadsQuery,
   OutboundRefused,
   type SpeedLimits,
@@ -26,15 +28,18 @@ import {
   type NewDownload,
   type Owner,
   pauseDownload,
+  readDownloadPreferences,
   readSpeedLimits,
   resultForDownload,
   resumeDownload,
+  writeDownloadPreferences,
   writeSpeedLimits,
 } from '@sokoul/db';
 import { assertAdmin } from '../auth/roles.js';
 import type { Deps, Principal } from '../context.js';
 import { ApiError, forbidden, notFound } from '../errors.js';
 import * as media from '../media/service.js';
+import { engineView, isConfigured, withEngineState, withEngineStates } from './engines.js';
 
 /**
  * Downloads (Hunter) as users ask for them. The API only records what the user wants in the
@@ -201,7 +206,7 @@ function fromResult(
 // ---- waking torrent-node ----
 
 /** Fire-and-forget on core NATS, after the answer if need be: the row already says it all. */
-function wake(deps: Deps, message: DownloadControlMessage): void {
+export function wake(deps: Deps, message: DownloadControlMessage): void {
   deps.defer(
     deps.infra.bus
       .publish(Subjects.downloadControl, message)
@@ -269,6 +274,18 @@ export async function start(
       resultId: null,
     };
   }
+  const preferences = await preferencesOf(deps, principal.userId);
+  const engine = input.engine ?? preferences.engine;
+  const view = await engineView(deps);
+  // While torrent-node does not answer nobody can tell: the row waits, and torrent-node fails it
+  // with engine_unavailable if that engine is not configured after all.
+  if (isConfigured(view, engine) === false) {
+    throw input.engine
+      ? engineUnavailable(`The download engine ${engine} is not configured on this server`)
+      : engineUnavailable(
+          `Your default download engine (${engine}) is not configured on this server any more: choose another in Settings, or one for this download`,
+        );
+  }
   if (await isReleaseBlocked(db, { mediaId: wanted.mediaId, infoHash: wanted.infoHash, name: releaseName })) {
     throw new ApiError(
       409,
@@ -276,12 +293,16 @@ export async function start(
       'This release was refused for this title after it stalled or failed; clear it from the blocklist to try it again',
     );
   }
-  const created = await createDownload(db, wanted);
+  const created = await createDownload(db, {
+    ...wanted,
+    engine,
+    debridFallback: preferences.debridFallback,
+  });
   if (created === 'taken') {
     throw new ApiError(409, 'already_downloading', 'This release is already being downloaded');
   }
   if (!created.existing) wake(deps, { action: 'reconcile', downloadId: created.download.id });
-  return created;
+  return { ...created, download: withEngineState(view, created.download) };
 }
 
 /** GET /downloads: the caller's; an admin's with all=true, everyone's. */
@@ -298,14 +319,15 @@ export async function list(
     mediaId: query.mediaId,
     limit: query.limit,
   });
-  return { downloads };
+  return { downloads: await withEngineStates(deps, downloads) };
 }
 
 /** GET /downloads/:id: with its files; the save path for admins. Another user's is a 404. */
 export async function get(deps: Deps, principal: Principal, id: string): Promise<DownloadDetail> {
   const found = await getDownloadDetail(deps.infra.db, id, ownerFor(principal), principal.role === 'admin');
   if (!found) throw notFound('Download');
-  return found;
+  const [detail] = await withEngineStates(deps, [found]);
+  return detail ?? found;
 }
 
 async function changed(deps: Deps, outcome: Change, what: string): Promise<Download> {
@@ -314,7 +336,8 @@ async function changed(deps: Deps, outcome: Change, what: string): Promise<Downl
     throw new ApiError(409, 'invalid_state', `This download cannot be ${what} in its current state`);
   }
   wake(deps, { action: 'reconcile', downloadId: outcome.id });
-  return outcome;
+  const [answered] = await withEngineStates(deps, [outcome]);
+  return answered ?? outcome;
 }
 
 /** Paused until resumed: queued, fetching metadata, downloading, stalled or seeding ones. */
@@ -372,4 +395,42 @@ export async function setLimits(deps: Deps, principal: Principal, input: SpeedLi
   });
   wake(deps, { action: 'limits' });
   return saved;
+}
+
+// ---- engines ----
+
+/** What a user who never chose gets: Sokoul's own engine; a failed debrid download retried on it. */
+const DEFAULT_PREFERENCES: DownloadPreferences = { engine: 'webtorrent', debridFallback: true };
+
+const preferencesOf = async (deps: Deps, userId: string): Promise<DownloadPreferences> =>
+  (await readDownloadPreferences(deps.infra.db, userId)) ?? DEFAULT_PREFERENCES;
+
+const engineUnavailable = (message: string) => new ApiError(409, 'engine_unavailable', message);
+
+/** GET /downloads/engines: what torrent-node runs (each engine's state), and the caller's choice. */
+export async function engines(deps: Deps, principal: Principal): Promise<DownloadEngines> {
+  const [view, preferences] = await Promise.all([engineView(deps), preferencesOf(deps, principal.userId)]);
+  return { engines: view.engines, preferences };
+}
+
+/**
+ * PUT /downloads/preferences: only an engine configured here (one that is down for now may be
+ * chosen: its downloads wait for it). Sokoul's own engine is always there.
+ */
+export async function setPreferences(
+  deps: Deps,
+  principal: Principal,
+  input: DownloadPreferences,
+): Promise<DownloadPreferences> {
+  const view = await engineView(deps);
+  if (isConfigured(view, input.engine) !== true) {
+    throw engineUnavailable(
+      view.reachable
+        ? `The download engine ${input.engine} is not configured on this server`
+        : `torrent-node does not answer, so ${input.engine} cannot be checked: try again shortly`,
+    );
+  }
+  const preferences = { engine: input.engine, debridFallback: input.debridFallback };
+  await writeDownloadPreferences(deps.infra.db, principal.userId, preferences);
+  return preferences;
 }

@@ -15,11 +15,11 @@ const PROBE_TIMEOUT_MS = 1500;
 /** Probes are shared for this long so a burst of health checks does not become a burst of probes. */
 const MEMO_MS = 1000;
 
-async function probe(run: () => Promise<string | undefined>): Promise<DependencyHealth> {
-  const started = performance.now();
+/** `run`, or a rejection once PROBE_TIMEOUT_MS passed (a stuck Durable Object must not hold /health). */
+async function withTimeout<T>(run: () => Promise<T>): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    const detail = await Promise.race([
+    return await Promise.race([
       run(),
       new Promise<never>((_, reject) => {
         timer = setTimeout(
@@ -28,6 +28,15 @@ async function probe(run: () => Promise<string | undefined>): Promise<Dependency
         );
       }),
     ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function probe(run: () => Promise<string | undefined>): Promise<DependencyHealth> {
+  const started = performance.now();
+  try {
+    const detail = await withTimeout(run);
     return {
       status: 'up',
       latencyMs: Math.round(performance.now() - started),
@@ -35,13 +44,55 @@ async function probe(run: () => Promise<string | undefined>): Promise<Dependency
     };
   } catch (error) {
     return { status: 'down', latencyMs: null, detail: errorMessage(error) };
-  } finally {
-    clearTimeout(timer);
   }
 }
 
+/** What torrent-node answered to the health probe, or why it did not. */
+export type TorrentNodeAnswer =
+  | { ok: true; reply: TorrentHealthReply; latencyMs: number }
+  | { ok: false; error: string };
+
+let nodeMemo: { at: number; answer: TorrentNodeAnswer } | undefined;
+
+/**
+ * torrent-node's health answer (its engines among it), shared for MEMO_MS by /health, the engines
+ * list and the engine state of downloads, so pages that show downloads do not each probe it.
+ * `reuseFailure`: a recent failure is answered again too (the download routes, which must not wait
+ * for the probe's timeout on every call while torrent-node is down); /health always asks again.
+ */
+export async function torrentNode(infra: Infra, reuseFailure = false): Promise<TorrentNodeAnswer> {
+  const memo = nodeMemo;
+  if (memo && Date.now() - memo.at < MEMO_MS && (memo.answer.ok || reuseFailure)) return memo.answer;
+  const started = performance.now();
+  let answer: TorrentNodeAnswer;
+  try {
+    const reply = TorrentHealthReply.parse(
+      await withTimeout(() => infra.bus.request(Subjects.torrentHealth, {}, PROBE_TIMEOUT_MS - 100)),
+    );
+    answer = { ok: true, reply, latencyMs: Math.round(performance.now() - started) };
+  } catch (error) {
+    answer = { ok: false, error: errorMessage(error) };
+  }
+  // Only settled answers are shared (see `memo` below).
+  nodeMemo = { at: Date.now(), answer };
+  return answer;
+}
+
+function torrentNodeHealth(answer: TorrentNodeAnswer): DependencyHealth {
+  if (!answer.ok) return { status: 'down', latencyMs: null, detail: answer.error };
+  const { reply } = answer;
+  if (reply.status !== 'up') {
+    return {
+      status: 'down',
+      latencyMs: null,
+      detail: `torrent-node is ${reply.status} (database ${reply.database})`,
+    };
+  }
+  return { status: 'up', latencyMs: answer.latencyMs, detail: reply.nodeId };
+}
+
 async function check(infra: Infra): Promise<HealthReport> {
-  const [database, nats, cache, torrentNode] = await Promise.all([
+  const [database, nats, cache, node] = await Promise.all([
     probe(async () => {
       await infra.db.ping();
       return undefined;
@@ -55,16 +106,14 @@ async function check(infra: Infra): Promise<HealthReport> {
       await infra.cache.ping();
       return infra.cache.kind;
     }),
-    probe(async () => {
-      const reply = TorrentHealthReply.parse(
-        await infra.bus.request(Subjects.torrentHealth, {}, PROBE_TIMEOUT_MS - 100),
-      );
-      if (reply.status !== 'up')
-        throw new Error(`torrent-node is ${reply.status} (database ${reply.database})`);
-      return reply.nodeId;
-    }),
+    torrentNode(infra),
   ]);
-  const checks: Record<DependencyName, DependencyHealth> = { database, nats, cache, torrentNode };
+  const checks: Record<DependencyName, DependencyHealth> = {
+    database,
+    nats,
+    cache,
+    torrentNode: torrentNodeHealth(node),
+  };
   const failing = (Object.keys(checks) as DependencyName[]).filter((name) => checks[name].status === 'down');
   return {
     status: failing.length === 0 ? 'ok' : 'degraded',
@@ -72,6 +121,7 @@ async function check(infra: Infra): Promise<HealthReport> {
     checkedAt: new Date().toISOString(),
     checks,
     failing,
+    engines: node.ok ? node.reply.engines : [],
   };
 }
 

@@ -1,4 +1,4 @@
-import type { EpisodeList, HistoryQuery, Progress } from '@sokoul/contracts';
+import type { EpisodeList, HistoryQuery, PlaybackPreferences, Progress } from '@sokoul/contracts';
 import { timestampText } from '@sokoul/db';
 import type { Db } from '../infra/sql.js';
 import { isoJson, mediaJson, pageBody, progressJson, sqlOnce } from '../media/json.js';
@@ -207,4 +207,45 @@ export async function listEpisodes(db: Db, userId: string, seriesId: string): Pr
     });
   }
   return { seriesId, seasons: [...seasons.values()] };
+}
+
+interface PreferencesRow {
+  subtitle_language: string | null;
+  audio_language: string | null;
+}
+
+const preferencesFromRow = (row: PreferencesRow): PlaybackPreferences => ({
+  subtitleLanguage: row.subtitle_language,
+  audioLanguage: row.audio_language,
+});
+
+/** A user's last subtitle language and audio track for a film or a series; undefined if never chosen. */
+export async function readPreferences(
+  db: Db,
+  userId: string,
+  mediaId: string,
+): Promise<PlaybackPreferences | undefined> {
+  const [row] = await db.query<PreferencesRow>(
+    'SELECT subtitle_language, audio_language FROM playback_preferences WHERE user_id = $1 AND media_id = $2',
+    [userId, mediaId],
+  );
+  return row && preferencesFromRow(row);
+}
+
+export async function writePreferences(
+  db: Db,
+  userId: string,
+  mediaId: string,
+  prefs: PlaybackPreferences,
+): Promise<PlaybackPreferences> {
+  const [row] = await db.query<PreferencesRow>(
+    `INSERT INTO playback_preferences (user_id, media_id, subtitle_language, audio_language)
+     VALUES ($1, $2, $3, $4)
+     ON CONFLICT (user_id, media_id) DO UPDATE SET subtitle_language = excluded.subtitle_language,
+       audio_language = excluded.audio_language, updated_at = now()
+     RETURNING subtitle_language, audio_language`,
+    [userId, mediaId, prefs.subtitleLanguage, prefs.audioLanguage],
+  );
+  if (!row) throw new Error('preferences upsert returned nothing');
+  return preferencesFromRow(row);
 }

@@ -1,4 +1,4 @@
-import { HistoryRoutes } from '@sokoul/contracts';
+import { HistoryRoutes, StreamingRoutes } from '@sokoul/contracts';
 import { createRouter, handle, rawJson } from '../http/openapi.js';
 import * as history from './service.js';
 
@@ -16,3 +16,15 @@ handle(historyRoutes, HistoryRoutes.forget, async (c) => {
   await history.forget(c.var.deps, c.var.principal, c.req.valid('param').mediaId);
   return c.body(null, 204);
 });
+handle(historyRoutes, StreamingRoutes.preferences, async (c) =>
+  c.json(await history.preferences(c.var.deps, c.var.principal, c.req.valid('param').mediaId), 200),
+);
+handle(historyRoutes, StreamingRoutes.setPreferences, async (c) =>
+  c.json(
+    await history.setPreferences(c.var.deps, c.var.principal, {
+      mediaId: c.req.valid('param').mediaId,
+      preferences: c.req.valid('json'),
+    }),
+    200,
+  ),
+);

@@ -5,6 +5,7 @@ import {
   type HistoryList,
   type HistoryQuery,
   type JsonText,
+  type PlaybackPreferences,
   type RecordProgressRequest,
   type RecordProgressResponse,
 } from '@sokoul/contracts';
@@ -13,8 +14,15 @@ import { ApiError, notFound } from '../errors.js';
 import { forUser, userDataChanged } from '../infra/user-data.js';
 import { inputKey } from '../library/service.js';
 import { findEpisode, mediaKind } from '../media/repository.js';
-import { ensureFromTmdb } from '../media/service.js';
-import { forgetProgress, listContinue, listHistory, recordProgress } from './repository.js';
+import { ensureFromTmdb, get as getMedia } from '../media/service.js';
+import {
+  forgetProgress,
+  listContinue,
+  listHistory,
+  readPreferences,
+  recordProgress,
+  writePreferences,
+} from './repository.js';
 
 /** Clocks drift; a report from further in the future than this is refused rather than trusted. */
 const MAX_CLOCK_SKEW_MS = 5 * 60_000;
@@ -35,11 +43,27 @@ async function progressTarget(deps: Deps, input: RecordProgressRequest): Promise
     return input.mediaId;
   }
   if (input.tmdbId === undefined || input.type === undefined) throw new Error('validated above');
-  const { id } = await ensureFromTmdb(deps, { tmdbId: input.tmdbId, type: input.type });
-  if (input.type === 'movie') return id;
-  const episode = await findEpisode(db, id, input.seasonNumber ?? -1, input.episodeNumber ?? -1);
+  return (await playableFromTmdb(deps, { ...input, tmdbId: input.tmdbId, type: input.type })).mediaId;
+}
+
+/**
+ * The film or episode a TMDB id (with season and episode for a series) names, the title added from
+ * TMDB on first use: `mediaId` is what plays and records progress, `titleId` the film or series.
+ */
+export async function playableFromTmdb(
+  deps: Deps,
+  ref: {
+    tmdbId: number;
+    type: 'movie' | 'tv';
+    seasonNumber?: number | undefined;
+    episodeNumber?: number | undefined;
+  },
+): Promise<{ mediaId: string; titleId: string }> {
+  const { id } = await ensureFromTmdb(deps, { tmdbId: ref.tmdbId, type: ref.type });
+  if (ref.type === 'movie') return { mediaId: id, titleId: id };
+  const episode = await findEpisode(deps.infra.db, id, ref.seasonNumber ?? -1, ref.episodeNumber ?? -1);
   if (!episode) throw notFound('Episode');
-  return episode;
+  return { mediaId: episode, titleId: id };
 }
 
 /**
@@ -89,4 +113,34 @@ export async function forget(deps: Deps, principal: Principal, mediaId: string):
     throw notFound('This title in your history');
   }
   await userDataChanged(deps.infra.cache, principal.userId);
+}
+
+/** Choices are kept per film or series: an episode's id stands for its series. */
+async function preferenceTitle(deps: Deps, principal: Principal, mediaId: string): Promise<string> {
+  const media = await getMedia(deps, principal, mediaId);
+  return media.type === 'episode' && media.parentId ? media.parentId : media.id;
+}
+
+/** The caller's last subtitle language and audio track for a film or a series (nulls if never chosen). */
+export async function preferences(
+  deps: Deps,
+  principal: Principal,
+  mediaId: string,
+): Promise<PlaybackPreferences> {
+  const titleId = await preferenceTitle(deps, principal, mediaId);
+  return (
+    (await readPreferences(deps.infra.db, principal.userId, titleId)) ?? {
+      subtitleLanguage: null,
+      audioLanguage: null,
+    }
+  );
+}
+
+export async function setPreferences(
+  deps: Deps,
+  principal: Principal,
+  input: { mediaId: string; preferences: PlaybackPreferences },
+): Promise<PlaybackPreferences> {
+  const titleId = await preferenceTitle(deps, principal, input.mediaId);
+  return writePreferences(deps.infra.db, principal.userId, titleId, input.preferences);
 }

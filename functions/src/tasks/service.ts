@@ -39,6 +39,8 @@ export async function create(deps: Deps, principal: Principal, input: CreateTask
 /** Writes the task row and queues it on its type's subject. */
 export async function enqueue(infra: Infra, principal: Principal, input: TaskStart): Promise<Task> {
   const task = await repo.insertTask(infra.db, principal.userId, input.type, input.payload);
+  // Announced before it is queued: torrent-node's "running" must never reach a socket ahead of "pending".
+  await announce(infra, task).catch(() => undefined);
   const message: TaskRunMessage = {
     taskId: task.id,
     userId: task.userId,
@@ -53,7 +55,6 @@ export async function enqueue(infra: Infra, principal: Principal, input: TaskSta
     if (failed) await announce(infra, failed).catch(() => undefined);
     throw error;
   }
-  await announce(infra, task).catch(() => undefined);
   return task;
 }
 
