@@ -44,7 +44,7 @@ const steps = {
     ...WORKSPACES.map((w) => [bin('typescript', 'bin/tsc'), '-p', w]),
     [bin('typescript', 'bin/tsc'), '-p', 'tsconfig.tests.json'],
     [bin('@biomejs/biome', 'bin/biome'), 'check', '.'],
-    [bin('vitest', 'vitest.mjs'), 'run', ...rest],
+    rest.length > 0 ? [bin('vitest', 'vitest.mjs'), 'run', ...rest] : 'suite',
   ],
   bench: [[join(root, 'bench/run.mjs'), ...rest]],
 }[command] ?? [[join(root, 'launcher/bin/sokoul.mjs'), command, ...rest]];
@@ -63,11 +63,62 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     child?.kill(signal);
   });
 }
-for (const args of steps) {
-  const code = await new Promise((resolve) => {
-    child = spawn(node22, args, { cwd: root, stdio: 'inherit', env });
-    child.on('exit', (status, signal) => resolve(status ?? (signal ? 1 : 0)));
+/**
+ * The whole suite in two lanes side by side, each one file at a time. The files that drive real
+ * download clients, Real-Debrid's fake and the BitTorrent engine spend minutes waiting (Transmission takes ~15 s to reach a
+ * loopback peer, the request budget is per minute) and share nothing with the rest: no shared stack
+ * (SOKOUL_TESTS_SHARED_STACK=off), ports from blocks of their own. vitest's projects cannot express
+ * two sequential lanes (a group's projects share one worker count), hence two processes. The side
+ * lane's output is printed after it ends, so neither log is interleaved.
+ */
+const SIDE_LANE = [
+  'tests/external-clients.test.ts',
+  'tests/realdebrid.test.ts',
+  'tests/downloads-engine.test.ts',
+];
+const vitest = bin('vitest', 'vitest.mjs');
+
+function runSuite() {
+  const side = spawn(node22, [vitest, 'run', ...SIDE_LANE], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...env, SOKOUL_TESTS_SHARED_STACK: 'off', SOKOUL_PORT_BLOCK_OFFSET: '8', FORCE_COLOR: '1' },
   });
+  const output = [];
+  side.stdout.on('data', (chunk) => output.push(chunk));
+  side.stderr.on('data', (chunk) => output.push(chunk));
+  const sideDone = new Promise((resolve) =>
+    side.on('exit', (status, signal) => resolve(status ?? (signal ? 1 : 0))),
+  );
+  const main = spawn(node22, [vitest, 'run', ...SIDE_LANE.flatMap((file) => ['--exclude', file])], {
+    cwd: root,
+    stdio: 'inherit',
+    env,
+  });
+  child = {
+    kill: (signal) => {
+      main.kill(signal);
+      side.kill(signal);
+    },
+  };
+  const mainDone = new Promise((resolve) =>
+    main.on('exit', (status, signal) => resolve(status ?? (signal ? 1 : 0))),
+  );
+  return Promise.all([mainDone, sideDone]).then(([mainCode, sideCode]) => {
+    process.stdout.write(`\n[sokoul] ${SIDE_LANE.join(', ')} (run alongside):\n`);
+    process.stdout.write(Buffer.concat(output));
+    return mainCode !== 0 ? mainCode : sideCode;
+  });
+}
+
+for (const args of steps) {
+  const code =
+    args === 'suite'
+      ? await runSuite()
+      : await new Promise((resolve) => {
+          child = spawn(node22, args, { cwd: root, stdio: 'inherit', env });
+          child.on('exit', (status, signal) => resolve(status ?? (signal ? 1 : 0)));
+        });
   if (code !== 0) process.exit(code);
 }
 process.exit(0);

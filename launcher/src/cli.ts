@@ -8,6 +8,7 @@ import { loadConfig, type ResolvedConfig } from './config.js';
 import { createLogger } from './log.js';
 import { migrate } from './migrate.js';
 import { ensureDatabase, type Role, type Stack, startStack } from './stack.js';
+import { telegramWebhook, WEBHOOK_USAGE } from './telegram.js';
 import { createUser } from './users.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -20,6 +21,7 @@ const USAGE = `Usage: sokoul <command>
                                     create an account (or reset its password; --admin promotes it)
   build [--force]                   build the worker bundle, the web app and torrent-node
   parse-release TITLE...            print what each release title says, one JSON object per line
+  telegram webhook set|delete|info  point the bot at PUBLIC_URL/telegram/webhook, remove that, or show it
 
 Configuration comes from the environment and .env; see .env.example.`;
 
@@ -157,6 +159,12 @@ export async function main(argv: string[]): Promise<void> {
       case 'build': {
         const { values } = parseArgs({ args: rest, options: { force: { type: 'boolean', default: false } } });
         await buildAll(ROOT, createLogger(config.LOG_LEVEL, 'launcher'), values.force);
+        return;
+      }
+      case 'telegram': {
+        const [sub, action] = rest;
+        if (sub !== 'webhook') throw new ConfigError(WEBHOOK_USAGE);
+        await telegramWebhook(config, action, (line) => process.stdout.write(`${line}\n`));
         return;
       }
       default:

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -31,3 +31,11 @@ export function loadSecrets(dataDir: string): Secrets {
   }
   return secrets;
 }
+
+/**
+ * What Telegram and torrent-node's poller send in X-Telegram-Bot-Api-Secret-Token, unless
+ * TELEGRAM_WEBHOOK_SECRET is set: derived from the signing key, so the app and torrent-node agree
+ * even when each runs in its own container with its own data directory.
+ */
+export const telegramWebhookSecret = (env: Record<string, string | undefined>, signingKey: string) =>
+  env.TELEGRAM_WEBHOOK_SECRET || createHmac('sha256', signingKey).update('telegram-webhook').digest('hex');

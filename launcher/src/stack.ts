@@ -11,7 +11,7 @@ import { startEmbeddedPostgres } from './postgres.js';
 import type { Managed, ManagedChild, RestartPolicy, SpawnHooks } from './processes.js';
 import { reapLeftovers, spawnManaged, supervise, waitFor } from './processes.js';
 import { startRedisGateway } from './redis-gateway.js';
-import { loadSecrets } from './secrets.js';
+import { loadSecrets, telegramWebhookSecret } from './secrets.js';
 import { startWorkerd } from './workerd.js';
 
 export type Role = 'app' | 'torrent-node';
@@ -188,6 +188,8 @@ export async function startStack(
 
     if (runApp && config.RUN_MIGRATIONS) await migrate(config.ROOT, db.url, log);
 
+    const host = config.HOST;
+    const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${config.PORT}`;
     // torrent-node's own settings (TORRENT_*, SEED_*, DISK_MIN_FREE_MB, STALL_MINUTES,
     // DOWNLOAD_LIMIT, UPLOAD_LIMIT, FFPROBE_PATH…) reach it through the environment, `.env`
     // included (loaded into it); folders are resolved against the project like DOWNLOAD_DIR.
@@ -199,9 +201,15 @@ export async function startStack(
       ...(nats.token ? { NATS_TOKEN: nats.token } : {}),
       DOWNLOAD_DIR: config.DOWNLOAD_DIR,
       ...(config.LIBRARY_DIR ? { LIBRARY_DIR: config.LIBRARY_DIR } : {}),
+      INTERNAL_SIGNING_KEY: config.INTERNAL_SIGNING_KEY ?? secrets.INTERNAL_SIGNING_KEY,
+      STREAM_PORT: String(config.STREAM_PORT),
+      CACHE_DIR: config.ENV.CACHE_DIR || join(config.DATA_DIR, 'cache'),
+      APP_URL: config.ENV.APP_URL || url,
+      TELEGRAM_WEBHOOK_SECRET: telegramWebhookSecret(
+        config.ENV,
+        config.INTERNAL_SIGNING_KEY ?? secrets.INTERNAL_SIGNING_KEY,
+      ),
     };
-    const host = config.HOST;
-    const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${config.PORT}`;
     const launches: Promise<void>[] = [];
     if (runApp) {
       const vars: Record<string, string> = {};
@@ -217,6 +225,9 @@ export async function startStack(
         JWT_SECRET: config.JWT_SECRET ?? secrets.JWT_SECRET,
         INTERNAL_SIGNING_KEY: config.INTERNAL_SIGNING_KEY ?? secrets.INTERNAL_SIGNING_KEY,
         DOWNLOAD_DIR: config.DOWNLOAD_DIR,
+        TORRENT_NODE_URL: config.ENV.TORRENT_NODE_URL || `http://127.0.0.1:${config.STREAM_PORT}`,
+        APP_URL: childEnv.APP_URL,
+        TELEGRAM_WEBHOOK_SECRET: childEnv.TELEGRAM_WEBHOOK_SECRET,
         ...(cache ? { UPSTASH_REDIS_REST_URL: cache.url, UPSTASH_REDIS_REST_TOKEN: cache.token } : {}),
       });
       parseConfig(ApiConfigSchema, vars);
