@@ -3,7 +3,6 @@ import { lazy, type ParentProps, Show } from 'solid-js';
 import { Layout } from './components/Layout.js';
 import { OfflineNotice } from './components/OfflineNotice.js';
 import { t } from './i18n.js';
-import { placeholder } from './pages/Placeholder.js';
 import { session } from './stores/session.js';
 
 const Login = lazy(() => import('./pages/Login.js'));
@@ -21,6 +20,7 @@ const PersonPage = lazy(() => import('./pages/catalog/PersonPage.js'));
 const LibraryPage = lazy(() => import('./pages/LibraryPage.js'));
 const Downloads = lazy(() => import('./pages/Downloads.js'));
 const TitleRedirect = lazy(() => import('./pages/TitleRedirect.js'));
+const Watch = lazy(() => import('./pages/Watch.js'));
 
 function Authenticated(props: ParentProps) {
   return (
@@ -76,7 +76,7 @@ export function App() {
             <Route path="/movie/:tmdbId" component={MovieDetail} />
             <Route path="/tv/:tmdbId" component={TvDetail} />
             <Route path="/person/:id" component={PersonPage} />
-            <Route path="/watch/:type/:tmdbId" component={placeholder('nav.home')} />
+            <Route path="/watch/:type/:tmdbId" component={Watch} />
             <Route path="/tasks" component={Tasks} />
             <Route path="/settings" component={Settings} />
             <Route path="*404" component={NotFound} />

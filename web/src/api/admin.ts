@@ -1,6 +1,8 @@
 import {
   AdminRoutes,
+  type DownloadClientInput,
   DownloadRoutes,
+  type ExternalClientName,
   type SignupMode,
   type SpeedLimits,
   type UpdateUserRequest,
@@ -16,4 +18,8 @@ export const adminApi = {
   createInvite: () => call(AdminRoutes.createInvite, { body: {} }),
   speedLimits: () => call(DownloadRoutes.limits),
   setSpeedLimits: (body: SpeedLimits) => call(DownloadRoutes.setLimits, { body }),
+  downloadClients: () => call(DownloadRoutes.clients),
+  setDownloadClient: (name: ExternalClientName, body: DownloadClientInput) =>
+    call(DownloadRoutes.setClient, { params: { name }, body }),
+  removeDownloadClient: (name: ExternalClientName) => call(DownloadRoutes.removeClient, { params: { name } }),
 };

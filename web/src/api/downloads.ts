@@ -1,4 +1,10 @@
-import { DownloadRoutes, MediaRoutes, type RouteQuery, type StartDownloadRequest } from '@sokoul/contracts';
+import {
+  type DownloadPreferences,
+  DownloadRoutes,
+  MediaRoutes,
+  type RouteQuery,
+  type StartDownloadRequest,
+} from '@sokoul/contracts';
 import { call } from './client.js';
 
 export const downloadsApi = {
@@ -15,6 +21,8 @@ export const downloadsApi = {
     }),
   blocklist: () => call(DownloadRoutes.blocklist),
   unblock: (entryId: string) => call(DownloadRoutes.unblock, { params: { entryId } }),
+  engines: () => call(DownloadRoutes.engines),
+  setPreferences: (body: DownloadPreferences) => call(DownloadRoutes.setPreferences, { body }),
 };
 
 export const mediaApi = {

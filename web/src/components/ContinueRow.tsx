@@ -2,6 +2,7 @@ import type { ContinueItem } from '@sokoul/contracts';
 import { createResource, For, Show } from 'solid-js';
 import { libraryApi } from '../api/library.js';
 import { t } from '../i18n.js';
+import { watchHref } from '../player/playback.js';
 import { Loader } from './Loader.js';
 import { itemOfMedia, MediaCard } from './MediaCard.js';
 import { Strip } from './MediaRow.js';
@@ -14,6 +15,20 @@ function subtitle(entry: ContinueItem): string {
   const media = entry.media;
   const where = media.type === 'episode' ? `${episodeLabel(media.seasonNumber, media.episodeNumber)} · ` : '';
   return `${where}${entry.reason === 'next' ? t('library.next') : t('library.resume')}`;
+}
+
+/** The player, at this film or episode (it offers to resume); null for titles without TMDB ids. */
+function playerHref(entry: ContinueItem): string | null {
+  const { media, series } = entry;
+  if (media.type === 'movie') return media.tmdbId === null ? null : watchHref('movie', media.tmdbId);
+  if (
+    media.type !== 'episode' ||
+    !series?.tmdbId ||
+    media.seasonNumber === null ||
+    media.episodeNumber === null
+  )
+    return null;
+  return watchHref('tv', series.tmdbId, { season: media.seasonNumber, episode: media.episodeNumber });
 }
 
 /** The home page's "continue watching": what the user is in the middle of, and next episodes. */
@@ -41,10 +56,11 @@ export function ContinueRow() {
             <For each={list}>
               {(entry) => {
                 const { item, href } = itemOfMedia(entry.media, entry.series);
+                const playing = playerHref(entry) ?? href;
                 const share = entry.progress
                   ? entry.progress.positionSeconds / entry.progress.durationSeconds
                   : 0;
-                return <MediaCard item={item} href={href} subtitle={subtitle(entry)} progress={share} />;
+                return <MediaCard item={item} href={playing} subtitle={subtitle(entry)} progress={share} />;
               }}
             </For>
           </Strip>

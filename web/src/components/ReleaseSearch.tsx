@@ -1,4 +1,10 @@
-import type { IndexerReport, RankedResult, Resolution } from '@sokoul/contracts';
+import type {
+  DownloadEngineName,
+  EngineInfo,
+  IndexerReport,
+  RankedResult,
+  Resolution,
+} from '@sokoul/contracts';
 import { A } from '@solidjs/router';
 import { createEffect, createMemo, createResource, createSignal, For, on, onCleanup, Show } from 'solid-js';
 import { downloadsApi } from '../api/downloads.js';
@@ -6,13 +12,15 @@ import { searchApi } from '../api/search.js';
 import { indexerReportLabel } from '../describe.js';
 import { formatBytes, formatNumber, type MessageKey, profileLabel, reasonLabel, t, tn } from '../i18n.js';
 import { downloads, shareOf, startErrorOf, stateLabel } from '../stores/downloads.js';
+import { engineChoiceLabel, engineOptions, engines } from '../stores/engines.js';
 import { live } from '../stores/live.js';
 import { tasks } from '../stores/tasks.js';
 import { messageOf } from './Field.js';
 import { ProgressBar } from './ProgressBar.js';
 
 type SortKey = 'score' | 'size' | 'seeders';
-type Result = RankedResult & { id?: string };
+/** Stored results have an id (what a download starts from) and know whether Real-Debrid has them cached. */
+type Result = RankedResult & { id?: string; instant?: boolean };
 const GB = 1024 ** 3;
 
 const languageOf = (r: Result) =>
@@ -47,6 +55,8 @@ export function ReleaseSearch(props: {
   const [showRejected, setShowRejected] = createSignal(false);
   const [profile, setProfile] = createSignal('1080p');
   const [profiles] = createResource(async () => (await searchApi.profiles()).profiles.map((p) => p.name));
+  // Without the list (an error reading it) downloads start with the user's default, unasked.
+  void engines.ensure().catch(() => undefined);
   let unfollow: (() => void) | undefined;
   const stopFollowing = () => {
     unfollow?.();
@@ -289,6 +299,15 @@ export function ReleaseSearch(props: {
                     <tr data-testid="release">
                       <td>
                         <span class="release-title">{r.title}</span>
+                        <Show when={r.instant}>
+                          <span
+                            class="badge done instant"
+                            title={t('releases.instantHint')}
+                            data-testid="release-instant"
+                          >
+                            {t('releases.instant')}
+                          </span>
+                        </Show>
                         <span class="muted reasons">
                           {r.reasons
                             .map((reason) => `${reason.effect === 'plus' ? '+' : '−'} ${reasonLabel(reason)}`)
@@ -305,7 +324,7 @@ export function ReleaseSearch(props: {
                       <td>{r.seeders ?? '?'}</td>
                       <td>{r.score}</td>
                       <td>
-                        <Show when={r.id}>{(id) => <DownloadCell resultId={id()} />}</Show>
+                        <Show when={r.id}>{(id) => <DownloadCell resultId={id()} title={r.title} />}</Show>
                       </td>
                     </tr>
                   )}
@@ -345,15 +364,29 @@ export function ReleaseSearch(props: {
   );
 }
 
+/** The engines a download may be started with, when there is a choice (more than Sokoul's own). */
+function engineChoices(): { options: EngineInfo[]; preferred: DownloadEngineName } | null {
+  const known = engines.current();
+  if (!known || known.engines.length < 2) return null;
+  return { options: engineOptions(known), preferred: known.preferences.engine };
+}
+
 /**
- * "Download" on a release: starts it in place (POST /downloads with the stored result's id), then
- * shows its state as the downloads store hears it; the state links to the Downloads page.
+ * "Download" on a release: starts it in place (POST /downloads with the stored result's id and,
+ * when there is a choice, the engine picked next to it), then shows its state as the downloads
+ * store hears it; the state links to the Downloads page.
  */
-function DownloadCell(props: { resultId: string }) {
+function DownloadCell(props: { resultId: string; title: string }) {
   const [busy, setBusy] = createSignal(false);
   const [error, setError] = createSignal<string | null>(null);
   const [note, setNote] = createSignal<string | null>(null);
   const [startedId, setStartedId] = createSignal<string | null>(null);
+  const [picked, setPicked] = createSignal<DownloadEngineName | null>(null);
+  const choices = createMemo(engineChoices);
+  const engine = () => {
+    const offered = choices();
+    return offered ? (picked() ?? offered.preferred) : undefined;
+  };
   let unfollow: (() => void) | undefined;
   onCleanup(() => unfollow?.());
   const current = () => {
@@ -366,7 +399,11 @@ function DownloadCell(props: { resultId: string }) {
     setError(null);
     setNote(null);
     try {
-      const { download, existing } = await downloadsApi.start({ resultId: props.resultId });
+      const chosen = engine();
+      const { download, existing } = await downloadsApi.start({
+        resultId: props.resultId,
+        ...(chosen ? { engine: chosen } : {}),
+      });
       unfollow?.();
       unfollow = downloads.follow(download);
       setStartedId(download.id);
@@ -396,6 +433,24 @@ function DownloadCell(props: { resultId: string }) {
               <ProgressBar share={shareOf(d())} />
             </Show>
           </A>
+        )}
+      </Show>
+      <Show when={canStart() && choices()}>
+        {(offered) => (
+          <select
+            class="engine-choice"
+            aria-label={t('releases.engineFor', { title: props.title })}
+            onChange={(e) => setPicked(e.currentTarget.value as DownloadEngineName)}
+            data-testid="release-engine"
+          >
+            <For each={offered().options}>
+              {(info) => (
+                <option value={info.name} selected={info.name === engine()}>
+                  {engineChoiceLabel(info)}
+                </option>
+              )}
+            </For>
+          </select>
         )}
       </Show>
       <Show when={canStart()}>

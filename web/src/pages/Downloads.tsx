@@ -7,12 +7,14 @@ import { ProgressBar } from '../components/ProgressBar.js';
 import { formatBytes, formatDate, formatDuration, formatSpeed, type MessageKey, t, tn } from '../i18n.js';
 import {
   actionErrorOf,
+  downloadErrorLabel,
   downloads,
   downloadTitle,
   shareOf,
   stateLabel,
   titleHref,
 } from '../stores/downloads.js';
+import { downloadEngineState, engineBanner, engineLabel, engineLine, engines } from '../stores/engines.js';
 import { live } from '../stores/live.js';
 import { notify } from '../stores/notices.js';
 import { session } from '../stores/session.js';
@@ -23,6 +25,8 @@ const RESUMABLE = new Set<Download['state']>(['paused', 'stalled', 'failed']);
 const RUNNING = new Set<Download['state']>(['metadata', 'downloading']);
 /** Everyone's downloads do not come over this user's socket: read again this often. */
 const ALL_REFRESH_MS = 5000;
+/** Engine states (a client going down or coming back) have no live event: read again this often. */
+const ENGINES_REFRESH_MS = 10_000;
 
 export default function Downloads() {
   usePageTitle(() => t('downloads.title'));
@@ -48,11 +52,20 @@ export default function Downloads() {
   const unsubscribe = live.subscribe((event) => {
     if (event.type === 'download.stalled' || event.type === 'download.failed') void refetchBlocklist();
   });
-  const unresync = live.onResync(() => void refetchBlocklist());
+  const readEngines = () => void engines.load().catch(() => undefined);
+  readEngines();
+  const engineTimer = setInterval(readEngines, ENGINES_REFRESH_MS);
+  const unresync = live.onResync(() => {
+    void refetchBlocklist();
+    readEngines();
+  });
   onCleanup(() => {
     unsubscribe();
     unresync();
+    clearInterval(engineTimer);
   });
+  const failing = () =>
+    (engines.current()?.engines ?? []).flatMap((e) => (e.state === 'ok' ? [] : [{ ...e, state: e.state }]));
 
   const [removing, setRemoving] = createSignal<Download | null>(null);
   const [busy, setBusy] = createSignal<Set<string>>(new Set());
@@ -101,6 +114,22 @@ export default function Downloads() {
           </label>
         </Show>
       </div>
+      <Show when={failing().length > 0}>
+        <ul class="notice engine-banner" role="status" data-testid="engine-banner">
+          <For each={failing()}>
+            {(info) => (
+              // torrent-node's detail is technical English: an admin's tooltip, not text of the page.
+              <li
+                data-engine={info.name}
+                data-state={info.state}
+                title={isAdmin() ? (info.message ?? undefined) : undefined}
+              >
+                {engineBanner(info.name, info.state)}
+              </li>
+            )}
+          </For>
+        </ul>
+      </Show>
       <Show
         when={!loaded.error}
         fallback={
@@ -159,7 +188,7 @@ export default function Downloads() {
                     <span class="muted">
                       {t('downloads.blockedFor', {
                         title: entry.mediaTitle,
-                        reason: t(`dlerror.${entry.reason}` as MessageKey),
+                        reason: downloadErrorLabel(entry.reason),
                         date: formatDate(entry.createdAt),
                       })}
                     </span>
@@ -223,10 +252,27 @@ function DownloadItem(props: {
             {downloadTitle(d())}
           </A>
         </h2>
-        <span class={`badge dl-${d().state}`} data-testid="download-state">
-          {stateLabel(d())}
+        <span class="download-badges">
+          <span
+            class="badge engine"
+            title={t('downloads.engine', { engine: engineLabel(d().engine) })}
+            data-testid="download-engine"
+            data-engine={d().engine}
+          >
+            {engineLabel(d().engine)}
+          </span>
+          <span class={`badge dl-${d().state}`} data-testid="download-state">
+            {stateLabel(d())}
+          </span>
         </span>
       </div>
+      <Show when={downloadEngineState(d())}>
+        {(state) => (
+          <p class="engine-line" data-testid="download-engine-state" data-state={state()}>
+            {engineLine(d().engine, state())}
+          </p>
+        )}
+      </Show>
       <p class="release-title muted" data-testid="download-name">
         {d().name}
       </p>

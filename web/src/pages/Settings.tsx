@@ -1,11 +1,27 @@
-import type { CreatedApiKey, Invite, SignupMode, User } from '@sokoul/contracts';
-import { createResource, createSignal, For, Show } from 'solid-js';
+import type {
+  CreatedApiKey,
+  DownloadClient,
+  DownloadEngineName,
+  ExternalClientName,
+  Invite,
+  SignupMode,
+  User,
+} from '@sokoul/contracts';
+import { createEffect, createResource, createSignal, For, on, onCleanup, Show } from 'solid-js';
 import { adminApi } from '../api/admin.js';
 import { authApi } from '../api/auth.js';
 import { ErrorMessage, Field, FormFooter, messageOf, useAction } from '../components/Field.js';
 import { formatDate, roleLabel, t } from '../i18n.js';
+import {
+  engineChoiceLabel,
+  engineLabel,
+  engineOptions,
+  engineStateLabel,
+  engines,
+} from '../stores/engines.js';
 import { session } from '../stores/session.js';
 import { usePageTitle } from '../title.js';
+import { TelegramCard } from './TelegramSettings.js';
 
 function Profile() {
   const action = useAction();
@@ -287,6 +303,275 @@ function SpeedLimitsCard() {
   );
 }
 
+/** Every user's choice: the engine their downloads use, and whether a failed debrid one falls back. */
+function DownloadPreferencesCard() {
+  const [read] = createResource(() => engines.load());
+  const [picked, setPicked] = createSignal<DownloadEngineName | null>(null);
+  const [fallback, setFallback] = createSignal<boolean | null>(null);
+  const action = useAction();
+  const view = () => engines.current();
+  const engine = () => picked() ?? view()?.preferences.engine ?? 'webtorrent';
+  const gone = () => {
+    const known = view();
+    return known && !known.engines.some((e) => e.name === known.preferences.engine)
+      ? known.preferences.engine
+      : null;
+  };
+  const save = (event: SubmitEvent) => {
+    event.preventDefault();
+    void action.run(async () => {
+      await engines.setPreferences({
+        engine: engine(),
+        debridFallback: fallback() ?? view()?.preferences.debridFallback ?? true,
+      });
+      setPicked(null);
+      setFallback(null);
+    }, t('dlprefs.saved'));
+  };
+  return (
+    <form class="card" onSubmit={save} data-testid="download-preferences">
+      <h2>{t('dlprefs.title')}</h2>
+      <ErrorMessage message={read.error ? messageOf(read.error) : null} />
+      <Show when={view()}>
+        {(known) => (
+          <>
+            <label class="field" for="defaultEngine">
+              <span>{t('dlprefs.engine')}</span>
+              <select
+                id="defaultEngine"
+                onChange={(e) => setPicked(e.currentTarget.value as DownloadEngineName)}
+                data-testid="default-engine"
+              >
+                <For each={engineOptions(known())}>
+                  {(info) => (
+                    <option value={info.name} selected={info.name === engine()}>
+                      {engineChoiceLabel(info)}
+                    </option>
+                  )}
+                </For>
+              </select>
+            </label>
+            <Show when={gone()}>
+              {(name) => (
+                <p class="notice" data-testid="default-engine-gone">
+                  {t('dlprefs.gone', { engine: engineLabel(name()) })}
+                </p>
+              )}
+            </Show>
+            <p class="muted">{t('dlprefs.hint')}</p>
+            <Show when={known().engines.some((e) => e.name === 'realdebrid')}>
+              <label class="check">
+                <input
+                  type="checkbox"
+                  checked={fallback() ?? known().preferences.debridFallback}
+                  onChange={(e) => setFallback(e.currentTarget.checked)}
+                  data-testid="debrid-fallback"
+                />
+                <span>{t('dlprefs.fallback')}</span>
+              </label>
+            </Show>
+          </>
+        )}
+      </Show>
+      <FormFooter
+        action={action}
+        label={t('settings.save')}
+        testId="download-preferences-save"
+        disabled={!view()}
+      />
+    </form>
+  );
+}
+
+const CLIENTS: ExternalClientName[] = ['qbittorrent', 'transmission'];
+/** A client just saved waits for torrent-node to read it again: its state is read soon, then now and then. */
+const CLIENT_PENDING_MS = 1000;
+const CLIENT_REFRESH_MS = 10_000;
+
+/**
+ * The external clients (admins): what Sokoul connects to, and whether it works. The forms keep what
+ * was saved (not the periodic re-reads, which would overwrite what the admin is typing).
+ */
+function DownloadClientsCard() {
+  const [list, { refetch, mutate }] = createResource(async () => (await adminApi.downloadClients()).clients);
+  const [saved, setSaved] = createSignal<DownloadClient[] | null>(null);
+  createEffect(
+    on(
+      () => list.latest,
+      (clients) => {
+        if (clients && saved() === null) setSaved(clients);
+      },
+    ),
+  );
+  createEffect(() => {
+    const pending = (list.latest ?? []).some((c) => c.enabled && c.state === 'not_configured');
+    const timer = setInterval(
+      () => {
+        void refetch();
+        // The engines users may choose follow the clients.
+        void engines.load().catch(() => undefined);
+      },
+      pending ? CLIENT_PENDING_MS : CLIENT_REFRESH_MS,
+    );
+    onCleanup(() => clearInterval(timer));
+  });
+  const changed = (clients: DownloadClient[]) => {
+    mutate(clients);
+    setSaved(clients);
+    void engines.load().catch(() => undefined);
+  };
+  return (
+    <div class="card" data-testid="download-clients">
+      <h2>{t('clients.title')}</h2>
+      <p class="muted">{t('clients.hint')}</p>
+      <ErrorMessage message={list.error ? messageOf(list.error) : null} />
+      <Show when={saved()}>
+        {(stored) => (
+          <For each={CLIENTS}>
+            {(name) => (
+              <ClientForm
+                name={name}
+                stored={stored().find((c) => c.name === name)}
+                current={list.latest?.find((c) => c.name === name)}
+                onChanged={changed}
+              />
+            )}
+          </For>
+        )}
+      </Show>
+    </div>
+  );
+}
+
+function ClientForm(props: {
+  name: ExternalClientName;
+  stored: DownloadClient | undefined;
+  current: DownloadClient | undefined;
+  onChanged: (clients: DownloadClient[]) => void;
+}) {
+  const action = useAction();
+  const id = (field: string) => `${props.name}-${field}`;
+  const label = () => engineLabel(props.name);
+  const save = (event: SubmitEvent) => {
+    event.preventDefault();
+    const element = event.currentTarget as HTMLFormElement;
+    const form = new FormData(element);
+    const text = (field: string) => String(form.get(field) ?? '').trim();
+    const password = String(form.get('password') ?? '');
+    void action.run(
+      async () => {
+        const { clients } = await adminApi.setDownloadClient(props.name, {
+          url: text('url'),
+          username: text('username'),
+          // Empty: the stored password stays (it is never sent back to be shown).
+          ...(password ? { password } : {}),
+          category: text('category') || 'sokoul',
+          remotePath: text('remotePath'),
+          localPath: text('localPath'),
+          enabled: form.get('enabled') === 'on',
+        });
+        props.onChanged(clients);
+        const field = element.elements.namedItem('password');
+        if (field instanceof HTMLInputElement) field.value = '';
+      },
+      t('clients.saved', { engine: label() }),
+    );
+  };
+  const remove = () => {
+    if (!confirm(t('clients.confirmRemove', { engine: label() }))) return;
+    void action.run(
+      async () => {
+        await adminApi.removeDownloadClient(props.name);
+        props.onChanged((await adminApi.downloadClients()).clients);
+      },
+      t('clients.removed', { engine: label() }),
+    );
+  };
+  const state = () => props.current ?? props.stored;
+  return (
+    <form class="client-form" onSubmit={save} data-testid="download-client" data-client={props.name}>
+      <h3>{label()}</h3>
+      <p class="client-state" data-testid="client-state" data-state={state()?.state ?? 'none'}>
+        <Show when={state()} fallback={<span class="muted">{t('clients.notSet')}</span>}>
+          {(client) => (
+            <>
+              {/* torrent-node's detail is technical English: a tooltip, not text of the page. */}
+              <span
+                class={`badge ${client().state === 'ok' ? 'done' : client().enabled ? 'failed' : ''}`}
+                title={client().message ?? undefined}
+              >
+                {client().enabled
+                  ? t('clients.state', { state: engineStateLabel(client().state) })
+                  : t('clients.disabled')}
+              </span>
+            </>
+          )}
+        </Show>
+      </p>
+      <div class="client-fields">
+        <Field
+          id={id('url')}
+          name="url"
+          type="url"
+          label={t('clients.url')}
+          placeholder={props.name === 'qbittorrent' ? 'http://qbittorrent:8080' : 'http://transmission:9091'}
+          value={props.stored?.url ?? ''}
+          required
+        />
+        <Field
+          id={id('username')}
+          name="username"
+          label={t('clients.username')}
+          autocomplete="off"
+          value={props.stored?.username ?? ''}
+        />
+        <Field
+          id={id('password')}
+          name="password"
+          type="password"
+          label={t('clients.password')}
+          autocomplete="new-password"
+          placeholder={props.stored?.hasPassword ? t('clients.unchanged') : ''}
+        />
+        <Field
+          id={id('category')}
+          name="category"
+          label={t(props.name === 'qbittorrent' ? 'clients.category' : 'clients.label')}
+          value={props.stored?.category ?? 'sokoul'}
+          maxLength={100}
+        />
+        <Field
+          id={id('remotePath')}
+          name="remotePath"
+          label={t('clients.remotePath')}
+          placeholder="/downloads"
+          value={props.stored?.remotePath ?? ''}
+          required
+        />
+        <Field
+          id={id('localPath')}
+          name="localPath"
+          label={t('clients.localPath')}
+          value={props.stored?.localPath ?? ''}
+          required
+        />
+      </div>
+      <label class="check">
+        <input type="checkbox" name="enabled" checked={props.stored?.enabled ?? true} />
+        <span>{t('clients.enabled')}</span>
+      </label>
+      <div class="inline">
+        <FormFooter action={action} label={t('settings.save')} testId="client-save" />
+        <Show when={props.stored}>
+          <button type="button" class="danger" onClick={remove} data-testid="client-remove">
+            {t('clients.remove')}
+          </button>
+        </Show>
+      </div>
+    </form>
+  );
+}
+
 export default function Settings() {
   usePageTitle(() => t('settings.title'));
   return (
@@ -295,9 +580,12 @@ export default function Settings() {
       <Profile />
       <Password />
       <ApiKeys />
+      <DownloadPreferencesCard />
+      <TelegramCard />
       <Show when={session.user()?.role === 'admin'}>
         <Admin />
         <SpeedLimitsCard />
+        <DownloadClientsCard />
       </Show>
     </section>
   );

@@ -1,4 +1,4 @@
-import type { Download, DownloadState } from '@sokoul/contracts';
+import type { Download, DownloadErrorCode, DownloadState } from '@sokoul/contracts';
 import { createSignal } from 'solid-js';
 import { createStore, produce, reconcile } from 'solid-js/store';
 import { ApiError } from '../api/client.js';
@@ -85,7 +85,35 @@ export function downloadTitle(d: Download): string {
   return d.mediaTitle;
 }
 
-export const errorLabel = (d: Download) => (d.error ? t(`dlerror.${d.error.code}` as MessageKey) : null);
+/** Every code the engines report has its words (a new code without them does not compile). */
+const DOWNLOAD_ERRORS: Record<DownloadErrorCode, MessageKey> = {
+  invalid_magnet: 'dlerror.invalid_magnet',
+  torrent_fetch_failed: 'dlerror.torrent_fetch_failed',
+  not_a_torrent: 'dlerror.not_a_torrent',
+  torrent_too_large: 'dlerror.torrent_too_large',
+  empty_torrent: 'dlerror.empty_torrent',
+  unsafe_path: 'dlerror.unsafe_path',
+  duplicate: 'dlerror.duplicate',
+  insufficient_space: 'dlerror.insufficient_space',
+  no_peers: 'dlerror.no_peers',
+  metadata_timeout: 'dlerror.metadata_timeout',
+  no_video_file: 'dlerror.no_video_file',
+  import_failed: 'dlerror.import_failed',
+  engine_error: 'dlerror.engine_error',
+  engine_unavailable: 'dlerror.engine_unavailable',
+  debrid_auth: 'dlerror.debrid_auth',
+  debrid_infringing: 'dlerror.debrid_infringing',
+  debrid_magnet_error: 'dlerror.debrid_magnet_error',
+  debrid_virus: 'dlerror.debrid_virus',
+  debrid_dead: 'dlerror.debrid_dead',
+  debrid_error: 'dlerror.debrid_error',
+  client_error: 'dlerror.client_error',
+};
+
+/** Why a download failed (or a release was refused), in words: "aucune source ne partage ce torrent". */
+export const downloadErrorLabel = (code: DownloadErrorCode) => t(DOWNLOAD_ERRORS[code]);
+
+export const errorLabel = (d: Download) => (d.error ? downloadErrorLabel(d.error.code) : null);
 
 /** Where a title's page is: resolved from the download's title (see pages/TitleRedirect). */
 export const titleHref = (d: Download) => `/title/${d.mediaId}`;
@@ -247,6 +275,7 @@ export function startErrorOf(error: unknown): string {
     if (error.code === 'blocklisted') return t('dlstart.blocklisted');
     if (error.code === 'already_downloading') return t('dlstart.already_downloading');
     if (error.code === 'not_found') return t('dlstart.not_found');
+    if (error.code === 'engine_unavailable') return t('dlstart.engine_unavailable');
   }
   return t('dlstart.failed', { message: messageOf(error) });
 }

@@ -4,6 +4,7 @@ import { authApi } from '../api/auth.js';
 import { refreshSession, tokens } from '../api/client.js';
 import { setLocale } from '../i18n.js';
 import { downloads } from './downloads.js';
+import { engines } from './engines.js';
 import { library } from './library.js';
 import { live } from './live.js';
 import { tasks } from './tasks.js';
@@ -23,6 +24,7 @@ function end(): void {
   library.reset();
   tasks.reset();
   downloads.reset();
+  engines.reset();
   tokens.clear();
   setUser(null);
 }

@@ -1,4 +1,4 @@
-import { useParams } from '@solidjs/router';
+import { A, useParams } from '@solidjs/router';
 import { createResource } from 'solid-js';
 import { catalogApi } from '../../api/catalog.js';
 import { libraryApi } from '../../api/library.js';
@@ -6,6 +6,7 @@ import { Loader } from '../../components/Loader.js';
 import { ReleaseSearch } from '../../components/ReleaseSearch.js';
 import { TitleDownloads } from '../../components/TitleDownloads.js';
 import { formatRating, locale, t } from '../../i18n.js';
+import { watchHref } from '../../player/playback.js';
 import { usePageTitle } from '../../title.js';
 import {
   CastRow,
@@ -44,6 +45,9 @@ export default function MovieDetail() {
                 directors.length ? `${t('catalog.director')} ${directors.join(', ')}` : null,
               ]}
             >
+              <A href={watchHref('movie', m.id)} class="button primary watch-button" data-testid="watch">
+                ▶ {t('watch.play')}
+              </A>
               <TitleActions
                 tmdbId={m.id}
                 type="movie"

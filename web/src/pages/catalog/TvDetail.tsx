@@ -1,5 +1,5 @@
 import type { Episode } from '@sokoul/contracts';
-import { useParams, useSearchParams } from '@solidjs/router';
+import { A, useParams, useSearchParams } from '@solidjs/router';
 import { createResource, createSignal, For, Show } from 'solid-js';
 import { catalogApi } from '../../api/catalog.js';
 import { libraryApi } from '../../api/library.js';
@@ -10,6 +10,7 @@ import { ReleaseSearch } from '../../components/ReleaseSearch.js';
 import { Skeleton } from '../../components/Skeleton.js';
 import { TitleDownloads } from '../../components/TitleDownloads.js';
 import { formatDay, formatRating, locale, t, tn } from '../../i18n.js';
+import { watchHref } from '../../player/playback.js';
 import { library } from '../../stores/library.js';
 import { usePageTitle } from '../../title.js';
 import {
@@ -213,6 +214,16 @@ export default function TvDetail() {
                             <Show when={episode.overview}>
                               <p>{episode.overview}</p>
                             </Show>
+                            <A
+                              href={watchHref('tv', s.id, {
+                                season: episode.seasonNumber,
+                                episode: episode.episodeNumber,
+                              })}
+                              class="button primary"
+                              data-testid="episode-watch"
+                            >
+                              ▶ {t('watch.play')}
+                            </A>
                             <Show
                               when={progressOf(episode)?.completed}
                               fallback={
