@@ -15,6 +15,9 @@ export default defineConfig({
     // machine predictable.
     fileParallelism: false,
     testTimeout: 30_000,
+    // What the browser tests poll for is asynchronous (a search, an event): a second is too tight
+    // on a loaded 2-core machine, and a poll still returns as soon as it holds.
+    expect: { poll: { timeout: 10_000 } },
     hookTimeout: 120_000,
     reporters: ['default'],
   },

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -114,7 +115,7 @@ export async function downloadsBench(root: string, sizeBytes = 1024 * MiB): Prom
     const downloadDir = join(work, 'sokoul');
     const bundle = join(root, 'torrent-node/dist/main.mjs');
     const startNode = async () => {
-      const [metrics] = (await freePorts(1)) as [number];
+      const [metrics, stream] = (await freePorts(2)) as [number, number];
       const logs: string[] = [];
       const child = spawn(process.execPath, [...TORRENT_NODE_FLAGS, bundle], {
         env: {
@@ -128,6 +129,8 @@ export async function downloadsBench(root: string, sizeBytes = 1024 * MiB): Prom
           TORRENT_LSD: 'false',
           TORRENT_UTP: 'false',
           TORRENT_NODE_METRICS_PORT: String(metrics),
+          STREAM_PORT: String(stream),
+          INTERNAL_SIGNING_KEY: randomBytes(32).toString('hex'),
           DISK_MIN_FREE_MB: '1',
           SEED_RATIO: '1000',
           SEED_TIME_MINUTES: '1000',

@@ -13,11 +13,13 @@ import { FAKE_V3_KEY, startFakeTmdb } from '../tests/helpers/fake-tmdb.js';
 import { createTestDatabase, dropTestDatabase } from '../tests/helpers/stack.js';
 import { authBench, printAuth } from './auth.js';
 import { type CatalogFigures, catalogBench, printCatalog, type WebFigures, webBench } from './catalog.js';
+import { debridBench, printDebrid } from './debrid.js';
 import { downloadsBench, printDownloads } from './downloads.js';
 import { generateDataset, libraryBench, printLibrary } from './library.js';
 import { type Load, load } from './load.js';
 import { parserBench, printParser } from './parser.js';
 import { printScout, scoutBench } from './scout.js';
+import { printStreaming, streamingBench } from './streaming.js';
 
 /**
  * Sokoul's benchmarks (foundation, catalog, web). Figures are printed, never asserted: the machine is shared, so throughput
@@ -25,8 +27,11 @@ import { printScout, scoutBench } from './scout.js';
  */
 const log = createLogger('warn', 'bench');
 
+/** The Real-Debrid bench's fake host runs in a child process that imports this bundle. */
+export { debridHostChild } from './debrid.js';
+
 async function benchEnv(dataDir: string): Promise<NodeJS.ProcessEnv> {
-  const [port, pgPort, natsPort, natsWsPort, metricsPort] = await freePorts(5);
+  const [port, pgPort, natsPort, natsWsPort, metricsPort, streamPort] = await freePorts(6);
   return {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -38,6 +43,7 @@ async function benchEnv(dataDir: string): Promise<NodeJS.ProcessEnv> {
     EMBEDDED_NATS_PORT: String(natsPort),
     EMBEDDED_NATS_WS_PORT: String(natsWsPort),
     TORRENT_NODE_METRICS_PORT: String(metricsPort),
+    STREAM_PORT: String(streamPort),
   };
 }
 
@@ -212,9 +218,33 @@ async function authSection(seconds: number): Promise<void> {
   }
 }
 
+/** Watching: range throughput against nginx, playing while downloading, remux (bench/streaming.ts). */
+async function streamingSection(seconds: number): Promise<void> {
+  const dataDir = tempDataDir();
+  try {
+    const figures = await streamingBench(
+      async (extra) => {
+        const env = { ...(await benchEnv(dataDir)), ...extra };
+        const saved = { ...process.env };
+        Object.assign(process.env, env);
+        try {
+          return { stack: await startStack(loadConfig(ROOT, env), log), env };
+        } finally {
+          process.env = saved;
+        }
+      },
+      Math.max(3, seconds - 2),
+    );
+    printStreaming(figures);
+    console.log(JSON.stringify({ streaming: figures }));
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 /**
- * `npm run bench [seconds] [parser|scout|foundation|library|auth|downloads] [--download-mib=N]`: every
- * section by default (downloads: 1 GiB unless --download-mib).
+ * `npm run bench [seconds] [parser|scout|foundation|library|auth|downloads|streaming|debrid] [--download-mib=N]`:
+ * every section by default (downloads and debrid: 1 GiB unless --download-mib).
  */
 export async function main(root: string, args: string[]): Promise<void> {
   ROOT = root;
@@ -244,6 +274,12 @@ export async function main(root: string, args: string[]): Promise<void> {
     const downloads = await downloadsBench(ROOT, downloadMib * 1024 * 1024);
     printDownloads(downloads);
     console.log(JSON.stringify({ downloads }));
+  }
+  if (!only || only === 'streaming') await streamingSection(seconds);
+  if (!only || only === 'debrid') {
+    const debrid = await debridBench(ROOT, downloadMib * 1024 * 1024);
+    printDebrid(debrid);
+    console.log(JSON.stringify({ debrid }));
   }
 }
 

@@ -570,6 +570,9 @@ describe('roles and admin', () => {
       ['GET', '/admin/settings'],
       ['POST', '/admin/invites'],
       ['GET', '/admin/downloads/limits'],
+      ['GET', '/admin/download-clients'],
+      ['DELETE', '/admin/download-clients/qbittorrent'],
+      ['GET', '/admin/telegram/links'],
     ] as const) {
       const res = await api(method, path, {
         token: member.accessToken,

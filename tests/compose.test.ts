@@ -84,7 +84,11 @@ describe('docker-compose.yml', () => {
       expect(key in ApiConfigSchema.shape).toBe(true);
     }
     const node = compose.services['torrent-node']?.environment ?? {};
-    for (const key of ['DATABASE_URL', 'NATS_URL']) expect(node[key], key).toBeTruthy();
+    for (const key of ['DATABASE_URL', 'NATS_URL', 'INTERNAL_SIGNING_KEY'])
+      expect(node[key], key).toBeTruthy();
+    // The app signs stream URLs and torrent-node checks them: one key, and the app reaches the server.
+    expect(node.INTERNAL_SIGNING_KEY).toBe(app.INTERNAL_SIGNING_KEY);
+    expect(app.TORRENT_NODE_URL).toBe(`http://torrent-node:${node.STREAM_PORT}`);
     for (const service of ['app', 'torrent-node']) {
       for (const key of Object.keys(compose.services[service]?.environment ?? {})) {
         const known =

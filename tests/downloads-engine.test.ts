@@ -29,6 +29,7 @@ import { TORRENT_NODE_FLAGS } from '../launcher/src/build.js';
 import { createLogger } from '../launcher/src/log.js';
 import { migrate } from '../launcher/src/migrate.js';
 import { freePorts } from '../launcher/src/ports.js';
+import { Engines } from '../torrent-node/src/downloads/engines.js';
 import { importDownload } from '../torrent-node/src/downloads/import.js';
 import { DownloadManager } from '../torrent-node/src/downloads/manager.js';
 import { WebTorrentEngine } from '../torrent-node/src/downloads/webtorrent.js';
@@ -163,18 +164,20 @@ const engineEnv = (dir: string): Record<string, string> => ({
   DISK_MIN_FREE_MB: '1',
   SEED_RATIO: '0',
   INDEXER_ALLOW_PRIVATE: 'true',
+  INTERNAL_SIGNING_KEY: 'downloads-engine-test-signing-key-0123456789',
 });
 
 /** torrent-node with the engine on this test's database, NATS and download folder. */
 async function startNode(env: Record<string, string>, downloadDir?: string): Promise<Node> {
   const dir = downloadDir ?? mkdtempSync(join(work, 'dl-'));
-  const [metrics] = (await freePorts(1)) as [number];
+  const [metrics, stream] = (await freePorts(2)) as [number, number];
   const child = spawn(process.execPath, [...TORRENT_NODE_FLAGS, BUNDLE], {
     env: {
       PATH: process.env.PATH,
       LOG_LEVEL: 'info',
       ...engineEnv(dir),
       TORRENT_NODE_METRICS_PORT: String(metrics),
+      STREAM_PORT: String(stream),
       NODE_ID: `dl-test-${nodes.length}`,
       ...env,
     },
@@ -218,6 +221,7 @@ async function startManager(env: Record<string, string>, freeBytes: () => number
   const config = parseConfig(TorrentNodeConfigSchema, { ...engineEnv(dir), LOG_LEVEL: 'warn', ...env });
   const log = createNodeLogger(config.LOG_LEVEL, 'dl-test');
   const engine = new WebTorrentEngine({
+    downloadDir: config.DOWNLOAD_DIR,
     port: 0,
     dht: false,
     pex: false,
@@ -232,7 +236,7 @@ async function startManager(env: Record<string, string>, freeBytes: () => number
     nc,
     config,
     log,
-    engine,
+    engines: new Engines(engine),
     importDownload,
     diskCheckMs: 200,
     freeBytes: async () => freeBytes(),

@@ -1,9 +1,7 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
 import { type MediaFile, TorrentNodeConfigSchema } from '@sokoul/contracts';
 import { type Db, type EngineRow, engineDownload, listFiles } from '@sokoul/db';
 import { postgresDb, WIRE_TYPES } from '@sokoul/db/postgres';
@@ -16,6 +14,7 @@ import {
   episodeOfFile,
   importDownload,
   roleByName,
+  wantedFiles,
 } from '../torrent-node/src/downloads/import.js';
 import {
   episodePlace,
@@ -27,6 +26,7 @@ import {
 } from '../torrent-node/src/downloads/layout.js';
 import { findFfprobe, mapProbe, probeFile, resolutionLabel } from '../torrent-node/src/downloads/probe.js';
 import { captureLogger, type LogLine } from './helpers/logger.js';
+import { ffmpeg } from './helpers/media.js';
 import { createTestDatabase, dropTestDatabase, ROOT } from './helpers/stack.js';
 
 /**
@@ -34,7 +34,6 @@ import { createTestDatabase, dropTestDatabase, ROOT } from './helpers/stack.js';
  * which file is which title, what ffprobe says about it, the LIBRARY_DIR layout (hard links, copies
  * across filesystems, names safe everywhere) and a second import changing nothing.
  */
-const run = promisify(execFile);
 const utf8Bytes = (s: string) => Buffer.byteLength(s, 'utf8');
 
 let url: string;
@@ -54,12 +53,8 @@ const config = (libraryDir?: string) =>
     DOWNLOAD_DIR: join(work, 'downloads'),
     LIBRARY_DIR: libraryDir,
     LOG_LEVEL: 'silent',
+    INTERNAL_SIGNING_KEY: 'test-internal-signing-key-0123456789abcdef',
   });
-
-async function ffmpeg(out: string, args: string[]) {
-  await mkdir(dirname(out), { recursive: true });
-  await run('ffmpeg', ['-v', 'error', '-y', ...args, out], { timeout: 60_000 });
-}
 
 /** A lavfi test picture with a tone, `seconds` long. */
 /** A lavfi test picture with a tone, `seconds` long (bounded at the source: no `-t` placement trap). */
@@ -428,6 +423,37 @@ describe('file roles and episodes', () => {
       episodes: [5],
     });
     expect(episodeOfFile('Pack/random.mkv', { ...ctx, downloadName: 'Pack' })).toBeNull();
+  });
+
+  it('chooses the files an engine fetches: the film, or the episode asked for out of a pack', () => {
+    const GB = 1024 ** 3;
+    const list = (paths: [string, number][]) =>
+      paths.map(([path, sizeBytes], index) => ({ index, path, sizeBytes }));
+    const film = list([
+      ['Film.2020.1080p/Film.2020.1080p.mkv', 8 * GB],
+      ['Film.2020.1080p/Sample/film.sample.mkv', 50e6],
+      ['Film.2020.1080p/Extras/Interview.mkv', 2 * GB],
+      ['Film.2020.1080p/Film.2020.1080p.nfo', 2_000],
+    ]);
+    const asFilm = { name: 'Film.2020.1080p', season: null, episode: null };
+    expect(wantedFiles(film, asFilm)).toEqual([0]);
+    const pack = list([
+      ['Show.S02.1080p/Show.S02E01.1080p.mkv', 2 * GB],
+      ['Show.S02.1080p/Show.S02E02.1080p.mkv', 2 * GB],
+      ['Show.S02.1080p/Show.S02E03.1080p.mkv', 2 * GB],
+      ['Show.S02.1080p/Show.S02E02.sample.mkv', 30e6],
+    ]);
+    expect(wantedFiles(pack, { name: 'Show.S02.1080p', season: 2, episode: 2 })).toEqual([1]);
+    // A season pack for the season: every episode.
+    expect(wantedFiles(pack, { name: 'Show.S02.1080p', season: 2, episode: null })).toEqual([0, 1, 2]);
+    // An episode no name matches: every video rather than none (the import tells them apart).
+    expect(wantedFiles(pack, { name: 'Show.S02.1080p', season: 2, episode: 9 })).toEqual([0, 1, 2]);
+    // No video at all: everything (the import then says no_video_file).
+    const noVideo = list([
+      ['Album/track.flac', 40e6],
+      ['Album/cover.jpg', 1e5],
+    ]);
+    expect(wantedFiles(noVideo, asFilm)).toEqual([0, 1]);
   });
 });
 

@@ -4,10 +4,13 @@ import type {
   ErrorBody,
   HealthReport,
   Media,
+  MediaFile,
   MediaList,
   RecordProgressResponse,
   StartedDownload,
+  StreamSourceList,
   Task,
+  TelegramStatus,
   TokenPair,
 } from '@sokoul/contracts';
 import { connect, StorageType } from 'nats';
@@ -199,6 +202,10 @@ describe('the launcher restarts a service that crashes', () => {
       body: { email: 'nobody@example.test', password: 'x' },
     });
     expect(login401.status).toBe(401);
+    // Telegram settings live in the database: shown while the bus is down (no bot on this stack).
+    const telegram = await api<TelegramStatus>('GET', '/telegram', { base: info.url, token });
+    expect(telegram.status).toBe(200);
+    expect(telegram.body).toMatchObject({ configured: false, links: [] });
     // A download is queued without the bus: the row is the truth, and torrent-node reconciles every
     // row when it starts (the wake-up on downloads.control is only lost).
     const queued = await api<StartedDownload>('POST', '/downloads', {
@@ -295,6 +302,46 @@ describe('the launcher restarts a service that crashes', () => {
     expect(node.state).toBe('stopped');
     await new Promise((r) => setTimeout(r, 1500));
     expect(node.pid).toBeUndefined();
+    expect((await health()).body.failing).toEqual(['torrentNode']);
+  });
+
+  it('answers what torrent-node serves with 503 streaming_unavailable while it is down, and the rest as usual', async () => {
+    const token = (await adminLogin()).login.body.accessToken;
+    const title = await api<Media>('POST', '/media', {
+      base: info.url,
+      token,
+      body: { type: 'movie', title: 'Streamed while torrent-node is down' },
+    });
+    const file = await api<MediaFile>('POST', `/media/${title.body.id}/files`, {
+      base: info.url,
+      token,
+      body: { path: '/srv/films/down.mp4', sizeBytes: 1000 },
+    });
+    expect(file.status).toBe(201);
+    // The API signs without torrent-node; reading the bytes and asking about the file need it.
+    const sources = await api<StreamSourceList>('GET', `/media/${title.body.id}/stream`, {
+      base: info.url,
+      token,
+    });
+    expect(sources.status).toBe(200);
+    const url = sources.body.sources[0]?.url ?? '';
+    const down = [
+      await api<ErrorBody>('GET', url, { base: info.url, headers: { range: 'bytes=0-99' } }),
+      await api<ErrorBody>('GET', `/files/${file.body.id}/availability`, { base: info.url, token }),
+      await api<ErrorBody>('POST', `/files/${file.body.id}/playback`, {
+        base: info.url,
+        token,
+        body: { capabilities: { containers: ['mp4'], video: ['h264'], audio: ['aac'] } },
+      }),
+    ];
+    for (const res of down) {
+      expect(res.status).toBe(503);
+      expect(res.body.error.code).toBe('streaming_unavailable');
+      expect(res.body.error.message).toMatch(/torrent-node/);
+    }
+    expect((await api('GET', `/media/${title.body.id}`, { base: info.url, token })).status).toBe(200);
+    // The bot's settings need no torrent-node either (it only sends the bot's messages).
+    expect((await api('GET', '/telegram', { base: info.url, token })).status).toBe(200);
     expect((await health()).body.failing).toEqual(['torrentNode']);
   });
 });

@@ -37,6 +37,7 @@ const config = (extra: Record<string, string>) =>
   parseConfig(TorrentNodeConfigSchema, {
     DATABASE_URL: 'postgres://x@127.0.0.1/x',
     NATS_URL: 'nats://127.0.0.1:4222',
+    INTERNAL_SIGNING_KEY: 'test-internal-signing-key-0123456789abcdef',
     ...extra,
   });
 /** The admin rows, as the `indexers` table would give them. */

@@ -10,6 +10,7 @@ import {
 import { connect } from 'nats';
 import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePorts } from '../launcher/src/ports.js';
 import { workerdConfig } from '../launcher/src/workerd.js';
 import { eventually } from './helpers/api.js';
 import { controlFakeTmdb, FAKE_V3_KEY, startFakeTmdb } from './helpers/fake-tmdb.js';
@@ -46,10 +47,17 @@ describe('configuration', () => {
       RUN_MIGRATIONS: true,
     });
     expect(config.TMDB_API_KEY).toBeUndefined();
+    const node = { DATABASE_URL: 'postgres://x/y', NATS_URL: 'nats://h:1' };
     expect(
-      parseConfig(TorrentNodeConfigSchema, { DATABASE_URL: 'postgres://x/y', NATS_URL: 'nats://h:1' })
-        .HEARTBEAT_INTERVAL_MS,
+      parseConfig(TorrentNodeConfigSchema, {
+        ...node,
+        INTERNAL_SIGNING_KEY: 'test-internal-signing-key-0123456789abcdef',
+      }).HEARTBEAT_INTERVAL_MS,
     ).toBe(10_000);
+    // torrent-node checks the stream URLs the API signs: the launcher always hands it the key.
+    expect(() => parseConfig(TorrentNodeConfigSchema, node)).toThrow(
+      /INTERNAL_SIGNING_KEY: is required \(the launcher generates one\)/,
+    );
   });
 
   it('names the variable and what it expects when a value is wrong', () => {
@@ -89,6 +97,18 @@ describe('configuration', () => {
     });
     expect(config).toContain('(name = "X", text = "a\\"b\\\\c\\nd")');
     expect(config).toContain('esModule = embed "../../r/dist/worker/index.js"');
+  });
+});
+
+describe('ports for the stacks tests start', () => {
+  it('are distinct, free, and never in the range the OS hands to outgoing connections', async () => {
+    const [low = 32768, high = 60999] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    const ports = [...(await freePorts(6)), ...(await freePorts(6))];
+    expect(new Set(ports).size).toBe(12);
+    for (const port of ports) expect(port < low || port > high, String(port)).toBe(true);
   });
 });
 

@@ -1,4 +1,4 @@
-import type { Task } from '@sokoul/contracts';
+import { DownloadEngineName, DownloadErrorCode, EngineState, type Task } from '@sokoul/contracts';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 
 /**
@@ -194,5 +194,32 @@ describe('task outcomes', () => {
     expect(describeTask.taskOutcome(task('system.report', null, { status: 'running' }))).toBe('');
     expect(describeTask.taskOutcome(task('future.type', { some: 'json' }))).toBe('');
     expect(describeTask.taskTitle(task('future.type', null))).toBe('future.type');
+  });
+});
+
+describe('download engines', () => {
+  it('words every download error, engine and engine state in both languages', () => {
+    type Key = Parameters<typeof i18n.t>[0];
+    const words = (key: string, params: Record<string, string> = {}) => i18n.t(key as Key, params);
+    inBoth((lang) => {
+      const fr = lang === 'fr';
+      // A code without words would throw here (and `errorLabel` would not compile).
+      for (const code of DownloadErrorCode.options) expect(words(`dlerror.${code}`), code).toMatch(/\S/);
+      for (const name of DownloadEngineName.options) expect(words(`engine.${name}`), name).toMatch(/\S/);
+      for (const state of EngineState.options) {
+        expect(words(`engineState.${state}`), state).toMatch(/\S/);
+        if (state === 'ok') continue;
+        expect(words(`engineLine.${state}`, { engine: 'qBittorrent' })).toMatch(/^qBittorrent /);
+        expect(words(`engineBanner.${state}`, { engine: 'qBittorrent' })).toMatch(/^qBittorrent .*\.$/);
+      }
+      expect(words('engine.webtorrent')).toBe('BitTorrent (Sokoul)');
+      expect(words('engineLine.unreachable', { engine: 'qBittorrent' })).toBe(
+        fr
+          ? 'qBittorrent injoignable : le suivi reprendra à son retour'
+          : 'qBittorrent is unreachable: following resumes when it is back',
+      );
+      expect(words('releases.instant')).toBe(fr ? 'instantané' : 'instant');
+      expect(words('error.engine_unavailable')).toMatch(fr ? /n’est pas configuré/ : /is not configured/);
+    });
   });
 });

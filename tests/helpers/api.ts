@@ -237,7 +237,7 @@ export const taskEvents = (client: WsClient, taskId: string) =>
 
 /** Retries an assertion until it passes or the time is up (for effects that settle asynchronously). */
 export async function eventually(
-  assertion: () => Promise<void>,
+  assertion: () => unknown,
   timeoutMs = 5000,
   intervalMs = 100,
 ): Promise<void> {

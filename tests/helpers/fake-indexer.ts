@@ -230,6 +230,50 @@ export async function startFakeIndexer(options: {
   };
 }
 
+/** What a swarm indexer offers: a real torrent, by its magnet (which names the swarm's tracker). */
+export interface SwarmRelease {
+  torrent: { magnet: string; infoHash: string; length: number };
+  title: string;
+  imdb: string;
+  /** The size the feed states (the torrent's by default). */
+  size?: number;
+}
+
+/**
+ * A Jackett answering every search with the one release it was offered, or with none before. The
+ * feed's magnet is the torrent's own: with DHT off, the tracker it names is how peers are found.
+ */
+export async function startSwarmIndexer(name: string): Promise<{
+  root: string;
+  offer(release: SwarmRelease): void;
+  close(): Promise<void>;
+}> {
+  let offered: SwarmRelease | null = null;
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://indexer');
+    res.writeHead(200, { 'content-type': 'application/rss+xml; charset=utf-8' });
+    if (url.searchParams.get('t') === 'caps') return res.end(JACKETT_CAPS);
+    const base = `http://${req.headers.host}`;
+    if (!offered) return res.end(jackettFeed(base, name, []));
+    const { torrent, title, imdb, size } = offered;
+    const feed = jackettFeed(base, name, [
+      { title, seeders: 1, size: size ?? torrent.length, infoHash: torrent.infoHash, imdb },
+    ]);
+    res.end(feed.replace(/magnet:\?xt=urn:btih:[^"]+/, () => xmlEscape(torrent.magnet)));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    root: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    offer: (release) => {
+      offered = release;
+    },
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
 /** The releases the shared test stack's Jackett serves (IMDb ids as the fake TMDB gives them). */
 export const STACK_RELEASES: FakeRelease[] = [
   {

@@ -34,6 +34,8 @@ export interface StackInfo {
   natsToken: string;
   dataDir: string;
   metricsPort: number;
+  /** torrent-node's stream server (the API forwards byte routes to it). */
+  streamPort: number;
 }
 
 /** A fresh database on the machine's PostgreSQL for one test run. */
@@ -70,7 +72,8 @@ export async function launchStack(
   const dataDir = mkdtempSync(join(tmpdir(), 'sokoul-test-'));
   // The embedded PostgreSQL runs as the postgres user when tests run as root: it must reach its dir.
   chmodSync(dataDir, 0o755);
-  const [port, natsPort, natsWsPort, pgPort, metricsPort] = (await freePorts(5)) as [
+  const [port, natsPort, natsWsPort, pgPort, metricsPort, streamPort] = (await freePorts(6)) as [
+    number,
     number,
     number,
     number,
@@ -89,6 +92,7 @@ export async function launchStack(
     EMBEDDED_POSTGRES_PORT: String(pgPort),
     REDIS_GATEWAY_PORT: '0',
     TORRENT_NODE_METRICS_PORT: String(metricsPort),
+    STREAM_PORT: String(streamPort),
     // Several stacks run at once (the shared one and a test's own): each engine on a port of its own.
     TORRENT_PORT: '0',
     HEARTBEAT_INTERVAL_MS: '1000',
@@ -118,6 +122,7 @@ export async function launchStack(
         natsToken: stack.natsToken ?? '',
         dataDir,
         metricsPort,
+        streamPort,
       },
     };
   } finally {
