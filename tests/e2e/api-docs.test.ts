@@ -14,7 +14,7 @@ afterAll(async () => {
 
 describe('API reference at /docs', () => {
   it('renders every tag of the document under the CSP and calls the API with a token', {
-    timeout: 60_000,
+    timeout: 120_000,
   }, async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.setDefaultTimeout(15_000);
@@ -24,7 +24,8 @@ describe('API reference at /docs', () => {
       if (message.type() === 'error') problems.push(message.text());
     });
     await page.goto(`${stack().url}/docs`);
-    await page.locator('.swagger-ui .information-container').waitFor();
+    // Swagger UI's first render (a large bundle, the whole document) took 12-19 s on a loaded CI machine.
+    await page.locator('.swagger-ui .information-container').waitFor({ timeout: 60_000 });
     await expect(page.locator('.swagger-ui .title').first().textContent()).resolves.toContain('Sokoul API');
     for (const tag of ['Tasks', 'Media', 'Search']) {
       await expect(page.locator(`.opblock-tag[data-tag="${tag}"]`).count()).resolves.toBe(1);
