@@ -99,6 +99,8 @@ async function telegramCard(page: Page, base: string) {
   await page.goto(`${base}/settings`);
   const card = page.locator('[data-testid="telegram"]');
   await card.waitFor();
+  // The card shows before its status has arrived (it read "TelegramChargement…" once on CI).
+  await expect.poll(() => card.textContent(), { timeout: 15_000 }).not.toMatch(/Chargement…|Loading…/);
   await card.scrollIntoViewIfNeeded();
   return card;
 }

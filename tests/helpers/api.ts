@@ -37,9 +37,10 @@ export async function api<T = unknown>(
     headers['content-type'] ??= 'application/json';
   const url = `${options.base ?? stack().url}${path}`;
   const payload = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
-  const response = options.from
-    ? await sendFrom(options.from, method, url, headers, payload)
-    : await fetch(url, { method, headers, body: payload });
+  const response =
+    options.from || (payload !== undefined && Buffer.byteLength(payload) > OFFERED_BYTES)
+      ? await send(options.from, method, url, headers, payload)
+      : await fetch(url, { method, headers, body: payload });
   const text = await response.text();
   let body: unknown = text;
   const contentType = response.headers.get('content-type') ?? '';
@@ -49,16 +50,32 @@ export async function api<T = unknown>(
   return { status: response.status, headers: response.headers, body: body as T };
 }
 
-/** A request from a chosen local address (fetch cannot bind one), answered as a Response. */
-function sendFrom(
-  localAddress: string,
+/**
+ * A body above the API's limit is refused before it is read, and workerd then resets the
+ * connection while the client still writes (EPIPE, losing the 413). Bodies this large are offered
+ * the way curl does it: `Expect: 100-continue`, written only if the server asks for them.
+ */
+const OFFERED_BYTES = 64 * 1024;
+
+/**
+ * A request by node:http, answered as a Response: from a chosen local address (fetch cannot bind
+ * one), or with a large body offered first.
+ */
+function send(
+  localAddress: string | undefined,
   method: string,
   url: string,
   headers: Record<string, string>,
   body: string | undefined,
 ): Promise<Response> {
+  const offered = body !== undefined && Buffer.byteLength(body) > OFFERED_BYTES;
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method, headers, localAddress }, (res) => {
+    const options = {
+      method,
+      headers: offered ? { ...headers, expect: '100-continue' } : headers,
+      ...(localAddress ? { localAddress } : {}),
+    };
+    const req = httpRequest(url, options, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => {
@@ -69,11 +86,16 @@ function sendFrom(
         }
         const status = res.statusCode ?? 0;
         resolve(new Response(status === 204 ? null : Buffer.concat(chunks), { status, headers: answer }));
+        // Answered without asking for the body: this request is over.
+        if (offered && !req.writableEnded) req.destroy();
       });
       res.on('error', reject);
     });
     req.on('error', reject);
-    req.end(body);
+    if (offered) {
+      req.on('continue', () => req.end(body));
+      req.flushHeaders();
+    } else req.end(body);
   });
 }
 
