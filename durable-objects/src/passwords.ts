@@ -1,5 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { type Cooperation, scryptCooperative } from './scrypt.js';
+import { type Cooperation, type ScryptMemory, scryptCooperative } from './scrypt.js';
 
 /**
  * Password hashes: scrypt at OWASP's first recommended setting (N=2^17, r=8, p=1), stored as
@@ -47,7 +47,11 @@ export function needsRehash(stored: string): boolean {
 }
 
 /** A new hash of `password`, computed in slices (see scrypt.ts). */
-export async function hashCooperatively(password: string, cooperation: Cooperation): Promise<string> {
+export async function hashCooperatively(
+  password: string,
+  cooperation: Cooperation,
+  memory?: ScryptMemory,
+): Promise<string> {
   const salt = randomBytes(16);
   const { logN, r, p } = PASSWORD_COST;
   const key = await scryptCooperative(
@@ -55,6 +59,7 @@ export async function hashCooperatively(password: string, cooperation: Cooperati
     salt,
     { N: 2 ** logN, r, p, dkLen: KEY_LENGTH },
     cooperation,
+    memory,
   );
   return encodePasswordHash(PASSWORD_COST, salt, key);
 }
@@ -67,6 +72,7 @@ export async function verifyCooperatively(
   password: string,
   stored: string | null,
   cooperation: Cooperation,
+  memory?: ScryptMemory,
 ): Promise<boolean> {
   const parsed = stored === null ? null : parsePasswordHash(stored);
   const { logN, r, p } = parsed ?? PASSWORD_COST;
@@ -78,6 +84,7 @@ export async function verifyCooperatively(
       salt,
       { N: 2 ** logN, r, p, dkLen: expected.length || KEY_LENGTH },
       cooperation,
+      memory,
     ),
   );
   return parsed !== null && actual.length === expected.length && timingSafeEqual(actual, expected);
