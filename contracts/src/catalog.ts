@@ -16,6 +16,16 @@ export const Image = z.object({
 });
 export type Image = z.infer<typeof Image>;
 
+/** The widths TMDB serves for each kind of picture (its /configuration `*_sizes`). */
+export const IMAGE_WIDTHS = {
+  poster: [92, 154, 185, 342, 500, 780],
+  backdrop: [300, 780, 1280],
+  profile: [45, 185],
+  still: [92, 185, 300],
+  logo: [45, 92, 154],
+} as const;
+export type ImageKind = keyof typeof IMAGE_WIDTHS;
+
 /** The picture at a width TMDB serves (see `widths`), or the original file. */
 export const imageUrl = (image: Image, width?: number): string =>
   `${image.base}${width ? `w${width}` : 'original'}${image.path}`;

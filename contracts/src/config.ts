@@ -107,6 +107,14 @@ export const SharedConfigSchema = z.object({
       .regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'expected a language tag like fr-FR')
       .default('fr-FR'),
   ),
+  /** The country whose releases, certifications and streaming offers TMDB answers use (default: TMDB_LANGUAGE's). */
+  TMDB_REGION: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .regex(/^[A-Z]{2}$/, 'expected a country code like FR')
+      .optional(),
+  ),
   TMDB_API_BASE_URL: z.preprocess(
     blankToUndefined,
     z.url({ message: 'expected an http(s) URL' }).default('https://api.themoviedb.org/3'),
@@ -170,6 +178,34 @@ export const SharedConfigSchema = z.object({
    * "play this now" starts from the caller's search made within it (the API).
    */
   SEARCH_CACHE_MINUTES: intWithDefault(30, 0, 7 * 24 * 60),
+  /**
+   * Grace period for each service to stop (ms): the launcher's wait before it kills one, and
+   * torrent-node lets streams in flight finish for half of it.
+   */
+  SHUTDOWN_TIMEOUT_MS: intWithDefault(10_000, 100, 120_000),
+  /** Where Sokoul keeps its own files (secrets.json, the embedded services' data, VAPID keys). */
+  DATA_DIR: z.preprocess(blankToUndefined, z.string().default('./data')),
+  /** Backup archives (torrent-node writes them; `sokoul backup` reads them). */
+  BACKUP_DIR: z.preprocess(blankToUndefined, z.string().default('./data/backups')),
+  /**
+   * Web push (VAPID). Unset, the launcher derives the pair from INTERNAL_SIGNING_KEY when that is
+   * configured (two containers then agree), else generates it once into DATA_DIR/secrets.json.
+   */
+  VAPID_PUBLIC_KEY: optionalString,
+  VAPID_PRIVATE_KEY: optionalString,
+  /**
+   * Lets push subscriptions point at this machine or the local network (a self-hosted push
+   * service). Off, such endpoints are refused, so a subscription cannot make Sokoul probe the LAN.
+   */
+  PUSH_ALLOW_PRIVATE: boolWithDefault(false),
+  /** The contact push services may reach (mailto: or https:). */
+  VAPID_SUBJECT: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .regex(/^(mailto:|https:\/\/)/, 'expected mailto:… or https://…')
+      .default('mailto:admin@sokoul.invalid'),
+  ),
 });
 
 export type SharedConfig = z.infer<typeof SharedConfigSchema>;
@@ -303,6 +339,28 @@ export const TorrentNodeConfigSchema = SharedConfigSchema.extend({
   REAL_DEBRID_CONNECTIONS: intWithDefault(4, 1, 16),
   /** How long an info hash seen `downloaded` on Real-Debrid is shown as cached ("instantané"). */
   REAL_DEBRID_CACHE_HOURS: numberWithDefault(72, 0, 8760),
+  /** Sentinel: how often each check runs while it passes (a failing one backs off, up to the max). */
+  SENTINEL_INTERVAL_SECONDS: numberWithDefault(60, 0.1, 86_400),
+  SENTINEL_MAX_BACKOFF_MINUTES: numberWithDefault(240, 0.01, 10_080),
+  /** Alert when a media or data folder has less free space than this. */
+  ALERT_DISK_FREE_MB: intWithDefault(5120, 0, 100_000_000),
+  /** Alert when the CPU stays above this percent for ALERT_CPU_WINDOW_MINUTES. */
+  ALERT_CPU_PERCENT: intWithDefault(90, 1, 100),
+  ALERT_CPU_WINDOW_MINUTES: numberWithDefault(5, 0.01, 1440),
+  ALERT_MEMORY_PERCENT: intWithDefault(95, 1, 100),
+  /** Alert when the last good backup is older than this. */
+  ALERT_BACKUP_MAX_AGE_HOURS: numberWithDefault(48, 0.01, 8760),
+  /** An alert that lasts is sent again this often. */
+  ALERT_REPEAT_MINUTES: numberWithDefault(360, 0.01, 10_080),
+  /** The scheduler (off: no job runs by itself; "run now" still works). */
+  SCHEDULER_ENABLED: boolWithDefault(true),
+  /** Finished tasks and downloads older than this are archived (removed, their counts kept). */
+  TASK_RETENTION_DAYS: intWithDefault(30, 1, 3650),
+  /** Backups kept: the last daily ones and the last weekly ones (manual ones count as daily). */
+  BACKUP_KEEP_DAILY: intWithDefault(7, 1, 365),
+  BACKUP_KEEP_WEEKLY: intWithDefault(4, 0, 520),
+  /** `auto`: pg_dump when the machine has one at least as new as the server, else Sokoul's own dump. */
+  BACKUP_METHOD: z.preprocess(blankToUndefined, z.enum(['auto', 'pg_dump', 'sokoul']).default('auto')),
 });
 export type TorrentNodeConfig = z.infer<typeof TorrentNodeConfigSchema>;
 
@@ -310,7 +368,6 @@ export type TorrentNodeConfig = z.infer<typeof TorrentNodeConfigSchema>;
 export const LauncherConfigSchema = SharedConfigSchema.extend({
   HOST: z.preprocess(blankToUndefined, z.string().default('127.0.0.1')),
   PORT: intWithDefault(3000, 0, 65_535),
-  DATA_DIR: z.preprocess(blankToUndefined, z.string().default('./data')),
   RUN_MIGRATIONS: boolWithDefault(true),
   REDIS_URL: optionalUrl(['redis:', 'rediss:']),
   UPSTASH_REDIS_REST_URL: optionalUrl(['http:', 'https:']),
@@ -323,7 +380,6 @@ export const LauncherConfigSchema = SharedConfigSchema.extend({
   EMBEDDED_NATS_WS_PORT: intWithDefault(4323, 1024, 65_535),
   REDIS_GATEWAY_PORT: intWithDefault(8079, 0, 65_535),
   NATS_SERVER_BIN: optionalString,
-  SHUTDOWN_TIMEOUT_MS: intWithDefault(10_000, 100, 120_000),
 });
 export type LauncherConfig = z.infer<typeof LauncherConfigSchema>;
 

@@ -21,6 +21,10 @@ export const AlertEvent = z.object({
     /** What it is about (`disk.low`, `disk.ok`…), for clients that word it themselves. */
     code: z.string().optional(),
     params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+    /** Sentinel's alerts: the alert's id, its cause, and whether it is new, still on or over. */
+    alertId: z.uuid().optional(),
+    cause: z.string().optional(),
+    phase: z.enum(['raised', 'repeated', 'cleared']).optional(),
   }),
 });
 /** Broadcast to everyone when torrent-node comes online or goes away. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EngineInfo } from './downloads.js';
+import { NodeSeen } from './ops.js';
 
 export const DependencyName = z.enum(['database', 'nats', 'cache', 'torrentNode']);
 export type DependencyName = z.infer<typeof DependencyName>;
@@ -24,5 +25,10 @@ export const HealthReport = z.object({
    * would restart Sokoul for what it cannot fix).
    */
   engines: z.array(EngineInfo),
+  /**
+   * The torrent-nodes by their heartbeats (ops_nodes), alive or not; empty when the database does
+   * not answer. Information only, like `engines`: the probe above decides `torrentNode`.
+   */
+  nodes: z.array(NodeSeen).default([]),
 });
 export type HealthReport = z.infer<typeof HealthReport>;

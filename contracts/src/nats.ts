@@ -30,7 +30,27 @@ export const Subjects = {
   downloadEvents: 'downloads.events',
   /** JetStream (in SOKOUL_JOBS): every Bot API call, sent by torrent-node's one throttled sender. */
   telegramOutbox: 'jobs.telegram',
+  /**
+   * Core pub/sub, torrent-node -> its Telegram notifier and web push sender: every alert Sentinel
+   * raises, repeats or clears (an AlertEvent). Admins' sockets get it as a per-user event.
+   */
+  alerts: 'ops.alerts',
+  /** Request/reply, API -> torrent-node: run a job now, list, create or restore backups (OpsRequest). */
+  opsRequest: 'ops.request',
+  /** Core pub/sub, API -> torrent-node: an admin changed settings; read them again from the database. */
+  settingsChanged: 'settings.changed',
+  /** Request/reply, API -> torrent-node: ask indexers for their capabilities (IndexerTestRequest). */
+  indexerTest: 'settings.indexer-test',
+  /** Request/reply, API -> torrent-node: call the LLM at LLAMA_ENDPOINT once (OracleTestReply). */
+  oracleTest: 'settings.oracle-test',
+  /** Request/reply, API -> torrent-node: the Real-Debrid account as its key sees it (RealDebridAccount). */
+  realDebridAccount: 'settings.realdebrid-account',
+  /** Core pub/sub, API -> torrent-node: send a test web push to one device (PushTestMessage). */
+  pushTest: 'push.test',
 } as const;
+
+export const PushTestMessage = z.object({ deviceId: z.uuid(), userId: z.uuid() });
+export type PushTestMessage = z.infer<typeof PushTestMessage>;
 
 /** The outbox's own durable consumer (not a task consumer: the sender paces it, not task slots). */
 export const TELEGRAM_OUTBOX_CONSUMER = 'torrent-node-telegram';

@@ -392,6 +392,8 @@ export const Indexer = z.object({
   hasApiKey: z.boolean(),
   enabled: z.boolean(),
   useFlareSolverr: z.boolean(),
+  /** Reached through INDEXER_PROXY_URL when one is set (else directly). */
+  useProxy: z.boolean(),
   createdAt: z.string(),
 });
 export type Indexer = z.infer<typeof Indexer>;
@@ -407,6 +409,7 @@ export const CreateIndexerRequest = z
     apiKey: Text.trim().min(1).max(200).optional(),
     enabled: z.boolean().default(true),
     useFlareSolverr: z.boolean().default(false),
+    useProxy: z.boolean().default(true),
   })
   .strict();
 export type CreateIndexerRequest = z.infer<typeof CreateIndexerRequest>;
@@ -418,6 +421,7 @@ export const UpdateIndexerRequest = z
     apiKey: Text.trim().min(1).max(200).nullable().optional(),
     enabled: z.boolean().optional(),
     useFlareSolverr: z.boolean().optional(),
+    useProxy: z.boolean().optional(),
   })
   .strict()
   .refine((v) => Object.keys(v).length > 0, 'nothing to update');

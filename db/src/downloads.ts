@@ -826,3 +826,26 @@ export async function writeDownloadPreferences(
     [userId, prefs.engine, prefs.debridFallback],
   );
 }
+
+/**
+ * The scheduler's archive: finished downloads (completed, failed, or cancelled with nothing left for
+ * the engine to delete) untouched for `retentionDays` go; their library files stay (media_files keep
+ * their rows, the link to the download cleared). Returns how many.
+ */
+export const purgeFinishedDownloads = (db: Db, retentionDays: number): Promise<number> =>
+  db.execute(
+    `DELETE FROM downloads
+      WHERE (state IN ('completed', 'failed') OR (state = 'cancelled' AND NOT delete_data))
+        AND updated_at < now() - make_interval(days => $1)`,
+    [retentionDays],
+  );
+
+/** Where each download's files are on disk (its save path and the torrent's relative path), for the orphan check. */
+export async function listDownloadFilePaths(db: Db): Promise<string[]> {
+  const rows = await db.query<{ path: string }>(
+    `SELECT rtrim(d.save_path, '/') || '/' || f.path AS path
+       FROM download_files f JOIN downloads d ON d.id = f.download_id
+      WHERE d.save_path IS NOT NULL`,
+  );
+  return rows.map((r) => r.path);
+}

@@ -13,10 +13,12 @@ interface IndexerRow {
   has_api_key: boolean;
   enabled: boolean;
   use_flaresolverr: boolean;
+  use_proxy: boolean;
   created_at: Timestamp;
 }
 
-const COLUMNS = 'id, name, url, api_key IS NOT NULL AS has_api_key, enabled, use_flaresolverr, created_at';
+const COLUMNS =
+  'id, name, url, api_key IS NOT NULL AS has_api_key, enabled, use_flaresolverr, use_proxy, created_at';
 
 const toIndexer = (row: IndexerRow): Indexer => ({
   id: row.id,
@@ -25,6 +27,7 @@ const toIndexer = (row: IndexerRow): Indexer => ({
   hasApiKey: row.has_api_key,
   enabled: row.enabled,
   useFlareSolverr: row.use_flaresolverr,
+  useProxy: row.use_proxy,
   createdAt: iso(row.created_at),
 });
 
@@ -35,9 +38,9 @@ export async function listIndexers(db: Db): Promise<Indexer[]> {
 /** Throws the database's unique violation (SQLSTATE 23505) when the name is taken. */
 export async function createIndexer(db: Db, input: CreateIndexerRequest): Promise<Indexer> {
   const [row] = await db.query<IndexerRow>(
-    `INSERT INTO indexers (name, url, api_key, enabled, use_flaresolverr) VALUES ($1, $2, $3, $4, $5)
-     RETURNING ${COLUMNS}`,
-    [input.name, input.url, input.apiKey ?? null, input.enabled, input.useFlareSolverr],
+    `INSERT INTO indexers (name, url, api_key, enabled, use_flaresolverr, use_proxy)
+     VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${COLUMNS}`,
+    [input.name, input.url, input.apiKey ?? null, input.enabled, input.useFlareSolverr, input.useProxy],
   );
   if (!row) throw new Error('indexer insert returned nothing');
   return toIndexer(row);
@@ -53,7 +56,8 @@ export async function updateIndexer(
     `UPDATE indexers SET
        name = coalesce($2, name), url = coalesce($3, url),
        api_key = CASE WHEN $4::boolean THEN $5 ELSE api_key END,
-       enabled = coalesce($6, enabled), use_flaresolverr = coalesce($7, use_flaresolverr), updated_at = now()
+       enabled = coalesce($6, enabled), use_flaresolverr = coalesce($7, use_flaresolverr),
+       use_proxy = coalesce($8, use_proxy), updated_at = now()
      WHERE id = $1 RETURNING ${COLUMNS}`,
     [
       id,
@@ -63,6 +67,7 @@ export async function updateIndexer(
       input.apiKey ?? null,
       input.enabled ?? null,
       input.useFlareSolverr ?? null,
+      input.useProxy ?? null,
     ],
   );
   return row && toIndexer(row);
@@ -79,6 +84,8 @@ export interface EnabledIndexer {
   url: string;
   apiKey: string | null;
   useFlareSolverr: boolean;
+  /** Through INDEXER_PROXY_URL when one is set. */
+  useProxy: boolean;
 }
 
 export async function enabledIndexers(db: Db): Promise<EnabledIndexer[]> {
@@ -87,11 +94,13 @@ export async function enabledIndexers(db: Db): Promise<EnabledIndexer[]> {
     url: string;
     api_key: string | null;
     use_flaresolverr: boolean;
-  }>('SELECT name, url, api_key, use_flaresolverr FROM indexers WHERE enabled ORDER BY name');
+    use_proxy: boolean;
+  }>('SELECT name, url, api_key, use_flaresolverr, use_proxy FROM indexers WHERE enabled ORDER BY name');
   return rows.map((r) => ({
     name: r.name,
     url: r.url,
     apiKey: r.api_key,
     useFlareSolverr: r.use_flaresolverr,
+    useProxy: r.use_proxy,
   }));
 }

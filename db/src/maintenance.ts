@@ -1,15 +1,23 @@
 import type { Db } from './db.js';
+import { purgeFinishedDownloads } from './downloads.js';
 import { purgeExpiredSearches } from './searches.js';
 import { purgeFinishedTasks } from './tasks.js';
 
-/** Finished tasks are kept this long for the history shown to users. */
+/** Finished tasks and downloads are kept this long unless TASK_RETENTION_DAYS says otherwise. */
 export const FINISHED_TASK_RETENTION_DAYS = 30;
 
+export interface MaintenanceStep {
+  name: string;
+  /** `retentionDays`: TASK_RETENTION_DAYS (FINISHED_TASK_RETENTION_DAYS when not given). */
+  run(db: Db, retentionDays?: number): Promise<number>;
+}
+
 /**
- * What `maintenance.cleanup` removes, step by step: expired or long-revoked auth rows, expired
- * searches (with their results) and old finished tasks. Each step answers how many rows it removed.
+ * What `maintenance.cleanup` (and the scheduler's `searches.cleanup`) removes, step by step: expired
+ * or long-revoked auth rows, expired searches (with their results) and old finished tasks. Each step
+ * answers how many rows it removed.
  */
-export const CLEANUP_STEPS: readonly { name: string; run(db: Db): Promise<number> }[] = [
+export const CLEANUP_STEPS: readonly MaintenanceStep[] = [
   {
     name: 'refreshTokens',
     run: (db) =>
@@ -28,5 +36,23 @@ export const CLEANUP_STEPS: readonly { name: string; run(db: Db): Promise<number
   },
   // Named for what users lose: the stale results (of the expired searches, removed with them).
   { name: 'searchResults', run: async (db) => (await purgeExpiredSearches(db)).results },
-  { name: 'tasks', run: (db) => purgeFinishedTasks(db, FINISHED_TASK_RETENTION_DAYS) },
+  {
+    name: 'tasks',
+    run: (db, retentionDays = FINISHED_TASK_RETENTION_DAYS) => purgeFinishedTasks(db, retentionDays),
+  },
+];
+
+/**
+ * The scheduler's `archive`: finished tasks and finished downloads older than the retention go
+ * (their counts are the job's result).
+ */
+export const ARCHIVE_STEPS: readonly MaintenanceStep[] = [
+  {
+    name: 'tasks',
+    run: (db, retentionDays = FINISHED_TASK_RETENTION_DAYS) => purgeFinishedTasks(db, retentionDays),
+  },
+  {
+    name: 'downloads',
+    run: (db, retentionDays = FINISHED_TASK_RETENTION_DAYS) => purgeFinishedDownloads(db, retentionDays),
+  },
 ];

@@ -108,3 +108,11 @@ export async function insertFile(db: Db, mediaId: string, input: ProbedFile): Pr
 export async function deleteFile(db: Db, mediaId: string, fileId: string): Promise<boolean> {
   return (await db.execute('DELETE FROM media_files WHERE id = $1 AND media_id = $2', [fileId, mediaId])) > 0;
 }
+
+/** Every file row's path, for the scheduler's orphan check. */
+export async function listMediaFilePaths(db: Db): Promise<{ id: string; mediaId: string; path: string }[]> {
+  const rows = await db.query<{ id: string; media_id: string; path: string }>(
+    'SELECT id, media_id, path FROM media_files ORDER BY path',
+  );
+  return rows.map((r) => ({ id: r.id, mediaId: r.media_id, path: r.path }));
+}

@@ -61,3 +61,37 @@ export async function mediaTitle(db: Db, mediaId: string): Promise<MediaTitle | 
           },
   };
 }
+
+/** What a notification shows of a title: an episode by its series' name, poster and TMDB id. */
+export interface ShownTitle {
+  type: MediaTitle['mediaType'];
+  title: string;
+  year: number | null;
+  tmdbId: number | null;
+  posterPath: string | null;
+  season: number | null;
+  episode: number | null;
+}
+
+export const shownTitle = (media: MediaTitle | undefined): ShownTitle | undefined =>
+  media && {
+    type: media.mediaType,
+    title: media.parent?.title ?? media.title,
+    year: media.parent?.year ?? media.year,
+    tmdbId: media.parent?.tmdbId ?? media.tmdbId,
+    posterPath: media.parent?.posterPath ?? media.posterPath,
+    season: media.seasonNumber,
+    episode: media.episodeNumber,
+  };
+
+/**
+ * The web app's address for a title (Telegram's buttons, web push): the player for a film or an
+ * episode; a season pack opens the series at that season; null without a TMDB id.
+ */
+export function titlePath(media: ShownTitle | undefined, season: number | null, episode: number | null) {
+  if (!media?.tmdbId) return null;
+  if (media.type === 'movie') return `/watch/movie/${media.tmdbId}`;
+  if (season !== null && episode !== null)
+    return `/watch/tv/${media.tmdbId}?season=${season}&episode=${episode}`;
+  return `/tv/${media.tmdbId}${season !== null ? `?season=${season}` : ''}`;
+}
