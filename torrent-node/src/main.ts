@@ -14,15 +14,24 @@ import { clientLoader } from './downloads/clients/load.js';
 import { Engines } from './downloads/engines.js';
 import { importDownload } from './downloads/import.js';
 import { DownloadManager } from './downloads/manager.js';
-import { RealDebridEngine } from './downloads/realdebrid/engine.js';
 import { usablePort, WebTorrentEngine } from './downloads/webtorrent.js';
 import { publishEvent } from './events.js';
+import { liveServices, liveTelegram, realDebridEngine } from './live-services.js';
 import { createLogger } from './log.js';
 import { registry, startMetricsServer } from './metrics.js';
+import { AlertManager } from './ops/alerts.js';
+import { defaultSources } from './ops/checks.js';
+import { backupOps, createJobs } from './ops/jobs.js';
+import { startOpsResponder } from './ops/requests.js';
+import { Scheduler } from './ops/scheduler.js';
+import { recordHeartbeats, Sentinel } from './ops/sentinel.js';
+import { startPush } from './push/index.js';
+import { configuredIndexers } from './search/indexers.js';
+import { answerIndexerTests, answerOracleTests, startSettings } from './settings.js';
 import { startStreamServer } from './streaming/server.js';
 import { createSubtitleService } from './streaming/subtitles.js';
 import { TaskRunner } from './tasks/runner.js';
-import { startTelegram } from './telegram/index.js';
+import { pool as indexerPool } from './tasks/search.js';
 
 /**
  * torrent-node: the long-running Node service. It runs background tasks and the downloads, serves
@@ -90,9 +99,9 @@ const engine = new WebTorrentEngine({
   log: log.child({ module: 'downloads' }),
 });
 const engines = new Engines(engine);
-// Real-Debrid with a token: users may pick it as their engine or for one download.
-if (config.REAL_DEBRID_API_KEY)
-  engines.set(new RealDebridEngine({ config, log: log.child({ module: 'realdebrid' }), db }));
+// Real-Debrid with a token: users may pick it as their engine or for one download. Without one it
+// is kept unlisted, its downloads waiting for a key (Settings may set one: live-services.ts).
+engines.set(realDebridEngine({ nc, db, config, log }));
 // The external clients an admin configured (read again when they change).
 const reloadClients = clientLoader(engines, { db, config, log });
 await reloadClients().catch((error: unknown) =>
@@ -112,6 +121,7 @@ await downloads.start();
 // Watching: the bytes of library files and of downloads in progress, for the API to forward. A
 // port already taken costs streaming only (the API answers 503 until it is free), not the downloads.
 const streamLog = log.child({ module: 'streaming' });
+const subtitles = createSubtitleService({ db, config, log: streamLog });
 const streams = await startStreamServer({
   host: config.STREAM_HOST,
   port: config.STREAM_PORT,
@@ -119,12 +129,69 @@ const streams = await startStreamServer({
   engine: engines,
   config,
   log: streamLog,
-  subtitles: createSubtitleService({ db, config, log: streamLog }),
+  subtitles,
 });
 
 // The bot (with a token): after the runner, whose start creates the outbox's stream. It starts in
 // the background and never fails torrent-node.
-const telegram = startTelegram({ nc, db, config, log });
+const telegram = liveTelegram({ nc, db, config, log });
+
+// ---- Operations: alerts, Sentinel, the scheduler and backups, web push (started here, stopped in shutdown) ----
+// Settings an admin stored override the environment's, now and on each change (no restart). The
+// download queue's size is read when it reconciles: a change reconciles at once.
+const services = liveServices({ nc, db, config, log, engines, downloads, telegram });
+const settings = await startSettings({
+  nc,
+  db,
+  config,
+  log: log.child({ module: 'settings' }),
+  env: process.env,
+  onChange: (keys) => {
+    if (keys.includes('MAX_CONCURRENT_DL')) downloads.reconcile();
+    services.onChange(keys);
+  },
+});
+const indexerTests = answerIndexerTests({ nc, db, config, log });
+const oracleTests = answerOracleTests({ nc, config, log });
+// Web push (with the VAPID pair): downloads ready, alerts and tests to the devices opted in.
+const push = startPush({ nc, db, config, log });
+// The scheduler: cron jobs, one node per occurrence (the lease in scheduled_jobs); the API's "run
+// now" and backup requests are answered here.
+const scheduler = new Scheduler({
+  db,
+  config,
+  log: log.child({ module: 'scheduler' }),
+  jobs: createJobs(),
+});
+await scheduler.start();
+const opsRequests = startOpsResponder({
+  nc,
+  scheduler,
+  backups: backupOps({ config, scheduler, log: log.child({ module: 'backup' }) }),
+  log,
+});
+
+// Sentinel: named checks of every dependency and of the host, their alerts (one per cause across
+// nodes) to admins' sockets, Telegram and web push; this node's heartbeats into ops_nodes.
+const alerts = new AlertManager({ db, nc, config, log: log.child({ module: 'alerts' }) });
+downloads.useAlerts(alerts);
+const heartbeats = recordHeartbeats({ db, config, log, startedAt });
+const sentinel = new Sentinel({
+  db,
+  alerts,
+  config,
+  log: log.child({ module: 'sentinel' }),
+  sources: defaultSources({
+    db,
+    nc,
+    config,
+    log: log.child({ module: 'sentinel' }),
+    engines,
+    indexers: { pool: indexerPool, endpoints: () => configuredIndexers(config, db) },
+    subtitleQuota: () => subtitles.quota(),
+  }),
+});
+await sentinel.start();
 
 async function databaseUp(): Promise<boolean> {
   try {
@@ -217,10 +284,21 @@ async function shutdown(signal: string) {
   log.info('shutting down', { signal });
   clearInterval(heartbeat);
   announce('offline');
+  // ---- operations stop ----
+  await sentinel.stop();
+  alerts.stop();
+  await heartbeats.stop();
+  opsRequests.unsubscribe();
+  await scheduler.stop(5_000);
+  settings.stop();
+  services.stop();
+  indexerTests.unsubscribe();
+  oracleTests.unsubscribe();
+  await push?.stop().catch((error: unknown) => log.warn('web push stop failed', { error: String(error) }));
   await runner.stop(5_000);
   // Before the engine stops: open reads end here rather than on a torrent going away.
   await streams
-    .close()
+    .close(config.SHUTDOWN_TIMEOUT_MS / 2)
     .catch((error: unknown) => log.warn('stream server close failed', { error: String(error) }));
   // Before NATS drains: the last checkpoint and its events still go out.
   await downloads

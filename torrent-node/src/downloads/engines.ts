@@ -47,11 +47,17 @@ export class Engines implements EngineReads {
     return [...this.#engines.values()];
   }
 
-  /** What users and /health see: each engine, whether it works, how it streams. */
+  /**
+   * What users and /health see: each engine, whether it works, how it streams. One kept without
+   * configuration (Real-Debrid with no key: its downloads wait for one) is not configured here.
+   */
   info(): EngineInfo[] {
-    return this.all().map((engine) => {
+    return this.all().flatMap((engine) => {
       const status = engine.status();
-      return { name: engine.name, state: status.state, message: status.message, streaming: engine.streaming };
+      if (status.state === 'not_configured') return [];
+      return [
+        { name: engine.name, state: status.state, message: status.message, streaming: engine.streaming },
+      ];
     });
   }
 

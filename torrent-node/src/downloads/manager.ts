@@ -32,6 +32,8 @@ import {
 } from '@sokoul/db';
 import { JSONCodec, type NatsConnection, type Subscription } from 'nats';
 import { publishDataChanged, publishEvent } from '../events.js';
+import { observeDownloadBytes, observeDownloads } from '../metrics.js';
+import type { AlertManager } from '../ops/alerts.js';
 import type { DownloadEngine, TorrentMetadata, TorrentSource } from './engine.js';
 import type { Engines } from './engines.js';
 import { DownloadImportError, wantedFiles } from './import.js';
@@ -65,6 +67,11 @@ export interface ManagerDeps {
   /** Bytes free for unprivileged writes at `path` (DOWNLOAD_DIR); fs.statfs when absent. */
   freeBytes?: (path: string) => Promise<number>;
 }
+
+/** The part of Sentinel's AlertManager the disk guard uses. */
+export type DiskAlerts = Pick<AlertManager, 'raise' | 'clear'>;
+/** The disk guard's alert cause (Sentinel's own disk checks are `disk:<folder>`). */
+export const DISK_ALERT_CAUSE = 'downloads:disk-paused';
 
 async function statfsFreeBytes(path: string): Promise<number> {
   const s = await statfs(path);
@@ -119,6 +126,7 @@ export class DownloadManager {
   #sub: Subscription | undefined;
   #diskLow = false;
   #diskChecked = false;
+  #alerts: DiskAlerts | undefined;
   #ticking = false;
   #stopped = false;
   readonly #root: string;
@@ -182,8 +190,16 @@ export class DownloadManager {
     } catch (error) {
       this.#d.log.warn('cannot reload the download clients', { error: String(error) });
     }
-    // Live downloads of a replaced engine are followed by the new one.
-    this.#chain = this.#chain.then(async () => {
+    void this.enginesChanged();
+  }
+
+  /**
+   * After engines were replaced (clients reloaded, Real-Debrid's key changed): live downloads of a
+   * replaced engine are followed by the new one (or wait while it is not ok). Resolves once they
+   * left the old one, which may then be destroyed without failing them.
+   */
+  enginesChanged(): Promise<void> {
+    const dropped = this.#chain.then(async () => {
       for (const live of [...this.#live.values()]) {
         const now = this.#d.engines.get(live.engine.name);
         if (now === live.engine) continue;
@@ -191,7 +207,9 @@ export class DownloadManager {
         this.#live.delete(live.id);
       }
     });
+    this.#chain = dropped;
     this.reconcile();
+    return dropped;
   }
 
   #configLimits() {
@@ -738,6 +756,7 @@ export class DownloadManager {
         if (live.engine.status().state !== 'ok') live.lastActivity = now;
         const stats = live.engine.stats(live.id);
         if (!stats) continue;
+        observeDownloadBytes(live.id, live.engine.name, stats);
         if (stats.bytesDone > live.lastBytes || stats.peers > 0) live.lastActivity = now;
         live.lastBytes = stats.bytesDone;
         await this.#checkpoint(live, false).catch((error: unknown) =>
@@ -754,6 +773,9 @@ export class DownloadManager {
           void this.#stall(live, 'no_peers');
         else if (live.phase === 'seeding') await this.#seedGoalReached(live);
       }
+      observeDownloads(
+        [...this.#live.values()].map((l) => ({ id: l.id, engine: l.engine.name, state: l.phase })),
+      );
     } finally {
       this.#ticking = false;
     }
@@ -910,27 +932,50 @@ export class DownloadManager {
     await this.#setDiskLow(true);
   }
 
+  /** Sentinel's alerts: the disk guard's alert then goes out once per cause, whatever the nodes. */
+  useAlerts(alerts: DiskAlerts): void {
+    this.#alerts = alerts;
+    // Paused before the alerts were wired (at start): raised now; else an alert left open by a
+    // previous run is over.
+    if (this.#diskLow) void this.#publishDisk(true);
+    else void this.#publishDisk(false, false);
+  }
+
   async #setDiskLow(low: boolean): Promise<void> {
     if (low === this.#diskLow) return;
     this.#diskLow = low;
+    await this.#publishDisk(low);
+  }
+
+  /** `changed`: the state just changed here (logged); false only closes an alert left open. */
+  async #publishDisk(low: boolean, changed = true): Promise<void> {
     const freeMb = mb(await this.#freeBytes().catch(() => 0));
     const minFreeMb = this.#d.config.DISK_MIN_FREE_MB;
-    this.#d.log[low ? 'warn' : 'info'](low ? 'disk space low: downloads paused' : 'disk space back', {
-      freeMb,
-      minFreeMb,
-    });
+    if (changed)
+      this.#d.log[low ? 'warn' : 'info'](low ? 'disk space low: downloads paused' : 'disk space back', {
+        freeMb,
+        minFreeMb,
+      });
+    const message = low
+      ? `Free space in the download folder is ${freeMb} MB, below ${minFreeMb} MB: downloads are paused`
+      : `Free space in the download folder is back to ${freeMb} MB: downloads resume`;
+    const params = { freeMb, minFreeMb };
+    const alerts = this.#alerts;
+    if (alerts) {
+      try {
+        if (low) await alerts.raise(DISK_ALERT_CAUSE, 'critical', 'disk.low', message, params);
+        else await alerts.clear(DISK_ALERT_CAUSE, message, { code: 'disk.ok', params });
+      } catch (error) {
+        this.#d.log.warn('cannot send the disk alert', { error: String(error) });
+      }
+      return;
+    }
+    // A manager running without Sentinel's alerts (alone, in tests) tells everyone's sockets.
     publishEvent(this.#d.nc, null, {
       id: crypto.randomUUID(),
       ts: new Date().toISOString(),
       type: 'alert',
-      data: {
-        level: low ? 'critical' : 'info',
-        message: low
-          ? `Free space in the download folder is ${freeMb} MB, below ${minFreeMb} MB: downloads are paused`
-          : `Free space in the download folder is back to ${freeMb} MB: downloads resume`,
-        code: low ? 'disk.low' : 'disk.ok',
-        params: { freeMb, minFreeMb },
-      },
+      data: { level: low ? 'critical' : 'info', message, code: low ? 'disk.low' : 'disk.ok', params },
     });
   }
 

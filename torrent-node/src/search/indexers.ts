@@ -72,7 +72,8 @@ export async function configuredIndexers(
       );
     }
   }
-  // Added indexers are usually remote trackers: they go through the VPN's proxy when there is one.
+  // Added indexers are usually remote trackers: they go through the VPN's proxy when there is one,
+  // unless an admin unticked it for one (a LAN indexer, a tracker that bans the VPN's addresses).
   const proxied = config.INDEXER_PROXY_URL ? proxiedFetch(config.INDEXER_PROXY_URL) : undefined;
   for (const indexer of await enabledIndexers(db)) {
     if (indexer.useFlareSolverr && !config.FLARESOLVERR_URL) {
@@ -85,7 +86,7 @@ export async function configuredIndexers(
       apiKey: indexer.apiKey ?? undefined,
       timeoutMs,
       flareSolverrUrl: indexer.useFlareSolverr ? config.FLARESOLVERR_URL : undefined,
-      fetch: proxied,
+      fetch: indexer.useProxy ? proxied : undefined,
       // An admin's URL: the outbound guard decides what it may reach (not the LAN, unless allowed).
       outbound: { allowPrivate: config.INDEXER_ALLOW_PRIVATE },
     });

@@ -49,54 +49,118 @@ const completionsUrl = (endpoint: string) =>
 /** Oracle moves a result by at most this many points either way: it refines, the rules decide. */
 const MAX_SHIFT = 20;
 
+/** Why a call failed: the Settings test words each; searches count them (oracleCalls). */
+export type OracleFailureKind = 'unreachable' | 'timeout' | 'http' | 'invalid';
+
+export class OracleFailure extends Error {
+  override name = 'OracleFailure';
+  constructor(
+    readonly kind: OracleFailureKind,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type Options = Pick<OracleOptions, 'endpoint' | 'model' | 'fetch'> & { timeoutMs: number };
+
+/** One chat completion asking for the candidates' scores, parsed; an OracleFailure otherwise. */
+async function ask(
+  options: Options,
+  target: SearchTarget,
+  candidates: Pick<RankedResult, 'title' | 'size' | 'seeders'>[],
+): Promise<z.infer<typeof Answer>> {
+  const payload = {
+    wanted: target,
+    candidates: candidates.map((c, id) => ({
+      id,
+      title: c.title,
+      sizeGb: c.size ? +(c.size / 1024 ** 3).toFixed(2) : null,
+      seeders: c.seeders,
+    })),
+  };
+  let response: Response;
+  try {
+    response = await (options.fetch ?? fetch)(completionsUrl(options.endpoint), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: options.model ?? 'default',
+        temperature: 0,
+        response_format: { type: 'json_object' },
+        messages: [
+          { role: 'system', content: INSTRUCTIONS },
+          { role: 'user', content: JSON.stringify(payload) },
+        ],
+      }),
+      signal: AbortSignal.timeout(options.timeoutMs),
+    });
+  } catch (error) {
+    if (error instanceof Error && error.name === 'TimeoutError')
+      throw new OracleFailure('timeout', `the LLM did not answer within ${options.timeoutMs} ms`);
+    const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : '';
+    throw new OracleFailure(
+      'unreachable',
+      `the LLM endpoint is unreachable${cause ? ` (${cause})` : error instanceof Error ? ` (${error.message})` : ''}`,
+    );
+  }
+  if (!response.ok) {
+    await response.body?.cancel();
+    throw new OracleFailure('http', `the LLM endpoint answered HTTP ${response.status}`);
+  }
+  let body: unknown;
+  try {
+    body = await response.json();
+  } catch (error) {
+    if (error instanceof Error && error.name === 'TimeoutError')
+      throw new OracleFailure('timeout', `the LLM did not answer within ${options.timeoutMs} ms`);
+    body = null;
+  }
+  const completion = ChatCompletion.safeParse(body);
+  if (!completion.success) throw new OracleFailure('invalid', 'the LLM endpoint sent no chat completion');
+  const content = completion.data.choices[0]?.message.content ?? '';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(content.replace(/^```(?:json)?\s*|\s*```$/g, ''));
+  } catch {
+    throw new OracleFailure('invalid', 'the LLM did not answer with JSON');
+  }
+  const answer = Answer.safeParse(parsed);
+  if (!answer.success) throw new OracleFailure('invalid', 'the LLM answer does not have the expected shape');
+  return answer.data;
+}
+
+/** The Settings test's prompt: one well-named candidate, the same instructions and answer format. */
+const TEST_TARGET: SearchTarget = { type: 'movie', titles: ['The Matrix'], year: 1999 };
+const TEST_CANDIDATE = {
+  title: 'The.Matrix.1999.1080p.BluRay.x264-GROUP',
+  size: 8 * 1024 ** 3,
+  seeders: 100,
+};
+
+/**
+ * One call with a tiny prompt, as searches make them: the answer's latency, or why it failed.
+ * `timeoutMs` is the test's own patience (a first call may load the model); no metrics counted.
+ */
+export async function testOracle(
+  options: Options,
+): Promise<{ latencyMs: number; failure: OracleFailure | null }> {
+  const started = performance.now();
+  try {
+    await ask(options, TEST_TARGET, [TEST_CANDIDATE]);
+    return { latencyMs: Math.round(performance.now() - started), failure: null };
+  } catch (error) {
+    return {
+      latencyMs: Math.round(performance.now() - started),
+      failure: error instanceof OracleFailure ? error : new OracleFailure('invalid', String(error)),
+    };
+  }
+}
+
 export function createOracle(options: OracleOptions) {
   const timeoutMs = options.timeoutMs ?? 4000;
   const top = options.top ?? 10;
   const cache = new LRUCache<string, z.infer<typeof Answer>>({ max: options.cacheSize ?? 500 });
-
-  async function ask(target: SearchTarget, candidates: RankedResult[]): Promise<z.infer<typeof Answer>> {
-    const payload = {
-      wanted: target,
-      candidates: candidates.map((c, id) => ({
-        id,
-        title: c.title,
-        sizeGb: c.size ? +(c.size / 1024 ** 3).toFixed(2) : null,
-        seeders: c.seeders,
-      })),
-    };
-    const started = performance.now();
-    try {
-      const response = await (options.fetch ?? fetch)(completionsUrl(options.endpoint), {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          model: options.model ?? 'default',
-          temperature: 0,
-          response_format: { type: 'json_object' },
-          messages: [
-            { role: 'system', content: INSTRUCTIONS },
-            { role: 'user', content: JSON.stringify(payload) },
-          ],
-        }),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      if (!response.ok) throw new Error(`the LLM endpoint answered HTTP ${response.status}`);
-      const completion = ChatCompletion.safeParse(await response.json().catch(() => null));
-      if (!completion.success) throw new Error('the LLM endpoint sent no chat completion');
-      const content = completion.data.choices[0]?.message.content ?? '';
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(content.replace(/^```(?:json)?\s*|\s*```$/g, ''));
-      } catch {
-        throw new Error('the LLM did not answer with JSON');
-      }
-      const answer = Answer.safeParse(parsed);
-      if (!answer.success) throw new Error('the LLM answer does not have the expected shape');
-      return answer.data;
-    } finally {
-      oracleDuration.observe((performance.now() - started) / 1000);
-    }
-  }
 
   return {
     async rescore(target: SearchTarget, ranked: RankedResult[]): Promise<OracleOutcome> {
@@ -112,22 +176,21 @@ export function createOracle(options: OracleOptions) {
         oracleCalls.labels('cached').inc();
       } else {
         try {
-          answer = await ask(target, candidates);
+          answer = await ask({ ...options, timeoutMs }, target, candidates);
           source = 'oracle';
           oracleCalls.labels('ok').inc();
           cache.set(key, answer);
         } catch (error) {
-          const message = error instanceof Error ? error.message : String(error);
-          const timedOut = error instanceof Error && error.name === 'TimeoutError';
-          oracleCalls
-            .labels(timedOut ? 'timeout' : /JSON|shape|completion/.test(message) ? 'invalid' : 'error')
-            .inc();
+          const kind = error instanceof OracleFailure ? error.kind : 'unreachable';
+          oracleCalls.labels(kind === 'timeout' || kind === 'invalid' ? kind : 'error').inc();
           return {
             ranked,
             source: 'heuristic',
             latencyMs: Math.round(performance.now() - started),
-            error: timedOut ? `the LLM did not answer within ${timeoutMs} ms` : message,
+            error: error instanceof Error ? error.message : String(error),
           };
+        } finally {
+          oracleDuration.observe((performance.now() - started) / 1000);
         }
       }
       const byCandidate = new Map(answer.results.map((r) => [r.id, r]));

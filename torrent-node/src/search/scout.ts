@@ -6,6 +6,7 @@ import type {
   IndexerSearch,
   MergedResult,
 } from '@sokoul/contracts';
+import { observeIndexerCircuits, observeIndexerQuery } from '../metrics.js';
 import { normalizeTitle } from './release.js';
 import { fetchCaps, IndexerError, search, type TorznabEndpoint } from './torznab.js';
 
@@ -241,10 +242,12 @@ export async function scout(
   const reports = await Promise.all(
     endpoints.map(async (endpoint) => {
       const { results, report } = await pool.query(endpoint, request);
+      observeIndexerQuery(report);
       merge(merged, results);
       onAnswer(report, [...merged.values()]);
       return report;
     }),
   );
+  observeIndexerCircuits(pool.health());
   return { results: [...merged.values()], reports };
 }

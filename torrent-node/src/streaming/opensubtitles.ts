@@ -264,7 +264,10 @@ export function createOpenSubtitlesClient(deps: {
         const body = await json(answer, DownloadAnswer);
         noteQuota({ ...body, remaining: Math.min(0, body.remaining ?? 0) });
         // A 406 without a readable reset time: the quota is daily, try again in an hour.
-        if (Date.now() >= quotaResetAt) quotaResetAt = Date.now() + 3600_000;
+        if (Date.now() >= quotaResetAt) {
+          quotaResetAt = Date.now() + 3600_000;
+          quota = { remaining: 0, resetAt: new Date(quotaResetAt).toISOString() };
+        }
         log.warn('opensubtitles quota used up', { resetAt: new Date(quotaResetAt).toISOString() });
         throw quotaSpent();
       }

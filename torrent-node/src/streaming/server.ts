@@ -23,6 +23,7 @@ import { type Db, type StreamFile, streamFile, streamTag } from '@sokoul/db';
 import { LRUCache } from 'lru-cache';
 import type { z } from 'zod';
 import type { EngineReads } from '../downloads/engine.js';
+import { meterStream } from '../metrics.js';
 import { createProbeCache } from './probe-cache.js';
 import { contentType, sendBytes } from './range.js';
 import { Readahead } from './readahead.js';
@@ -58,7 +59,11 @@ export interface StreamServer {
   port: number;
   /** People watching now: each user reading a file (stream or remux) within STREAM_IDLE_SECONDS. */
   activeStreams(): number;
-  close(): Promise<void>;
+  /**
+   * Stops taking requests; those in flight (a film being watched) may finish for `graceMs`, then
+   * what is left is cut.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 const MiB = 1024 * 1024;
@@ -303,6 +308,10 @@ export async function startStreamServer(opts: StreamServerOptions): Promise<Stre
     // A player reads in many ranges: a viewer is a user and a file, not a request.
     if (route !== 'subtitle' && signature.data.u !== INTERNAL_USER)
       viewers.set(`${signature.data.u}:${fileId}`, Date.now());
+    if (route !== 'subtitle' && signature.data.u !== INTERNAL_USER) {
+      const mode = route === 'stream' ? 'direct' : params.get('mode') === 'transcode' ? 'transcode' : 'remux';
+      meterStream(res, mode, `${signature.data.u}:${fileId}`, config.STREAM_IDLE_SECONDS * 1000);
+    }
     if (route === 'stream') return stream(req, res, file);
     if (route === 'remux') return remux(res, file, params);
     const vtt = await subtitles.vtt(file, trackId as string, await probeOrNull(file));
@@ -432,15 +441,19 @@ export async function startStreamServer(opts: StreamServerOptions): Promise<Stre
       for (const [viewer, at] of viewers) if (at < since) viewers.delete(viewer);
       return viewers.size;
     },
-    async close() {
+    async close(graceMs = 0) {
       closed = true;
       clearTimeout(retry);
+      await new Promise<void>((done) => {
+        const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+        server.close(() => {
+          clearTimeout(cut);
+          done();
+        });
+        server.closeIdleConnections();
+      });
       readahead.close();
       remuxer.close();
-      await new Promise<void>((done) => {
-        server.close(() => done());
-        server.closeAllConnections();
-      });
     },
   };
 }

@@ -129,7 +129,20 @@ export function createSubtitleService(deps: {
 }): SubtitleService {
   const { db, config } = deps;
   const log = deps.log.child({ part: 'subtitles' });
-  const client = createOpenSubtitlesClient({ config, log, fetch: deps.fetch });
+  // Made again when an admin changes the OpenSubtitles settings at run time (the client keeps its login).
+  const credentials = () =>
+    [config.OPENSUBTITLES_API_KEY, config.OPENSUBTITLES_USERNAME, config.OPENSUBTITLES_PASSWORD].join(
+      '\u0000',
+    );
+  let client = createOpenSubtitlesClient({ config, log, fetch: deps.fetch });
+  let clientFor = credentials();
+  const current = () => {
+    if (clientFor !== credentials()) {
+      client = createOpenSubtitlesClient({ config, log, fetch: deps.fetch });
+      clientFor = credentials();
+    }
+    return client;
+  };
   const cacheDir = join(resolve(config.CACHE_DIR), 'subtitles');
   /** One ffmpeg per track at a time; others wait for its answer. */
   const extracting = new Map<string, Promise<string>>();
@@ -137,7 +150,7 @@ export function createSubtitleService(deps: {
   const hashes = new LRUCache<string, string>({ max: 1000 });
   /** What searches said of each candidate, for the name its download is kept under. */
   const seen = new LRUCache<string, FoundSubtitle>({ max: 5000 });
-  const defaultLanguages = [...new Set([config.TMDB_LANGUAGE.slice(0, 2).toLowerCase(), 'en'])];
+  const defaultLanguages = () => [...new Set([config.TMDB_LANGUAGE.slice(0, 2).toLowerCase(), 'en'])];
 
   async function ffmpegPath(): Promise<string> {
     const path = await findFfmpeg(config.FFMPEG_PATH);
@@ -255,23 +268,23 @@ export function createSubtitleService(deps: {
     const wanted = languages
       .map((l) => l.trim().toLowerCase())
       .filter((l) => /^[a-z]{2}(-[a-z]{2})?$/.test(l));
-    return wanted.length ? [...new Set(wanted)] : defaultLanguages;
+    return wanted.length ? [...new Set(wanted)] : defaultLanguages();
   }
 
   async function search(file: ServedFile, requested: string[]): Promise<SubtitleSearchResult> {
     // Before reading the file for its hash.
-    if (!client.configured) throw notConfigured();
+    if (!current().configured) throw notConfigured();
     const languages = languageList(requested);
     // OpenSubtitles wants the list sorted; the user's order ranks the answers.
     const query = { languages: [...languages].sort().join(',') };
     const found: FoundSubtitle[] = [];
     const hash = await fileHash(file);
-    if (hash) found.push(...(await client.search({ ...query, moviehash: hash })));
+    if (hash) found.push(...(await current().search({ ...query, moviehash: hash })));
     if (found.length < FILL_UP) {
       const params = await titleParams(file);
       if (params) {
         try {
-          found.push(...(await client.search({ ...query, ...params })));
+          found.push(...(await current().search({ ...query, ...params })));
         } catch (error) {
           // The moviehash answers are still worth showing.
           if (!found.length || !(error instanceof StreamError)) throw error;
@@ -311,7 +324,7 @@ export function createSubtitleService(deps: {
           stored: kept.has(f.fileId),
         };
       });
-    return { candidates, quota: client.quota() };
+    return { candidates, quota: current().quota() };
   }
 
   async function keep(file: ServedFile, providerFileId: number): Promise<SubtitleTrackInfo> {
@@ -323,7 +336,7 @@ export function createSubtitleService(deps: {
       await search(file, []).catch(() => undefined);
       meta = seen.get(`${file.fileId}:${providerFileId}`);
     }
-    const bytes = await client.download(providerFileId);
+    const bytes = await current().download(providerFileId);
     if (!decodeSubtitle(bytes).includes('-->'))
       throw new StreamError(
         502,
@@ -404,5 +417,7 @@ export function createSubtitleService(deps: {
       }
       return pending;
     },
+
+    quota: () => current().quota(),
   };
 }

@@ -1,4 +1,4 @@
-import type { FileProbe, InternalSubtitleList, SubtitleSearchResult } from '@sokoul/contracts';
+import type { FileProbe, InternalSubtitleList, SubtitleQuota, SubtitleSearchResult } from '@sokoul/contracts';
 import type { StreamFile } from '@sokoul/db';
 
 /**
@@ -45,4 +45,6 @@ export interface SubtitleService {
   search(file: ServedFile, languages: string[]): Promise<SubtitleSearchResult>;
   /** Downloads a candidate once and keeps it beside the file; answers the kept track. */
   download(file: ServedFile, providerFileId: number): Promise<SubtitleTrackInfo>;
+  /** OpenSubtitles' quota as its last download answer told it, or null before any (Sentinel's check). */
+  quota(): SubtitleQuota | null;
 }

@@ -17,8 +17,10 @@ import type { TaskContext } from './context.js';
 const LIVE_RESULTS = 50;
 
 /** Indexer health lives as long as the process: a dead indexer stays left alone across searches. */
-const pool = new IndexerPool();
+export const pool = new IndexerPool();
 let oracle: ReturnType<typeof createOracle> | null = null;
+/** The endpoint `oracle` was made for: an admin may change LLAMA_ENDPOINT at run time. */
+let oracleEndpoint: string | null = null;
 
 /** How long a search stays readable: four repeat windows, and at least a day. */
 export const retentionMinutes = (windowMinutes: number) => Math.max(windowMinutes * 4, 24 * 60);
@@ -100,7 +102,10 @@ export async function searchTask(ctx: TaskContext): Promise<SearchOutcome> {
   let ranked: RankedResult[] = rank(results, payload.target, profile);
   let oracleSource: SearchOutcome['oracle'] = 'off';
   if (config.ORACLE_ENABLED && config.LLAMA_ENDPOINT) {
-    oracle ??= createOracle({ endpoint: config.LLAMA_ENDPOINT, timeoutMs: config.ORACLE_TIMEOUT_MS });
+    if (!oracle || oracleEndpoint !== config.LLAMA_ENDPOINT) {
+      oracle = createOracle({ endpoint: config.LLAMA_ENDPOINT, timeoutMs: config.ORACLE_TIMEOUT_MS });
+      oracleEndpoint = config.LLAMA_ENDPOINT;
+    }
     const outcome = await oracle.rescore(payload.target, ranked);
     ranked = outcome.ranked;
     oracleSource = outcome.source;

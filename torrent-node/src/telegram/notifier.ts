@@ -12,8 +12,17 @@ import {
   type TorrentNodeConfig,
   telegramButtonLink,
 } from '@sokoul/contracts';
-import { adminAlertChats, type Db, type MediaTitle, mediaTitle, notificationChats } from '@sokoul/db';
+import {
+  adminAlertChats,
+  type Db,
+  mediaTitle,
+  notificationChats,
+  type ShownTitle as Shown,
+  shownTitle as shown,
+  titlePath,
+} from '@sokoul/db';
 import { JSONCodec, type NatsConnection, type Subscription } from 'nats';
+import { Background, decodeJson } from '../background.js';
 import { parseRelease } from '../search/release.js';
 import { notificationTexts } from './texts.js';
 
@@ -26,29 +35,6 @@ export interface NotifierDeps {
   log: Logger;
 }
 
-/** What a notification shows of a title: an episode by its series' name, poster and TMDB id. */
-interface Shown {
-  type: MediaTitle['mediaType'];
-  title: string;
-  year: number | null;
-  tmdbId: number | null;
-  posterPath: string | null;
-  season: number | null;
-  episode: number | null;
-}
-
-const shown = (media: MediaTitle | undefined): Shown | undefined =>
-  media && {
-    type: media.mediaType,
-    title: media.parent?.title ?? media.title,
-    year: media.parent?.year ?? media.year,
-    tmdbId: media.parent?.tmdbId ?? media.tmdbId,
-    posterPath: media.parent?.posterPath ?? media.posterPath,
-    season: media.seasonNumber,
-    episode: media.episodeNumber,
-  };
-
-const codec = JSONCodec<unknown>();
 const outbox = JSONCodec<TelegramOutboxMessage>();
 
 /**
@@ -59,7 +45,9 @@ const outbox = JSONCodec<TelegramOutboxMessage>();
 export class TelegramNotifier {
   readonly #d: NotifierDeps;
   readonly #subs: Subscription[] = [];
-  readonly #pending = new Set<Promise<unknown>>();
+  readonly #work = new Background((error) =>
+    this.#d.log.warn('telegram: cannot queue a notification', { error: String(error) }),
+  );
 
   constructor(deps: NotifierDeps) {
     this.#d = deps;
@@ -70,16 +58,19 @@ export class TelegramNotifier {
       this.#d.nc.subscribe(Subjects.downloadEvents, {
         callback: (err, msg) => {
           if (err) return;
-          const parsed = DownloadEventMessage.safeParse(this.#decode(msg.data));
-          if (parsed.success) this.#track(this.notifyDownload(parsed.data));
+          const parsed = DownloadEventMessage.safeParse(decodeJson(msg.data));
+          if (parsed.success) this.#work.track(this.notifyDownload(parsed.data));
         },
       }),
-      // Alerts go to everyone's sockets as broadcast events; admins also get them here.
-      this.#d.nc.subscribe(Subjects.broadcastEvents, {
+      // Sentinel's alerts (raised, repeated, cleared) for admins' chats. One notifier of the
+      // queue group takes each, however many torrent-nodes run.
+      this.#d.nc.subscribe(Subjects.alerts, {
+        queue: 'telegram-notifier',
         callback: (err, msg) => {
           if (err) return;
-          const parsed = SokoulEvent.safeParse(this.#decode(msg.data));
-          if (parsed.success && parsed.data.type === 'alert') this.#track(this.notifyAdmins(parsed.data));
+          const parsed = SokoulEvent.safeParse(decodeJson(msg.data));
+          if (parsed.success && parsed.data.type === 'alert')
+            this.#work.track(this.notifyAdmins(parsed.data));
         },
       }),
     );
@@ -87,7 +78,7 @@ export class TelegramNotifier {
 
   async stop(): Promise<void> {
     for (const sub of this.#subs.splice(0)) sub.unsubscribe();
-    await Promise.allSettled([...this.#pending]);
+    await this.#work.settled();
   }
 
   /** Queues the messages for one download event; how many (0 when it is not one to tell). */
@@ -159,14 +150,7 @@ export class TelegramNotifier {
     const text = t.completed({ title, quality });
     const season = media?.season ?? download.season;
     const episode = media?.episode ?? download.episode;
-    // The web player's address: a film, an episode; a season pack opens the series at that season.
-    const path = !media?.tmdbId
-      ? null
-      : media.type === 'movie'
-        ? `/watch/movie/${media.tmdbId}`
-        : season !== null && episode !== null
-          ? `/watch/tv/${media.tmdbId}?season=${season}&episode=${episode}`
-          : `/tv/${media.tmdbId}${season !== null ? `?season=${season}` : ''}`;
+    const path = titlePath(media, season, episode);
     const link = path ? telegramButtonLink(this.#d.config, path) : null;
     const playable = path?.startsWith('/watch/') ?? false;
     const markup: InlineKeyboardMarkup | undefined = link
@@ -197,24 +181,6 @@ export class TelegramNotifier {
       await js.publish(Subjects.telegramOutbox, outbox.encode(message), { msgID: message.id });
     }
     this.#d.log.info('telegram notifications queued', { ...fields, count: calls.length });
-  }
-
-  #decode(data: Uint8Array): unknown {
-    try {
-      return codec.decode(data);
-    } catch {
-      return null;
-    }
-  }
-
-  /** Every promise started from a NATS callback ends here, logged, never unhandled. */
-  #track(promise: Promise<unknown>): void {
-    const tracked = promise
-      .catch((error: unknown) =>
-        this.#d.log.warn('telegram: cannot queue a notification', { error: String(error) }),
-      )
-      .finally(() => this.#pending.delete(tracked));
-    this.#pending.add(tracked);
   }
 }
 

@@ -161,14 +161,17 @@ const fr: NotificationTexts = {
         ? `La version suivante a démarré : « ${h(next)} ».`
         : 'Aucune autre version disponible : choisissez-en une depuis la fiche du titre.'
     }`,
-  alert: ({ code, params, message, level }) => {
-    if (code === 'disk.low') {
-      return `⚠️ <b>Espace disque faible</b> : ${num(params?.freeMb)} Mo libres (minimum ${num(params?.minFreeMb)} Mo). Les téléchargements sont en pause.`;
+  alert: ({ code, params, message, level, phase, cause }) => {
+    if (code === 'disk.low' && phase !== 'cleared' && !isFolderCheck(cause)) {
+      return `⚠️ <b>Espace disque faible${phase === 'repeated' ? ' (toujours)' : ''}</b> : ${num(params?.freeMb)} Mo libres (minimum ${num(params?.minFreeMb)} Mo). Les téléchargements sont en pause.`;
     }
     if (code === 'disk.ok') {
       return `✅ Espace disque revenu à ${num(params?.freeMb)} Mo : les téléchargements reprennent.`;
     }
-    return `${level === 'info' ? 'ℹ️' : '⚠️'} <b>Alerte Sokoul</b> : ${h(message)}`;
+    // Sentinel's checks: the check's English message, under a French heading for each phase.
+    if (phase === 'cleared') return `✅ <b>Alerte terminée</b> : ${h(message)}`;
+    if (phase === 'repeated') return `⏰ <b>Alerte toujours en cours</b> : ${h(message)}`;
+    return `${level === 'info' ? 'ℹ️' : level === 'critical' ? '🚨' : '⚠️'} <b>Alerte Sokoul</b> : ${h(message)}`;
   },
   episodeLabel: (season, episode) => `S${pad(season)}E${pad(episode)}`,
   seasonLabel: (season) => `saison ${season}`,
@@ -191,12 +194,14 @@ const en: NotificationTexts = {
         ? `The next release started: “${h(next)}”.`
         : 'No other release left: pick one from the title’s page.'
     }`,
-  alert: ({ code, params, message, level }) => {
-    if (code === 'disk.low') {
-      return `⚠️ <b>Low disk space</b>: ${num(params?.freeMb)} MB free (minimum ${num(params?.minFreeMb)} MB). Downloads are paused.`;
+  alert: ({ code, params, message, level, phase, cause }) => {
+    if (code === 'disk.low' && phase !== 'cleared' && !isFolderCheck(cause)) {
+      return `⚠️ <b>Low disk space${phase === 'repeated' ? ' (still)' : ''}</b>: ${num(params?.freeMb)} MB free (minimum ${num(params?.minFreeMb)} MB). Downloads are paused.`;
     }
     if (code === 'disk.ok') return `✅ Disk space is back to ${num(params?.freeMb)} MB: downloads resume.`;
-    return `${level === 'info' ? 'ℹ️' : '⚠️'} <b>Sokoul alert</b>: ${h(message)}`;
+    if (phase === 'cleared') return `✅ <b>Alert over</b>: ${h(message)}`;
+    if (phase === 'repeated') return `⏰ <b>Alert still on</b>: ${h(message)}`;
+    return `${level === 'info' ? 'ℹ️' : level === 'critical' ? '🚨' : '⚠️'} <b>Sokoul alert</b>: ${h(message)}`;
   },
   episodeLabel: (season, episode) => `S${pad(season)}E${pad(episode)}`,
   seasonLabel: (season) => `season ${season}`,
@@ -204,6 +209,9 @@ const en: NotificationTexts = {
   open: 'Open in Sokoul',
   downloads: 'Downloads',
 };
+
+/** Sentinel's free-space checks (`disk:<folder>`) share the code, not the paused downloads. */
+const isFolderCheck = (cause: string | undefined) => cause?.startsWith('disk:') ?? false;
 
 function pad(n: number): string {
   return String(n).padStart(2, '0');

@@ -78,7 +78,13 @@ export const RdUnrestricted = z.object({
 export type RdUnrestricted = z.infer<typeof RdUnrestricted>;
 
 const Created = z.object({ id: z.string(), uri: z.string().optional() });
-const RdUser = z.object({ id: z.number(), username: z.string(), type: z.string() });
+const RdUser = z.object({
+  id: z.number(),
+  username: z.string(),
+  type: z.string(),
+  /** When the premium ends (ISO 8601). */
+  expiration: z.string().nullish(),
+});
 const ErrorBody = z.object({ error: z.string(), error_code: z.number().int().optional() });
 
 /**
