@@ -29,12 +29,24 @@ export interface Bindings {
   [variable: string]: unknown;
 }
 
-/** Text bindings as a plain record, for zod. */
+/**
+ * PostgreSQL's address: DATABASE_URL when set, else the connection string of a Hyperdrive binding
+ * named HYPERDRIVE (the edge deployment, wrangler.edge.toml), which is an object, not a text.
+ */
+export function databaseUrl(env: Record<string, unknown>): string | undefined {
+  if (typeof env.DATABASE_URL === 'string' && env.DATABASE_URL.trim() !== '') return env.DATABASE_URL;
+  const hyperdrive = env.HYPERDRIVE as { connectionString?: unknown } | null | undefined;
+  return typeof hyperdrive?.connectionString === 'string' ? hyperdrive.connectionString : undefined;
+}
+
+/** Text bindings as a plain record, for zod (DATABASE_URL included when Hyperdrive provides it). */
 export function textBindings(env: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) {
     if (typeof value === 'string') out[key] = value;
   }
+  const url = databaseUrl(env);
+  if (url !== undefined) out.DATABASE_URL = url;
   return out;
 }
 

@@ -11,7 +11,7 @@ import {
   WIRE_TYPES,
 } from '@sokoul/contracts';
 import postgres from 'postgres';
-import type { Bindings } from './bindings.js';
+import { type Bindings, databaseUrl } from './bindings.js';
 import { createLogger, errorMessage } from './log.js';
 
 export type { SqlBatchResult, SqlParam, SqlResult, SqlRow, SqlStatement };
@@ -92,8 +92,8 @@ export class Database extends DurableObject<Bindings> {
 
   private get sql(): postgres.Sql {
     if (!this.#sql) {
-      const url = this.env.DATABASE_URL;
-      if (typeof url !== 'string') throw new Error('DATABASE_URL is not set');
+      const url = databaseUrl(this.env);
+      if (url === undefined) throw new Error('DATABASE_URL is not set (nor a HYPERDRIVE binding)');
       this.#sql = postgres(url, {
         max: POOL_SIZE,
         idle_timeout: 120,

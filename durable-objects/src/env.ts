@@ -18,4 +18,6 @@ export interface Env extends Bindings {
   /** Runs in a worker of its own (launcher/src/workerd.ts), so hashing never shares the API's isolate. */
   PASSWORD_HASHER: DurableObjectNamespace<PasswordHasher>;
   ASSETS?: Fetcher;
+  /** The edge deployment's PostgreSQL (wrangler.edge.toml); `databaseUrl` reads it. */
+  HYPERDRIVE?: Hyperdrive;
 }

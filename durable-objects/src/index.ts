@@ -1,6 +1,7 @@
 export {
   cacheStoreStub,
   databaseStub,
+  databaseUrl,
   natsBridgeStub,
   textBindings,
   userSessionStub,

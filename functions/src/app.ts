@@ -16,7 +16,11 @@ import { createRouter, type Router } from './http/openapi.js';
 import { requestContext } from './http/request-log.js';
 import { favoritesRoutes, libraryRoutes, watchlistRoutes } from './library/routes.js';
 import { mediaRoutes } from './media/routes.js';
+import { opsRoutes } from './ops/routes.js';
+import { pushRoutes } from './push/routes.js';
+import { realDebridRoutes } from './realdebrid/routes.js';
 import { searchRoutes } from './search/routes.js';
+import { settingsOverlay, settingsRoutes } from './settings/routes.js';
 import { streamingRoutes } from './streaming/routes.js';
 import { taskRoutes } from './tasks/routes.js';
 import { telegramRoutes } from './telegram/routes.js';
@@ -72,6 +76,7 @@ export function createApp() {
   app.use(corsFromConfig);
   app.use(webAssets);
   app.use(bodyLimitFromConfig);
+  app.use(settingsOverlay);
 
   app.route('/', healthRoutes);
   app.route('/', wsRoutes);
@@ -89,6 +94,10 @@ export function createApp() {
   app.route('/', downloadRoutes);
   app.route('/', streamingRoutes);
   app.route('/', telegramRoutes);
+  app.route('/', opsRoutes);
+  app.route('/', pushRoutes);
+  app.route('/', settingsRoutes);
+  app.route('/', realDebridRoutes);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',

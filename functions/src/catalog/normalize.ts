@@ -7,6 +7,7 @@ import type {
   FilmographyEntry,
   Genre,
   Image,
+  ImageKind,
   MediaType,
   MovieDetails,
   Person,
@@ -18,6 +19,7 @@ import type {
   TvDetails,
   Video,
 } from '@sokoul/contracts';
+import { IMAGE_WIDTHS } from '@sokoul/contracts';
 import { z } from 'zod';
 import { UpstreamFailure } from '../infra/upstream.js';
 
@@ -196,16 +198,6 @@ function read<S extends z.ZodType>(schema: S, data: unknown): z.infer<S> {
 
 // ---- images ----
 
-/** The widths TMDB serves for each kind of picture (its /configuration `*_sizes`). */
-export const WIDTHS = {
-  poster: [92, 154, 185, 342, 500, 780],
-  backdrop: [300, 780, 1280],
-  profile: [45, 185],
-  still: [92, 185, 300],
-  logo: [45, 92, 154],
-} as const;
-export type ImageKind = keyof typeof WIDTHS;
-
 export interface Normalizer {
   image(kind: ImageKind, path: string | null | undefined): Image | null;
 }
@@ -214,7 +206,7 @@ export function createImages(imageBaseUrl: string): Normalizer {
   const base = imageBaseUrl.endsWith('/') ? imageBaseUrl : `${imageBaseUrl}/`;
   return {
     image(kind, path) {
-      return path?.startsWith('/') ? { base, path, widths: [...WIDTHS[kind]] } : null;
+      return path?.startsWith('/') ? { base, path, widths: [...IMAGE_WIDTHS[kind]] } : null;
     },
   };
 }

@@ -52,7 +52,7 @@ export function notConfigured(): ApiError {
   return new ApiError(
     503,
     'not_configured',
-    'TMDB is not configured: set TMDB_API_KEY (a free key from themoviedb.org) and restart Sokoul',
+    'TMDB is not configured: an administrator sets TMDB_API_KEY (a free key from themoviedb.org) in Settings → TMDB, or in .env',
   );
 }
 
@@ -96,6 +96,8 @@ export function createCatalog(deps: {
   });
   const images = normalize.createImages(config.TMDB_IMAGE_BASE_URL);
   const defaultLanguage = config.TMDB_LANGUAGE;
+  /** The household's country when an admin set one (TMDB_REGION), else the language's. */
+  const regionFor = (language: string) => config.TMDB_REGION ?? regionOf(language);
 
   /** One cached TMDB call: the key is the path and every parameter, sorted, language included. */
   async function cached<T>(
@@ -163,7 +165,7 @@ export function createCatalog(deps: {
           with_original_language: q.with_original_language,
           with_watch_providers: q.with_watch_providers,
           watch_region: q.with_watch_providers
-            ? (q.watch_region ?? regionOf(lang(q.language)))
+            ? (q.watch_region ?? regionFor(lang(q.language)))
             : q.watch_region,
           include_adult: 'false',
         },
@@ -195,7 +197,7 @@ export function createCatalog(deps: {
           append_to_response: 'credits,videos,similar,watch/providers',
           include_video_language: videoLanguages(l),
         },
-        (d) => normalize.movie(images, d, l, regionOf(l)),
+        (d) => normalize.movie(images, d, l, regionFor(l)),
       );
     },
 
@@ -209,7 +211,7 @@ export function createCatalog(deps: {
           append_to_response: 'credits,videos,similar,watch/providers',
           include_video_language: videoLanguages(l),
         },
-        (d) => normalize.tv(images, d, l, regionOf(l)),
+        (d) => normalize.tv(images, d, l, regionFor(l)),
       );
     },
 
@@ -243,7 +245,7 @@ export function createCatalog(deps: {
 
     watchProviders(q: WatchProvidersQuery): Promise<CatalogAnswer<TitleProviders | RegionProviders>> {
       const l = lang(q.language);
-      const region = q.region ?? regionOf(l);
+      const region = q.region ?? regionFor(l);
       if (q.id !== undefined) {
         // TMDB answers every region at once and ignores watch_region here; it keys the cache.
         return cached<TitleProviders>(

@@ -5,6 +5,7 @@ import {
   Subjects,
   TorrentHealthReply,
 } from '@sokoul/contracts';
+import { listNodes } from '@sokoul/db';
 import { errorMessage } from '@sokoul/durable-objects';
 import type { Deps } from '../context.js';
 import { registry } from '../http/metrics.js';
@@ -14,6 +15,11 @@ export const VERSION = '0.1.0';
 const PROBE_TIMEOUT_MS = 1500;
 /** Probes are shared for this long so a burst of health checks does not become a burst of probes. */
 const MEMO_MS = 1000;
+/**
+ * A torrent-node is alive when its heartbeat is this recent: three of its default
+ * HEARTBEAT_INTERVAL_MS (10 s), which the API does not know.
+ */
+const NODE_ALIVE_MS = 30_000;
 
 /** `run`, or a rejection once PROBE_TIMEOUT_MS passed (a stuck Durable Object must not hold /health). */
 async function withTimeout<T>(run: () => Promise<T>): Promise<T> {
@@ -92,7 +98,7 @@ function torrentNodeHealth(answer: TorrentNodeAnswer): DependencyHealth {
 }
 
 async function check(infra: Infra): Promise<HealthReport> {
-  const [database, nats, cache, node] = await Promise.all([
+  const [database, nats, cache, node, nodes] = await Promise.all([
     probe(async () => {
       await infra.db.ping();
       return undefined;
@@ -107,6 +113,7 @@ async function check(infra: Infra): Promise<HealthReport> {
       return infra.cache.kind;
     }),
     torrentNode(infra),
+    withTimeout(() => listNodes(infra.db, NODE_ALIVE_MS)).catch(() => []),
   ]);
   const checks: Record<DependencyName, DependencyHealth> = {
     database,
@@ -122,6 +129,7 @@ async function check(infra: Infra): Promise<HealthReport> {
     checks,
     failing,
     engines: node.ok ? node.reply.engines : [],
+    nodes,
   };
 }
 

@@ -1,7 +1,6 @@
 import type { EpisodeList, HistoryQuery, PlaybackPreferences, Progress } from '@sokoul/contracts';
-import { timestampText } from '@sokoul/db';
+import { isoJson, mediaJson, pageBody, sqlOnce, timestampText } from '@sokoul/db';
 import type { Db } from '../infra/sql.js';
-import { isoJson, mediaJson, pageBody, progressJson, sqlOnce } from '../media/json.js';
 
 interface ProgressRow {
   position_seconds: number;
@@ -16,6 +15,11 @@ export const progressFromRow = (row: ProgressRow): Progress => ({
   completed: row.completed,
   updatedAt: new Date(row.updated_at).toISOString(),
 });
+
+/** The `Progress` contract for the watch_history row aliased `w`. */
+const progressJson = (w: string) => `jsonb_build_object(
+  'positionSeconds', ${w}.position_seconds, 'durationSeconds', ${w}.duration_seconds,
+  'completed', ${w}.completed, 'updatedAt', ${isoJson(`${w}.updated_at`)})`;
 
 /**
  * Records a position. Idempotent, and ordered by the player's own clock: a report older than the

@@ -9,11 +9,11 @@ import {
   type RecordProgressRequest,
   type RecordProgressResponse,
 } from '@sokoul/contracts';
+import { findEpisode, mediaKind } from '@sokoul/db';
 import type { Deps, Principal } from '../context.js';
 import { ApiError, notFound } from '../errors.js';
 import { forUser, userDataChanged } from '../infra/user-data.js';
 import { inputKey } from '../library/service.js';
-import { findEpisode, mediaKind } from '../media/repository.js';
 import { ensureFromTmdb, get as getMedia } from '../media/service.js';
 import {
   forgetProgress,

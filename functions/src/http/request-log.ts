@@ -3,6 +3,7 @@ import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import { getConfig } from '../config.js';
 import type { AppEnv } from '../context.js';
+import { ApiError } from '../errors.js';
 import { createInfra } from '../infra/index.js';
 import { recordRequest } from './metrics.js';
 
@@ -28,8 +29,10 @@ export const requestContext: MiddlewareHandler<AppEnv> = async (c, next) => {
   const status = String(c.res.status);
   const seconds = (Date.now() - started) / 1000;
   recordRequest(c.req.method, route, status, seconds);
-  // A degraded /health is a state, reported by the health body itself, not a server error.
-  const level = c.res.status >= 500 ? (route === '/health' ? 'warn' : 'error') : 'info';
+  // A degraded /health is a state, reported by the health body itself, not a server error; nor is
+  // a 503 for a feature nobody configured (`not_configured`, `telegram_not_configured`…).
+  const level =
+    c.res.status >= 500 ? (route === '/health' || expected503(c.error) ? 'warn' : 'error') : 'info';
   if (!c.var.log.enabled(level)) return;
   c.var.log[level]('request', {
     method: c.req.method,
@@ -40,3 +43,8 @@ export const requestContext: MiddlewareHandler<AppEnv> = async (c, next) => {
     userId: c.var.principal?.userId,
   });
 };
+
+/** An answer the setup explains, not a fault: the error the route threw (Hono keeps it in c.error). */
+function expected503(error: Error | undefined): boolean {
+  return error instanceof ApiError && error.status === 503 && error.code.endsWith('not_configured');
+}

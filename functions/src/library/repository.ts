@@ -1,8 +1,7 @@
 import type { LibraryStatus, MediaType, PersonalListName, PersonalListQuery } from '@sokoul/contracts';
-import { timestampText } from '@sokoul/db';
+import { isoJson, mediaJson, pageBody, sqlOnce, timestampText } from '@sokoul/db';
 import { progressFromRow } from '../history/repository.js';
 import type { Db } from '../infra/sql.js';
-import { isoJson, mediaJson, pageBody, sqlOnce } from '../media/json.js';
 
 /** The three personal lists share one shape; only these table names ever reach the SQL. */
 const TABLES: Record<PersonalListName, string> = {

@@ -15,7 +15,20 @@ import {
   TvDetails,
   type UpdateMediaRequest,
 } from '@sokoul/contracts';
-import * as mediaFiles from '@sokoul/db';
+import {
+  deleteFile,
+  deleteMedia,
+  findByTmdb,
+  findMedia,
+  insertFile,
+  insertMedia,
+  listFiles,
+  listMedia,
+  mediaKind,
+  type NewEpisode,
+  type NewMedia,
+  updateMedia,
+} from '@sokoul/db';
 import { assertAdmin } from '../auth/roles.js';
 import { catalogOf } from '../catalog/service.js';
 import type { Deps, Principal } from '../context.js';
@@ -23,8 +36,6 @@ import { ApiError, notFound } from '../errors.js';
 import { listEpisodes } from '../history/repository.js';
 import { type Db, isUniqueViolation } from '../infra/db.js';
 import { titlesChanged } from '../infra/user-data.js';
-import type { NewEpisode, NewMedia } from './repository.js';
-import * as repo from './repository.js';
 
 const yearOf = (date: string | null) => (date ? Number(date.slice(0, 4)) : null);
 
@@ -41,12 +52,12 @@ export async function ensureFromTmdb(deps: Deps, ref: TmdbRef): Promise<{ id: st
 
 async function storeFromTmdb(deps: Deps, ref: TmdbRef): Promise<{ id: string; created: boolean }> {
   const db = deps.infra.db;
-  const existing = await repo.findByTmdb(db, ref.type, ref.tmdbId);
+  const existing = await findByTmdb(db, ref.type, ref.tmdbId);
   if (existing) return { id: existing, created: false };
   const catalog = catalogOf(deps);
   if (ref.type === 'movie') {
     const movie = MovieDetails.parse(JSON.parse((await catalog.movie(ref.tmdbId)).body));
-    return repo.insertMedia(db, {
+    return insertMedia(db, {
       tmdbId: movie.id,
       type: 'movie',
       title: movie.title,
@@ -77,7 +88,7 @@ async function storeFromTmdb(deps: Deps, ref: TmdbRef): Promise<{ id: string; cr
       still_path: e.still?.path ?? null,
     })),
   );
-  return repo.insertMedia(
+  return insertMedia(
     db,
     {
       tmdbId: show.id,
@@ -119,7 +130,7 @@ export async function create(
       genres: input.genres ?? [],
       runtimeMinutes: input.runtimeMinutes ?? null,
     };
-    result = await repo.insertMedia(deps.infra.db, manual);
+    result = await insertMedia(deps.infra.db, manual);
     await titlesChanged(deps.infra.cache);
   }
   return { media: await get(deps, principal, result.id), created: result.created };
@@ -127,12 +138,12 @@ export async function create(
 
 /** A media id from a request must exist; anything else is a 404 like a missing one. */
 export async function requireMedia(db: Db, id: string): Promise<void> {
-  if (!(await repo.mediaKind(db, id))) throw notFound('Media');
+  if (!(await mediaKind(db, id))) throw notFound('Media');
 }
 
 /** A media row as the API answers it. */
 export async function get(deps: Deps, _principal: Principal, id: string): Promise<Media> {
-  const media = await repo.findMedia(deps.infra.db, deps.config.TMDB_IMAGE_BASE_URL, id);
+  const media = await findMedia(deps.infra.db, deps.config.TMDB_IMAGE_BASE_URL, id);
   if (!media) throw notFound('Media');
   return media;
 }
@@ -141,7 +152,7 @@ export const list = (
   deps: Deps,
   _principal: Principal,
   query: ListMediaQuery,
-): Promise<JsonText<MediaList>> => repo.listMedia(deps.infra.db, deps.config.TMDB_IMAGE_BASE_URL, query);
+): Promise<JsonText<MediaList>> => listMedia(deps.infra.db, deps.config.TMDB_IMAGE_BASE_URL, query);
 
 export async function update(
   deps: Deps,
@@ -149,20 +160,20 @@ export async function update(
   input: { id: string; changes: UpdateMediaRequest },
 ): Promise<Media> {
   assertAdmin(principal);
-  if (!(await repo.updateMedia(deps.infra.db, input.id, input.changes))) throw notFound('Media');
+  if (!(await updateMedia(deps.infra.db, input.id, input.changes))) throw notFound('Media');
   await titlesChanged(deps.infra.cache);
   return get(deps, principal, input.id);
 }
 
 export async function remove(deps: Deps, principal: Principal, id: string): Promise<void> {
   assertAdmin(principal);
-  if (!(await repo.deleteMedia(deps.infra.db, id))) throw notFound('Media');
+  if (!(await deleteMedia(deps.infra.db, id))) throw notFound('Media');
   await titlesChanged(deps.infra.cache);
 }
 
 export async function files(deps: Deps, _principal: Principal, id: string): Promise<MediaFileList> {
   await requireMedia(deps.infra.db, id);
-  return { files: await mediaFiles.listFiles(deps.infra.db, id) };
+  return { files: await listFiles(deps.infra.db, id) };
 }
 
 export async function addFile(
@@ -173,7 +184,7 @@ export async function addFile(
   assertAdmin(principal);
   await requireMedia(deps.infra.db, input.id);
   try {
-    const file = await mediaFiles.insertFile(deps.infra.db, input.id, input.file);
+    const file = await insertFile(deps.infra.db, input.id, input.file);
     await titlesChanged(deps.infra.cache);
     return file;
   } catch (error) {
@@ -189,7 +200,7 @@ export async function removeFile(
   input: { id: string; fileId: string },
 ): Promise<void> {
   assertAdmin(principal);
-  if (!(await mediaFiles.deleteFile(deps.infra.db, input.id, input.fileId))) throw notFound('File');
+  if (!(await deleteFile(deps.infra.db, input.id, input.fileId))) throw notFound('File');
   await titlesChanged(deps.infra.cache);
 }
 

@@ -288,7 +288,8 @@ export async function webhook(c: HonoContext<AppEnv>, updateId: number): Promise
   if (built?.key !== key) {
     const stored = await readBotInfo(infra.db);
     const info = TelegramBotInfo.safeParse(stored?.info);
-    if (!info.success) {
+    // A token changed in Settings: the identity stored is the previous bot's until torrent-node asked.
+    if (!info.success || !token.startsWith(`${info.data.id}:`)) {
       throw new ApiError(
         503,
         'dependency_unavailable',

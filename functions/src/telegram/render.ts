@@ -1,4 +1,4 @@
-import { type ApiConfig, appLink, escapeTelegramHtml, type JsonText, type Locale } from '@sokoul/contracts';
+import { escapeTelegramHtml, type JsonText, type Locale } from '@sokoul/contracts';
 
 /**
  * Formatting for the bot's messages: numbers, sizes and durations in the reader's language, and

@@ -51,10 +51,14 @@ export async function status(deps: Deps, principal: Principal): Promise<Telegram
     listLinks(db, principal.userId),
     readTelegramMuted(db, principal.userId),
   ]);
+  const token = telegramToken(deps.config);
+  // The identity torrent-node stored is the bot's of the token then: a token changed in Settings
+  // shows its bot once torrent-node asked Telegram (a token starts with its bot's id).
+  const current = bot && token?.startsWith(`${bot.info.id}:`) ? bot : null;
   return {
-    configured: telegramToken(deps.config) !== undefined,
-    botUsername: bot?.info.username ?? null,
-    mode: bot?.mode ?? null,
+    configured: token !== undefined,
+    botUsername: current?.info.username ?? null,
+    mode: current?.mode ?? null,
     links,
     muted,
   };
