@@ -21,11 +21,21 @@ const LibraryPage = lazy(() => import('./pages/LibraryPage.js'));
 const Downloads = lazy(() => import('./pages/Downloads.js'));
 const TitleRedirect = lazy(() => import('./pages/TitleRedirect.js'));
 const Watch = lazy(() => import('./pages/Watch.js'));
+const System = lazy(() => import('./pages/System.js'));
 
 function Authenticated(props: ParentProps) {
   return (
     <Show when={session.user()} fallback={<Navigate href="/login" />}>
       <Layout>{props.children}</Layout>
+    </Show>
+  );
+}
+
+/** Pages for administrators only (the API refuses the rest anyway): others go home. */
+function AdminOnly(props: ParentProps) {
+  return (
+    <Show when={session.user()?.role === 'admin'} fallback={<Navigate href="/" />}>
+      {props.children}
     </Show>
   );
 }
@@ -79,6 +89,9 @@ export function App() {
             <Route path="/watch/:type/:tmdbId" component={Watch} />
             <Route path="/tasks" component={Tasks} />
             <Route path="/settings" component={Settings} />
+            <Route path="/system" component={AdminOnly}>
+              <Route path="/" component={System} />
+            </Route>
             <Route path="*404" component={NotFound} />
           </Route>
         </Router>

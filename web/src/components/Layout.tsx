@@ -17,6 +17,8 @@ const NAV: [string, MessageKey][] = [
   ['/tasks', 'nav.tasks'],
   ['/settings', 'nav.settings'],
 ];
+/** Administrators' pages, after everyone's. */
+const ADMIN_NAV: [string, MessageKey][] = [['/system', 'nav.system']];
 
 export function Layout(props: ParentProps) {
   const navigate = useNavigate();
@@ -41,7 +43,7 @@ export function Layout(props: ParentProps) {
           {t('nav.menu')}
         </button>
         <nav id="main-nav" class="nav" classList={{ open: open() }} aria-label={t('nav.main')}>
-          <For each={NAV}>
+          <For each={session.user()?.role === 'admin' ? [...NAV, ...ADMIN_NAV] : NAV}>
             {([href, key]) => (
               <A href={href} end={href === '/'} activeClass="active" onClick={() => setOpen(false)}>
                 {t(key)}

@@ -2,6 +2,7 @@ import type { Download } from '@sokoul/contracts';
 import { A } from '@solidjs/router';
 import { createEffect, createResource, createSignal, For, onCleanup, Show } from 'solid-js';
 import { downloadsApi } from '../api/downloads.js';
+import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { messageOf } from '../components/Field.js';
 import { ProgressBar } from '../components/ProgressBar.js';
 import { formatBytes, formatDate, formatDuration, formatSpeed, type MessageKey, t, tn } from '../i18n.js';
@@ -357,47 +358,26 @@ function RemoveDialog(props: {
   onCancel: () => void;
   onConfirm: (deleteData: boolean) => void;
 }) {
-  let dialog: HTMLDialogElement | undefined;
   const [deleteData, setDeleteData] = createSignal(false);
-  // Shown once mounted; closing it (Escape) cancels.
-  createEffect(() => dialog?.showModal());
-  onCleanup(() => dialog?.close());
   return (
-    <dialog
-      ref={dialog}
-      class="confirm-dialog"
-      aria-labelledby="remove-title"
-      aria-describedby="remove-text"
-      onClose={() => props.onCancel()}
-      data-testid="remove-dialog"
+    <ConfirmDialog
+      id="remove"
+      title={t('downloads.confirmTitle')}
+      text={t('downloads.confirmText', { name: downloadTitle(props.download) })}
+      cancel={t('downloads.cancel')}
+      confirm={t('downloads.confirmRemove')}
+      onCancel={() => props.onCancel()}
+      onConfirm={() => props.onConfirm(deleteData())}
     >
-      <form
-        method="dialog"
-        onSubmit={(e) => {
-          e.preventDefault();
-          props.onConfirm(deleteData());
-        }}
-      >
-        <h2 id="remove-title">{t('downloads.confirmTitle')}</h2>
-        <p id="remove-text">{t('downloads.confirmText', { name: downloadTitle(props.download) })}</p>
-        <label class="check">
-          <input
-            type="checkbox"
-            checked={deleteData()}
-            onChange={(e) => setDeleteData(e.currentTarget.checked)}
-            data-testid="remove-delete-data"
-          />
-          <span>{t('downloads.deleteData')}</span>
-        </label>
-        <div class="actions">
-          <button type="button" onClick={() => props.onCancel()} autofocus data-testid="remove-cancel">
-            {t('downloads.cancel')}
-          </button>
-          <button type="submit" class="danger" data-testid="remove-confirm">
-            {t('downloads.confirmRemove')}
-          </button>
-        </div>
-      </form>
-    </dialog>
+      <label class="check">
+        <input
+          type="checkbox"
+          checked={deleteData()}
+          onChange={(e) => setDeleteData(e.currentTarget.checked)}
+          data-testid="remove-delete-data"
+        />
+        <span>{t('downloads.deleteData')}</span>
+      </label>
+    </ConfirmDialog>
   );
 }

@@ -21,6 +21,13 @@ import {
 } from '../stores/engines.js';
 import { session } from '../stores/session.js';
 import { usePageTitle } from '../title.js';
+import { PushCard } from './PushSettings.js';
+import { ConfigCard } from './settings/ConfigCard.js';
+import { IndexersCard } from './settings/Indexers.js';
+import { OracleCard } from './settings/Oracle.js';
+import { QualityProfilesCard } from './settings/QualityProfiles.js';
+import { RealDebridCard } from './settings/RealDebrid.js';
+import { TelegramBotCard } from './settings/TelegramBot.js';
 import { TelegramCard } from './TelegramSettings.js';
 
 function Profile() {
@@ -582,10 +589,22 @@ export default function Settings() {
       <ApiKeys />
       <DownloadPreferencesCard />
       <TelegramCard />
+      <PushCard />
       <Show when={session.user()?.role === 'admin'}>
         <Admin />
         <SpeedLimitsCard />
         <DownloadClientsCard />
+        <RealDebridCard />
+        <IndexersCard />
+        <ConfigCard section="indexers" />
+        <QualityProfilesCard />
+        <ConfigCard section="tmdb" />
+        <ConfigCard section="downloads" />
+        <ConfigCard section="subtitles" />
+        <TelegramBotCard />
+        <OracleCard />
+        <ConfigCard section="alerts" />
+        <ConfigCard section="maintenance" />
       </Show>
     </section>
   );
