@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '@sokoul/contracts';
 import { parseRelease } from '@sokoul/torrent-node/release';
+import { backupCommand } from './backup.js';
 import { buildAll } from './build.js';
 import { loadConfig, type ResolvedConfig } from './config.js';
 import { createLogger } from './log.js';
@@ -20,6 +21,9 @@ const USAGE = `Usage: sokoul <command>
   user create --email E --password P [--name N] [--admin]
                                     create an account (or reset its password; --admin promotes it)
   build [--force]                   build the worker bundle, the web app and torrent-node
+  backup create|list|restore FILE [--secrets]
+                                    back up the database (and secrets.json), list the archives, or
+                                    restore one (--secrets: its secrets.json too)
   parse-release TITLE...            print what each release title says, one JSON object per line
   telegram webhook set|delete|info  point the bot at PUBLIC_URL/telegram/webhook, remove that, or show it
 
@@ -161,6 +165,14 @@ export async function main(argv: string[]): Promise<void> {
         await buildAll(ROOT, createLogger(config.LOG_LEVEL, 'launcher'), values.force);
         return;
       }
+      case 'backup':
+        await backupCommand(
+          config,
+          rest,
+          (run) => withDatabase(config, run),
+          (line) => process.stdout.write(`${line}\n`),
+        );
+        return;
       case 'telegram': {
         const [sub, action] = rest;
         if (sub !== 'webhook') throw new ConfigError(WEBHOOK_USAGE);

@@ -1,11 +1,13 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { type LauncherConfig, LauncherConfigSchema, parseConfig } from '@sokoul/contracts';
 
 export interface ResolvedConfig extends LauncherConfig {
   /** Absolute paths. */
   ROOT: string;
   DATA_DIR: string;
+  /** BACKUP_DIR when set, else `<DATA_DIR>/backups`. */
+  BACKUP_DIR: string;
   DOWNLOAD_DIR: string;
   /** Absolute when set (completed downloads are linked there). */
   LIBRARY_DIR: string | undefined;
@@ -21,10 +23,12 @@ export function loadConfig(root: string, env: NodeJS.ProcessEnv = process.env): 
   const envFile = resolve(root, '.env');
   if (env === process.env && existsSync(envFile)) process.loadEnvFile(envFile);
   const config = parseConfig(LauncherConfigSchema, env);
+  const dataDir = resolve(root, config.DATA_DIR);
   return {
     ...config,
     ROOT: root,
-    DATA_DIR: resolve(root, config.DATA_DIR),
+    DATA_DIR: dataDir,
+    BACKUP_DIR: env.BACKUP_DIR?.trim() ? resolve(root, env.BACKUP_DIR) : join(dataDir, 'backups'),
     DOWNLOAD_DIR: resolve(root, config.DOWNLOAD_DIR),
     LIBRARY_DIR: config.LIBRARY_DIR ? resolve(root, config.LIBRARY_DIR) : undefined,
     ENV: { ...env },

@@ -11,7 +11,7 @@ import { startEmbeddedPostgres } from './postgres.js';
 import type { Managed, ManagedChild, RestartPolicy, SpawnHooks } from './processes.js';
 import { reapLeftovers, spawnManaged, supervise, waitFor } from './processes.js';
 import { startRedisGateway } from './redis-gateway.js';
-import { loadSecrets, telegramWebhookSecret } from './secrets.js';
+import { loadSecrets, telegramWebhookSecret, vapidKeys } from './secrets.js';
 import { startWorkerd } from './workerd.js';
 
 export type Role = 'app' | 'torrent-node';
@@ -201,6 +201,8 @@ export async function startStack(
       ...(nats.token ? { NATS_TOKEN: nats.token } : {}),
       DOWNLOAD_DIR: config.DOWNLOAD_DIR,
       ...(config.LIBRARY_DIR ? { LIBRARY_DIR: config.LIBRARY_DIR } : {}),
+      DATA_DIR: config.DATA_DIR,
+      BACKUP_DIR: config.BACKUP_DIR,
       INTERNAL_SIGNING_KEY: config.INTERNAL_SIGNING_KEY ?? secrets.INTERNAL_SIGNING_KEY,
       STREAM_PORT: String(config.STREAM_PORT),
       CACHE_DIR: config.ENV.CACHE_DIR || join(config.DATA_DIR, 'cache'),
@@ -209,6 +211,7 @@ export async function startStack(
         config.ENV,
         config.INTERNAL_SIGNING_KEY ?? secrets.INTERNAL_SIGNING_KEY,
       ),
+      ...vapidKeys(config, secrets),
     };
     const launches: Promise<void>[] = [];
     if (runApp) {
@@ -228,6 +231,8 @@ export async function startStack(
         TORRENT_NODE_URL: config.ENV.TORRENT_NODE_URL || `http://127.0.0.1:${config.STREAM_PORT}`,
         APP_URL: childEnv.APP_URL,
         TELEGRAM_WEBHOOK_SECRET: childEnv.TELEGRAM_WEBHOOK_SECRET,
+        VAPID_PUBLIC_KEY: childEnv.VAPID_PUBLIC_KEY,
+        VAPID_PRIVATE_KEY: childEnv.VAPID_PRIVATE_KEY,
         ...(cache ? { UPSTASH_REDIS_REST_URL: cache.url, UPSTASH_REDIS_REST_TOKEN: cache.token } : {}),
       });
       parseConfig(ApiConfigSchema, vars);
