@@ -1,9 +1,9 @@
+import { listMedia } from '@sokoul/db';
 import postgres from 'postgres';
 import { signAccessToken } from '../functions/src/auth/tokens.js';
 import { listContinue } from '../functions/src/history/repository.js';
 import type { Db } from '../functions/src/infra/sql.js';
 import { listEntries } from '../functions/src/library/repository.js';
-import { listMedia } from '../functions/src/media/repository.js';
 import { type Load, load } from './load.js';
 
 /**

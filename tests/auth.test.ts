@@ -1,4 +1,4 @@
-import type { ApiKey, CreatedApiKey, TokenPair, User } from '@sokoul/contracts';
+import type { ApiKey, CreatedApiKey, ErrorBody, TokenPair, User } from '@sokoul/contracts';
 import { SignJWT } from 'jose';
 import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
@@ -14,7 +14,14 @@ import {
   uniqueEmail,
   WsClient,
 } from './helpers/api.js';
-import { API_KEY, JWT_SECRET } from './helpers/stack.js';
+import {
+  API_KEY,
+  createTestDatabase,
+  dropTestDatabase,
+  JWT_SECRET,
+  launchStack,
+  MACHINE_REDIS,
+} from './helpers/stack.js';
 
 async function withSql<T>(run: (sql: postgres.Sql) => Promise<T>): Promise<T> {
   const sql = postgres(stack().databaseUrl, { max: 1, onnotice: () => {} });
@@ -619,21 +626,51 @@ describe('roles and admin', () => {
     expect(login.status).toBe(403);
     expect(login.body).toMatchObject({ error: { code: 'account_disabled' } });
 
-    const selfDemote = await api('PATCH', `/admin/users/${admin.user.id}`, {
-      token: admin.accessToken,
-      body: { role: 'member' },
-    });
-    expect(selfDemote.status).toBe(409);
-    expect((await api('DELETE', `/admin/users/${admin.user.id}`, { token: admin.accessToken })).status).toBe(
-      409,
-    );
-
     expect((await api('DELETE', `/admin/users/${member.user.id}`, { token: admin.accessToken })).status).toBe(
       204,
     );
     expect((await api('DELETE', `/admin/users/${member.user.id}`, { token: admin.accessToken })).status).toBe(
       404,
     );
+  });
+
+  // Other files promote admins on the shared stack: the last admin is tested on a stack of its own.
+  it('never demotes or deletes the last admin, and lets one go once another is there', {
+    timeout: 120_000,
+  }, async () => {
+    const database = await createTestDatabase('sokoul_last_admin');
+    const { stack: own, info } = await launchStack({ DATABASE_URL: database, REDIS_URL: MACHINE_REDIS });
+    try {
+      const base = info.url;
+      const admin = await adminSession(base);
+      const demote = (id: string, token: string) =>
+        api<ErrorBody>('PATCH', `/admin/users/${id}`, { token, body: { role: 'member' }, base });
+      const selfDemote = await demote(admin.user.id, admin.accessToken);
+      expect(selfDemote.status).toBe(409);
+      expect(selfDemote.body.error.code).toBe('conflict');
+      const selfDelete = await api('DELETE', `/admin/users/${admin.user.id}`, {
+        token: admin.accessToken,
+        base,
+      });
+      expect(selfDelete.status).toBe(409);
+      expect((await api<User>('GET', '/auth/me', { token: admin.accessToken, base })).body.role).toBe(
+        'admin',
+      );
+
+      const second = await memberSession('second-admin', base);
+      const promoted = await api<User>('PATCH', `/admin/users/${second.user.id}`, {
+        token: admin.accessToken,
+        body: { role: 'admin' },
+        base,
+      });
+      expect(promoted.body.role).toBe('admin');
+      expect((await demote(admin.user.id, second.accessToken)).status).toBe(200);
+      // Now the second is the last one.
+      expect((await demote(second.user.id, second.accessToken)).status).toBe(409);
+    } finally {
+      await own.stop();
+      await dropTestDatabase(database);
+    }
   });
 });
 

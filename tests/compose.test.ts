@@ -43,6 +43,7 @@ describe('docker-compose.yml', () => {
         'prometheus',
         'grafana',
         'loki',
+        'alloy',
         'app',
         'torrent-node',
       ].sort(),
@@ -123,6 +124,54 @@ describe('docker-compose.yml', () => {
     };
     const targets = prometheus.scrape_configs.flatMap((c) => c.static_configs.flatMap((s) => s.targets));
     expect(targets).toEqual(expect.arrayContaining(['app:3000', 'torrent-node:9464']));
+  });
+});
+
+describe('observability services', () => {
+  interface Mounted extends Service {
+    volumes?: string[];
+    command?: string[];
+  }
+  const services = compose.services as Record<string, Mounted>;
+  /** `./path:/in/container[:ro]` mounts of a service, as [host path, container path]. */
+  const binds = (name: string) =>
+    (services[name]?.volumes ?? [])
+      .filter((v) => v.startsWith('./'))
+      .map((v) => v.split(':').slice(0, 2) as [string, string]);
+
+  it('mounts provisioning, dashboards and configs that exist, with named volumes declared', () => {
+    for (const name of ['prometheus', 'grafana', 'loki', 'alloy']) {
+      for (const volume of services[name]?.volumes ?? []) {
+        const source = volume.split(':')[0] ?? '';
+        if (source.startsWith('/')) continue;
+        if (!source.startsWith('.')) expect(compose.volumes, `${name}: ${source}`).toHaveProperty(source);
+      }
+    }
+    // docker/metrics-token is written by the admin (docs/production.md), the others are in the repository.
+    for (const [host] of [...binds('grafana'), ...binds('alloy'), ...binds('prometheus')])
+      if (host !== './docker/metrics-token') expect(existsSync(join(ROOT, host)), host).toBe(true);
+    const grafana = new Map(binds('grafana').map(([host, inside]) => [inside, host]));
+    expect(grafana.get('/etc/grafana/provisioning')).toBe('./docker/grafana/provisioning');
+    const provider = parse(read('docker/grafana/provisioning/dashboards/sokoul.yml')) as {
+      providers: { options: { path: string } }[];
+    };
+    const dashboards = grafana.get(provider.providers[0]?.options.path ?? '');
+    expect(dashboards).toBe('./docker/grafana/dashboards');
+    expect(existsSync(join(ROOT, dashboards ?? '', 'sokoul.json'))).toBe(true);
+  });
+
+  it('ships the containers’ logs to Loki through Alloy and the Docker socket (nothing on the host)', () => {
+    const alloy = services.alloy;
+    expect(alloy?.image).toMatch(/^grafana\/alloy:/);
+    expect(alloy?.volumes).toContain('/var/run/docker.sock:/var/run/docker.sock:ro');
+    const [, inside] = binds('alloy').find(([host]) => host === './docker/alloy/config.alloy') ?? [];
+    expect(alloy?.command).toContain(inside);
+    const config = read('docker/alloy/config.alloy');
+    expect(config).toContain('loki.source.docker');
+    expect(config).toMatch(/url\s*=\s*"http:\/\/loki:3100\/loki\/api\/v1\/push"/);
+    // Only this project's containers, the project being the compose file's name.
+    expect(config).toContain(`regex         = "${(parse(composeText) as { name: string }).name}"`);
+    expect(Object.values(compose.services).every((s) => !('logging' in s))).toBe(true);
   });
 });
 

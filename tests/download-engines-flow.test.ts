@@ -129,7 +129,7 @@ describe('Real-Debrid through the stack', () => {
     await writeVideo(source, 4);
     const sample = join(work, 'rd', 'sample.mkv');
     await writeRandomFile(sample, 30_000);
-    const hash = 'a'.repeat(39) + '1';
+    const hash = `${'a'.repeat(39)}1`;
     fake.torrent({
       hash,
       name: 'Debrid.Film.2021.1080p',
@@ -166,7 +166,7 @@ describe('Real-Debrid through the stack', () => {
     const prefs = await call('PUT', '/downloads/preferences', { engine: 'realdebrid', debridFallback: true });
     expect(prefs.status).toBe(200);
     const title = await film('Dead On Debrid');
-    const hash = 'b'.repeat(39) + '2';
+    const hash = `${'b'.repeat(39)}2`;
     const source = join(work, 'rd', 'dead.mkv');
     await writeRandomFile(source, 10_000);
     fake.torrent({

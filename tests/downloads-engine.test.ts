@@ -31,7 +31,7 @@ import { migrate } from '../launcher/src/migrate.js';
 import { freePorts } from '../launcher/src/ports.js';
 import { Engines } from '../torrent-node/src/downloads/engines.js';
 import { importDownload } from '../torrent-node/src/downloads/import.js';
-import { DownloadManager } from '../torrent-node/src/downloads/manager.js';
+import { DISK_ALERT_CAUSE, DownloadManager } from '../torrent-node/src/downloads/manager.js';
 import { WebTorrentEngine } from '../torrent-node/src/downloads/webtorrent.js';
 import { createLogger as createNodeLogger } from '../torrent-node/src/log.js';
 import {
@@ -100,10 +100,14 @@ beforeAll(async () => {
       await sleep(100);
     }
   }
-  const sub = nc.subscribe('events.>');
-  void (async () => {
-    for await (const m of sub) events.push({ subject: m.subject, event: json.decode(m.data) as SokoulEvent });
-  })();
+  // Users' events, and the alerts torrent-node's AlertManager sends (to admins' subjects too).
+  for (const subject of ['events.>', Subjects.alerts]) {
+    const sub = nc.subscribe(subject);
+    void (async () => {
+      for await (const m of sub)
+        events.push({ subject: m.subject, event: json.decode(m.data) as SokoulEvent });
+    })();
+  }
   // Serves files of `work` (the .torrent URLs) and a page that is not a torrent.
   files = createServer((req, res) => {
     const path = join(work, decodeURIComponent((req.url ?? '/').slice(1)));
@@ -540,10 +544,17 @@ describe('download engine (real BitTorrent on loopback)', () => {
       const id = await queue(user, film, { magnetUrl: made.magnet });
       const paused = await until('paused by disk', inState(id, 'paused'));
       expect(paused.paused_by).toBe('disk');
+      // torrent-node's AlertManager: one alert for the cause, raised on the alerts subject.
       const alert = await until('alert', async () =>
-        events.find((e) => e.event.type === 'alert' && e.event.data.code === 'disk.low'),
+        events.find(
+          (e) =>
+            e.subject === Subjects.alerts &&
+            e.event.type === 'alert' &&
+            e.event.data.cause === DISK_ALERT_CAUSE &&
+            e.event.data.code === 'disk.low',
+        ),
       );
-      expect(alert.subject).toBe(Subjects.broadcastEvents);
+      expect(alert.event.type === 'alert' && alert.event.data.phase).toBe('raised');
       await cancelDownload(db, id, user, true);
       reconcile(id);
       await until('row removed', async () => !(await row(id)));

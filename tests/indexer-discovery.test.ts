@@ -41,8 +41,15 @@ const config = (extra: Record<string, string>) =>
     ...extra,
   });
 /** The admin rows, as the `indexers` table would give them. */
-const rows = (list: { name: string; url: string; api_key: string | null; use_flaresolverr: boolean }[]) =>
-  ({ query: async () => list }) as unknown as Db;
+const rows = (
+  list: {
+    name: string;
+    url: string;
+    api_key: string | null;
+    use_flaresolverr: boolean;
+    use_proxy?: boolean;
+  }[],
+) => ({ query: async () => list.map((r) => ({ use_proxy: true, ...r })) }) as unknown as Db;
 
 describe('indexer discovery', () => {
   it('uses Jackett, each enabled Prowlarr indexer and the admin rows', async () => {
@@ -83,6 +90,25 @@ describe('indexer discovery', () => {
       const results = await search(remote, caps, { mode: 'search', query: 'heat' });
       expect(results.map((r) => r.title)).toEqual(['Heat.1995.1080p.BluRay.x264']);
       expect(socks.targets).toContain(new URL(indexer.url).host);
+
+      // One an admin set to go directly (another host: a tunnel to it would be a new one): the
+      // proxy sees nothing of it.
+      const other = await startFakeIndexer({ name: 'Direct', releases: [] });
+      try {
+        const direct = await configuredIndexers(
+          config({ INDEXER_PROXY_URL: socks.url, INDEXER_ALLOW_PRIVATE: 'true' }),
+          rows([
+            { name: 'Direct', url: other.url, api_key: null, use_flaresolverr: false, use_proxy: false },
+          ]),
+        );
+        const [endpoint] = direct.endpoints;
+        if (!endpoint) throw new Error('no endpoint');
+        await fetchCaps(endpoint);
+        expect(other.calls.length).toBeGreaterThan(0);
+        expect(socks.targets).not.toContain(new URL(other.url).host);
+      } finally {
+        await other.close();
+      }
     } finally {
       await socks.close();
       await indexer.close();

@@ -3,16 +3,19 @@ import {
   INDEXER_UNAVAILABLE,
   Indexer,
   IndexerList,
+  IndexerTestReply,
   SearchOutcome,
   SearchResults,
   type StartedSearch,
 } from '@sokoul/contracts';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { adminSession, api, memberSession, waitForTask } from './helpers/api.js';
+import { STACK_RELEASES, startFakeIndexer } from './helpers/fake-indexer.js';
 
 /** Admin-added Torznab indexers, one behind a Cloudflare challenge that FlareSolverr passes. */
 let admin: string;
 let member: string;
+const tunnels = async () => ((await (await fetch(inject('proxy'))).json()) as { tunnels: string[] }).tunnels;
 const solved = async () =>
   ((await (await fetch(`${inject('flareSolverr')}/__calls`)).json()) as { solved: number }).solved;
 
@@ -100,10 +103,64 @@ describe('admin indexers', () => {
       expect(passed.accepted).toBe(1);
       expect(await solved()).toBe(before + 1);
       // The added indexer was reached through the configured proxy.
-      const { tunnels } = (await (await fetch(inject('proxy'))).json()) as { tunnels: string[] };
-      expect(tunnels).toContain(new URL(inject('protectedIndexer')).host);
+      expect(await tunnels()).toContain(new URL(inject('protectedIndexer')).host);
     } finally {
       await api('DELETE', `/admin/indexers/${created.body.id}`, { token: admin });
+    }
+  });
+
+  it('reaches an indexer directly when its proxy flag is off, through INDEXER_PROXY_URL when on', async () => {
+    const direct = await startFakeIndexer({ name: 'Direct', releases: STACK_RELEASES });
+    const proxied = await startFakeIndexer({ name: 'Proxied', releases: STACK_RELEASES });
+    const add = async (name: string, url: string, useProxy?: boolean) => {
+      const res = await api<Indexer>('POST', '/admin/indexers', {
+        token: admin,
+        body: { name, url, ...(useProxy === undefined ? {} : { useProxy }) },
+      });
+      expect(res.status).toBe(201);
+      return Indexer.parse(res.body);
+    };
+    const test = async (name: string) => {
+      const res = await api<IndexerTestReply>('POST', '/admin/indexers/test', {
+        token: admin,
+        body: { name },
+      });
+      expect(IndexerTestReply.parse(res.body).results).toEqual([expect.objectContaining({ name, ok: true })]);
+    };
+    const host = (url: string) => new URL(url).host;
+    const off = await add('Proxy off', direct.url, false);
+    // Through the proxy unless told otherwise, as before the flag existed.
+    const on = await add('Proxy on', proxied.url);
+    try {
+      expect(off.useProxy).toBe(false);
+      expect(on.useProxy).toBe(true);
+      await test('Proxy off');
+      await test('Proxy on');
+      expect(direct.calls.length).toBeGreaterThan(0);
+      expect(proxied.calls.length).toBeGreaterThan(0);
+      expect(await tunnels()).not.toContain(host(direct.url));
+      expect(await tunnels()).toContain(host(proxied.url));
+
+      // A search asks both, each the way its flag says.
+      const searched = await search({ tmdbId: 27205, type: 'movie', query: 'Inception proxy flag' });
+      for (const name of ['Proxy off', 'Proxy on'])
+        expect(searched.reports.find((r) => r.indexer === name)).toMatchObject({ status: 'ok' });
+      expect(direct.calls.some((c) => c.params.t !== 'caps')).toBe(true);
+      expect(await tunnels()).not.toContain(host(direct.url));
+
+      // Ticked: the next request goes through the proxy.
+      const patched = await api<Indexer>('PATCH', `/admin/indexers/${off.id}`, {
+        token: admin,
+        body: { useProxy: true },
+      });
+      expect(Indexer.parse(patched.body).useProxy).toBe(true);
+      await test('Proxy off');
+      expect(await tunnels()).toContain(host(direct.url));
+    } finally {
+      await api('DELETE', `/admin/indexers/${off.id}`, { token: admin });
+      await api('DELETE', `/admin/indexers/${on.id}`, { token: admin });
+      await direct.close();
+      await proxied.close();
     }
   });
 });

@@ -1,67 +1,30 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { QUALITY_PRESETS, QualityProfile, type SearchTarget } from '@sokoul/contracts';
+import {
+  OracleTestReply,
+  parseConfig,
+  QUALITY_PRESETS,
+  QualityProfile,
+  type SearchTarget,
+  TorrentNodeConfigSchema,
+} from '@sokoul/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOracle } from '../torrent-node/src/search/oracle.js';
 import { rank } from '../torrent-node/src/search/rank.js';
+import { oracleTest } from '../torrent-node/src/settings.js';
+import { type FakeLlm, startFakeLlm } from './helpers/fake-llm.js';
+import { captureLogger } from './helpers/logger.js';
 import { indexerResult } from './helpers/releases.js';
 
 /** Oracle against a local OpenAI-compatible chat-completions endpoint that answers well, badly, or never. */
-type Mode = 'ok' | 'fenced' | 'prose' | 'shape' | 'hang' | 'error';
-let mode: Mode = 'ok';
-const requests: { model: string; response_format: unknown; messages: { role: string; content: string }[] }[] =
-  [];
-const hanging = new Set<ServerResponse>();
+let llm: FakeLlm;
 let base = '';
-
-const completion = (content: string) => ({
-  id: 'chatcmpl-1',
-  object: 'chat.completion',
-  created: 1_700_000_000,
-  model: 'llama-3.1-8b-instruct',
-  choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
-  usage: { prompt_tokens: 200, completion_tokens: 40, total_tokens: 240 },
-});
-
-const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  requests.push(JSON.parse(Buffer.concat(chunks).toString()));
-  if (mode === 'hang') {
-    hanging.add(res);
-    return;
-  }
-  if (mode === 'error') {
-    res.writeHead(500, { 'content-type': 'application/json' });
-    return res.end('{"error":{"message":"model overloaded"}}');
-  }
-  // Prefers the second candidate (id 1) strongly, dislikes the first.
-  const answer = JSON.stringify({
-    results: [
-      { id: 0, score: 10, reason: 're-encode of unknown origin' },
-      { id: 1, score: 95, reason: 'clean Blu-ray encode from a known group' },
-    ],
-  });
-  const content =
-    mode === 'fenced'
-      ? `\`\`\`json\n${answer}\n\`\`\``
-      : mode === 'prose'
-        ? 'The second one looks best.'
-        : mode === 'shape'
-          ? '{"best": 1}'
-          : answer;
-  res.writeHead(200, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(completion(content)));
-});
+const requests = () => llm.requests;
 
 beforeAll(async () => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  llm = await startFakeLlm();
+  base = llm.url;
 });
 afterAll(async () => {
-  for (const res of hanging) res.destroy();
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await llm.close();
 });
 
 const TARGET: SearchTarget = { type: 'movie', titles: ['The Matrix'], year: 1999, runtimeMinutes: 136 };
@@ -79,7 +42,7 @@ const ranked = () =>
 
 describe('Oracle', () => {
   it('rescores the best candidates in one call and says why', async () => {
-    mode = 'ok';
+    llm.mode = 'ok';
     const before = ranked();
     expect(before.map((r) => r.guid)).toEqual(['a', 'b']);
     const oracle = createOracle({ endpoint: base, model: 'llama-3.1-8b-instruct' });
@@ -93,18 +56,18 @@ describe('Oracle', () => {
       params: { reason: 'clean Blu-ray encode from a known group' },
       text: 'Oracle: clean Blu-ray encode from a known group',
     });
-    const sent = requests.at(-1);
+    const sent = requests().at(-1);
     expect(sent).toMatchObject({ model: 'llama-3.1-8b-instruct', response_format: { type: 'json_object' } });
     expect(JSON.parse(sent?.messages[1]?.content ?? '{}').candidates).toHaveLength(2);
 
-    const calls = requests.length;
+    const calls = requests().length;
     const again = await oracle.rescore(TARGET, ranked());
     expect(again.source).toBe('cached');
-    expect(requests.length).toBe(calls);
+    expect(requests().length).toBe(calls);
   });
 
   it('reads an answer wrapped in a Markdown code fence', async () => {
-    mode = 'fenced';
+    llm.mode = 'fenced';
     const outcome = await createOracle({ endpoint: `${base}/v1/chat/completions` }).rescore(TARGET, ranked());
     expect(outcome.source).toBe('oracle');
     expect(outcome.ranked[0]?.guid).toBe('b');
@@ -115,7 +78,7 @@ describe('Oracle', () => {
     ['shape', 'the LLM answer does not have the expected shape'],
     ['error', 'the LLM endpoint answered HTTP 500'],
   ] as const)('falls back to the heuristic ranking when the answer is %s', async (kind, error) => {
-    mode = kind;
+    llm.mode = kind;
     const before = ranked();
     const outcome = await createOracle({ endpoint: base }).rescore(TARGET, before);
     expect(outcome).toMatchObject({ source: 'heuristic', error });
@@ -123,11 +86,72 @@ describe('Oracle', () => {
   });
 
   it('gives up at its timeout without failing the search', async () => {
-    mode = 'hang';
+    llm.mode = 'hang';
     const started = Date.now();
     const outcome = await createOracle({ endpoint: base, timeoutMs: 300 }).rescore(TARGET, ranked());
     expect(outcome).toMatchObject({ source: 'heuristic', error: 'the LLM did not answer within 300 ms' });
     expect(Date.now() - started).toBeLessThan(1500);
     expect(outcome.ranked.map((r) => r.guid)).toEqual(['a', 'b']);
+  });
+});
+
+describe('Oracle test (Settings)', () => {
+  const config = (env: Record<string, string>) =>
+    parseConfig(TorrentNodeConfigSchema, {
+      DATABASE_URL: 'postgres://unused@127.0.0.1/unused',
+      NATS_URL: 'nats://127.0.0.1:1',
+      INTERNAL_SIGNING_KEY: 'x'.repeat(32),
+      ...env,
+    });
+  const test = async (env: Record<string, string>) =>
+    OracleTestReply.parse(await oracleTest({ config: config(env), log: captureLogger() }));
+
+  it('asks the endpoint once with a tiny prompt in the search wire format, and answers ok and latency', async () => {
+    llm.mode = 'ok';
+    llm.delayMs = 0;
+    const from = requests().length;
+    const reply = await test({ LLAMA_ENDPOINT: base });
+    expect(reply).toMatchObject({ ok: true, state: 'ok', error: null, enabled: false, timeoutMs: 4000 });
+    expect(reply.latencyMs).toBeGreaterThanOrEqual(0);
+    const sent = requests().slice(from);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ path: '/v1/chat/completions', response_format: { type: 'json_object' } });
+    expect(sent[0]?.messages.map((m) => m.role)).toEqual(['system', 'user']);
+    expect(JSON.parse(sent[0]?.messages[1]?.content ?? '{}').candidates).toHaveLength(1);
+    // The endpoint as given when it names the path; ORACLE_ENABLED is only reported.
+    expect(
+      await test({ LLAMA_ENDPOINT: `${base}/v1/chat/completions`, ORACLE_ENABLED: 'true' }),
+    ).toMatchObject({ ok: true, enabled: true });
+  });
+
+  it('says why it failed: not configured, unreachable, HTTP error, not JSON, slower than searches wait', async () => {
+    const before = requests().length;
+    expect(await test({})).toMatchObject({ ok: false, state: 'not_configured', latencyMs: 0 });
+    expect(requests().length).toBe(before);
+    const down = await test({ LLAMA_ENDPOINT: 'http://127.0.0.1:9' });
+    expect(down).toMatchObject({ ok: false, state: 'unreachable' });
+    expect(down.error).toContain('unreachable');
+    llm.mode = 'error';
+    expect(await test({ LLAMA_ENDPOINT: base })).toMatchObject({
+      ok: false,
+      state: 'http',
+      error: 'the LLM endpoint answered HTTP 500',
+    });
+    llm.mode = 'prose';
+    expect(await test({ LLAMA_ENDPOINT: base })).toMatchObject({
+      ok: false,
+      state: 'invalid',
+      error: 'the LLM did not answer with JSON',
+    });
+    // It answers, but after ORACLE_TIMEOUT_MS: searches would drop it.
+    llm.mode = 'ok';
+    llm.delayMs = 300;
+    try {
+      const slow = await test({ LLAMA_ENDPOINT: base, ORACLE_TIMEOUT_MS: '100' });
+      expect(slow).toMatchObject({ ok: false, state: 'slow', timeoutMs: 100 });
+      expect(slow.latencyMs).toBeGreaterThan(100);
+    } finally {
+      llm.delayMs = 0;
+    }
   });
 });

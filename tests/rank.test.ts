@@ -1,10 +1,4 @@
-import {
-  type IndexerResult,
-  QUALITY_PRESETS,
-  QualityProfile,
-  RankedResult,
-  type SearchTarget,
-} from '@sokoul/contracts';
+import { QUALITY_PRESETS, QualityProfile, RankedResult, type SearchTarget } from '@sokoul/contracts';
 import { describe, expect, it } from 'vitest';
 import { rank } from '../torrent-node/src/search/rank.js';
 import { indexerResult } from './helpers/releases.js';

@@ -21,11 +21,9 @@ import {
   TorrentNodeConfigSchema,
 } from '@sokoul/contracts';
 import { createDownload, insertFile, recordMetadata, setEngineState } from '@sokoul/db';
-import { postgresDb, WIRE_TYPES } from '@sokoul/db/postgres';
-import postgres from 'postgres';
+import type { postgresDb } from '@sokoul/db/postgres';
+import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../launcher/src/log.js';
-import { migrate } from '../launcher/src/migrate.js';
 import { freePorts } from '../launcher/src/ports.js';
 import { checkTorrentFile } from '../torrent-node/src/downloads/source.js';
 import { WebTorrentEngine } from '../torrent-node/src/downloads/webtorrent.js';
@@ -43,7 +41,7 @@ import {
   writeVideo,
 } from './helpers/bittorrent.js';
 import { captureLogger } from './helpers/logger.js';
-import { createTestDatabase, dropTestDatabase, ROOT } from './helpers/stack.js';
+import { dropTestDatabase, migratedDatabase } from './helpers/stack.js';
 
 /**
  * torrent-node's stream server in this process, on a fresh database: real files on disk (random
@@ -110,6 +108,7 @@ const subtitles: SubtitleService = {
   async download() {
     throw new StreamError(503, 'subtitles_not_configured', 'OpenSubtitles is not configured');
   },
+  quota: () => null,
 };
 
 async function startServer(env: Record<string, string>, port = 0): Promise<StreamServer> {
@@ -213,10 +212,7 @@ beforeAll(async () => {
   libraryDir = join(work, 'library');
   outsideDir = join(work, 'outside');
   for (const dir of [downloadDir, libraryDir, outsideDir]) mkdirSync(dir, { recursive: true });
-  databaseUrl = await createTestDatabase('sokoul_stream');
-  await migrate(ROOT, databaseUrl, createLogger('warn', 'test'));
-  sql = postgres(databaseUrl, { max: 4, onnotice: () => {}, types: WIRE_TYPES });
-  db = postgresDb(sql);
+  ({ url: databaseUrl, sql, db } = await migratedDatabase('sokoul_stream'));
   userId = await createUser(sql);
   otherUserId = await createUser(sql);
   mediaId = await createFilm(sql);
@@ -464,6 +460,65 @@ describe('who is watching', () => {
     expect(watched.activeStreams()).toBe(2);
     await new Promise((r) => setTimeout(r, 1200));
     expect(watched.activeStreams()).toBe(0);
+  });
+});
+
+describe('closing (SIGTERM)', () => {
+  /** Reads the first chunk, then holds the rest until `go` resolves; all the bytes, or the error. */
+  async function slowRead(port: number, path: string, go: Promise<void>) {
+    const { res } = await open(port, path, {});
+    const chunks: Buffer[] = [];
+    const first = await new Promise<Buffer>((resolve) =>
+      res.once('data', (chunk: Buffer) => {
+        res.pause();
+        resolve(chunk);
+      }),
+    );
+    chunks.push(first);
+    return {
+      res,
+      rest: (async () => {
+        await go;
+        return new Promise<{ body: Buffer; complete: boolean }>((resolve) => {
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ body: Buffer.concat(chunks), complete: res.complete }));
+          res.on('error', () => resolve({ body: Buffer.concat(chunks), complete: false }));
+          res.on('close', () => resolve({ body: Buffer.concat(chunks), complete: res.complete }));
+          res.resume();
+        });
+      })(),
+    };
+  }
+
+  it('lets a stream in flight finish within the grace, refuses new ones, and cuts what outlasts it', async () => {
+    const path = join(libraryDir, 'closing', 'c.mkv');
+    await writeRandomFile(path, 24 * 1024 * 1024);
+    const bytes = readFileSync(path);
+    const id = await libraryFile(path);
+
+    const draining = await startServer({});
+    let go!: () => void;
+    const reading = await slowRead(draining.port, await signed(id), new Promise((r) => (go = r)));
+    const closed = draining.close(30_000);
+    await new Promise((r) => setTimeout(r, 300));
+    // Closing: no new connection is taken while the first read goes on.
+    await expect(call(await signed(id), { port: draining.port })).rejects.toThrow(/ECONNREFUSED/);
+    go();
+    const { body, complete } = await reading.rest;
+    expect(complete).toBe(true);
+    expect(sha256(body)).toBe(sha256(bytes));
+    await closed;
+
+    // A reader that does not go on within the grace is cut (close() resolves only then): what it
+    // reads afterwards is what was in flight, never the whole file.
+    const cutting = await startServer({});
+    let late!: () => void;
+    const held = await slowRead(cutting.port, await signed(id), new Promise((r) => (late = r)));
+    await cutting.close(200);
+    late();
+    const partial = await held.rest;
+    expect(partial.complete).toBe(false);
+    expect(partial.body.length).toBeLessThan(bytes.length);
   });
 });
 

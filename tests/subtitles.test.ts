@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../launcher/src/log.js';
 import { migrate } from '../launcher/src/migrate.js';
 import { type FfprobeOutput, mapProbe } from '../torrent-node/src/downloads/probe.js';
+import { openSubtitlesSource } from '../torrent-node/src/ops/checks.js';
 import { MOVIEHASH_CHUNK, moviehash, moviehashOf } from '../torrent-node/src/streaming/moviehash.js';
 import {
   detectEncoding,
@@ -801,5 +802,51 @@ describe('OpenSubtitles', () => {
       code: 'subtitles_unavailable',
     });
     expect(await down.vtt(film, 'e-1', filmProbe)).toContain('Bonjour');
+  });
+
+  it("gives Sentinel's check the quota: unknown, then what is left, then used up with its reset", async () => {
+    const settings = config();
+    const subtitles = createSubtitleService({ db, config: settings, log: captureLogger() });
+    const [check] = await openSubtitlesSource({ config: settings, quota: () => subtitles.quota() }).list();
+    if (!check) throw new Error('no OpenSubtitles check while configured');
+    const run = () => check.run(new AbortController().signal);
+
+    expect(subtitles.quota()).toBeNull();
+    expect(await run()).toMatchObject({ status: 'ok', code: 'ok', params: {} });
+
+    await subtitles.search(film, ['de']);
+    await subtitles.download(film, 1005);
+    const left = fake.allowedDownloads - fake.counts.downloads;
+    expect(left).toBeGreaterThan(0);
+    expect(subtitles.quota()).toEqual({ remaining: left, resetAt: fake.resetAt.toISOString() });
+    expect(await run()).toMatchObject({ status: 'ok', code: 'ok', params: { remaining: left } });
+
+    // Spent (406): a warning naming the reset time, for the web app's wording and the alert.
+    fake.allowedDownloads = fake.counts.downloads;
+    try {
+      expect(await failure(subtitles.download(film, 1003))).toMatchObject({ code: 'subtitles_quota' });
+    } finally {
+      fake.allowedDownloads = 20;
+    }
+    const spent = await run();
+    expect(spent).toMatchObject({
+      status: 'warning',
+      code: 'subtitles.quota',
+      params: { resetAt: fake.resetAt.toISOString() },
+    });
+    expect(spent.message).toContain(fake.resetAt.toISOString());
+    expect(spent.impact).toBeTruthy();
+    expect(spent.fix).toBeTruthy();
+
+    // Past its reset time the quota is renewed: no warning left behind.
+    const [renewed] = await openSubtitlesSource({
+      config: settings,
+      quota: () => ({ remaining: 0, resetAt: new Date(Date.now() - 1000).toISOString() }),
+    }).list();
+    expect(await renewed?.run(new AbortController().signal)).toMatchObject({ status: 'ok' });
+    // Not configured: no check at all.
+    expect(
+      openSubtitlesSource({ config: config({ OPENSUBTITLES_API_KEY: undefined }), quota: () => null }).list(),
+    ).toEqual([]);
   });
 });

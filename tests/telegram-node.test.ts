@@ -5,7 +5,6 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  type Download,
   type DownloadEventMessage,
   JOBS_STREAM,
   parseConfig,
@@ -19,11 +18,9 @@ import {
 } from '@sokoul/contracts';
 import { linkChat, listLinks, readBotInfo, writeTelegramMuted } from '@sokoul/db';
 import { postgresDb, WIRE_TYPES } from '@sokoul/db/postgres';
-import { connect, JSONCodec, type NatsConnection, RetentionPolicy } from 'nats';
+import { JSONCodec, type NatsConnection } from 'nats';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../launcher/src/log.js';
-import { migrate } from '../launcher/src/migrate.js';
 import { freePorts } from '../launcher/src/ports.js';
 import { telegramWebhookSecret } from '../launcher/src/secrets.js';
 import type { Stack } from '../launcher/src/stack.js';
@@ -32,9 +29,20 @@ import { startTelegram } from '../torrent-node/src/telegram/index.js';
 import { TelegramPoller } from '../torrent-node/src/telegram/poller.js';
 import { TelegramSender } from '../torrent-node/src/telegram/sender.js';
 import { adminSession, api } from './helpers/api.js';
+import { createUser } from './helpers/bittorrent.js';
+import { download } from './helpers/downloads.js';
 import { commandUpdate, type FakeTelegram, startFakeTelegram } from './helpers/fake-telegram.js';
 import { captureLogger } from './helpers/logger.js';
-import { createTestDatabase, dropTestDatabase, launchStack, MACHINE_REDIS, ROOT } from './helpers/stack.js';
+import { addJobsStream, connectWhenUp, spawnNatsServer } from './helpers/nats.js';
+import {
+  createTestDatabase,
+  dropTestDatabase,
+  launchStack,
+  MACHINE_REDIS,
+  migratedDatabase,
+  ROOT,
+} from './helpers/stack.js';
+import { until } from './helpers/wait.js';
 
 /**
  * torrent-node's side of the bot against the fake Bot API (tests/helpers/fake-telegram.ts): the
@@ -59,20 +67,6 @@ let fake: FakeTelegram;
 const logs = captureLogger();
 let nextChat = 10_000;
 const chat = () => nextChat++;
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false> | T | undefined | false,
-  ms = 20_000,
-) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 const text = (chatId: number, body: string): TelegramCall => ({
   method: 'sendMessage',
@@ -109,13 +103,6 @@ async function outboxSettled(): Promise<boolean> {
   return info.num_pending === 0 && info.num_ack_pending === 0;
 }
 
-async function createUser(locale: 'fr' | 'en', role: 'member' | 'admin' = 'member'): Promise<string> {
-  const [row] = await sql<{ id: string }[]>`
-    INSERT INTO users (email, display_name, password_hash, role, locale)
-    VALUES (${`${randomUUID()}@example.test`}, 'Test', 'x', ${role}, ${locale}) RETURNING id`;
-  return (row as { id: string }).id;
-}
-
 async function link(userId: string, chatId: number) {
   return linkChat(db, {
     userId,
@@ -143,22 +130,12 @@ function configWith(env: Record<string, string>) {
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'sokoul-tg-'));
   const [natsPort] = (await freePorts(1)) as [number];
-  nats = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(natsPort), '-js', '-sd', join(work, 'nats')], {
-    stdio: 'ignore',
-  });
+  nats = spawnNatsServer(natsPort, join(work, 'nats'));
   natsUrl = `nats://127.0.0.1:${natsPort}`;
-  databaseUrl = await createTestDatabase('sokoul_tg');
-  await migrate(ROOT, databaseUrl, createLogger('warn', 'test'));
-  sql = postgres(databaseUrl, { max: 4, onnotice: () => {}, types: WIRE_TYPES });
-  db = postgresDb(sql);
+  ({ url: databaseUrl, sql, db } = await migratedDatabase('sokoul_tg'));
   fake = await startFakeTelegram();
-  nc = await until('nats-server', () => connect({ servers: natsUrl }).catch(() => undefined), 10_000);
-  // What torrent-node's task runner creates at start (the sender needs it).
-  await (await nc.jetstreamManager()).streams.add({
-    name: JOBS_STREAM.name,
-    subjects: [...JOBS_STREAM.subjects],
-    retention: RetentionPolicy.Workqueue,
-  });
+  nc = await connectWhenUp(natsUrl);
+  await addJobsStream(nc);
 }, 60_000);
 
 afterAll(async () => {
@@ -282,7 +259,7 @@ describe('sender', () => {
   });
 
   it('drops a blocked chat’s message and removes its links; a refused photo still sends the text', async () => {
-    const userId = await createUser('fr');
+    const userId = await createUser(sql, 'member', 'fr');
     const blocked = chat();
     const fine = chat();
     await link(userId, blocked);
@@ -464,37 +441,6 @@ describe('poller', () => {
   });
 });
 
-function download(o: Partial<Download> & { userId: string; mediaId: string; name: string }): Download {
-  const now = new Date().toISOString();
-  return {
-    id: randomUUID(),
-    mediaTitle: 'Title',
-    season: null,
-    episode: null,
-    infoHash: null,
-    resultId: null,
-    searchId: null,
-    engine: 'webtorrent',
-    engineState: null,
-    queuePosition: null,
-    pausedBy: null,
-    error: null,
-    createdAt: now,
-    startedAt: now,
-    completedAt: now,
-    updatedAt: now,
-    state: 'completed',
-    bytesDone: 1000,
-    bytesTotal: 1000,
-    bytesUploaded: 0,
-    downloadSpeed: 0,
-    uploadSpeed: 0,
-    peers: 0,
-    etaSeconds: null,
-    ...o,
-  };
-}
-
 const event = (userId: string, e: DownloadEventMessage['event']): DownloadEventMessage => ({
   userId,
   event: e,
@@ -503,9 +449,9 @@ const base = () => ({ id: randomUUID(), ts: new Date().toISOString() });
 
 describe('notifier', () => {
   it('tells each user on their own chats, in their language, with the poster, escaping the title', async () => {
-    const alice = await createUser('fr');
-    const bob = await createUser('en');
-    const admin = await createUser('en', 'admin');
+    const alice = await createUser(sql, 'member', 'fr');
+    const bob = await createUser(sql, 'member', 'en');
+    const admin = await createUser(sql, 'admin', 'en');
     const aliceChats = [chat(), -1_000_000_000_000 - chat()];
     const bobChat = chat();
     const adminChat = chat();
@@ -615,7 +561,7 @@ describe('notifier', () => {
 
       // Alerts go to admins only.
       nc.publish(
-        Subjects.broadcastEvents,
+        Subjects.alerts,
         json.encode({
           ...base(),
           type: 'alert',
@@ -643,7 +589,7 @@ describe('notifier', () => {
   it('stays silent for muted kinds, imports of nothing, progress and other users', async () => {
     const { TelegramNotifier } = await import('../torrent-node/src/telegram/notifier.js');
     const notifier = new TelegramNotifier({ nc, db, config: configWith({}), log: logs });
-    const carol = await createUser('fr');
+    const carol = await createUser(sql, 'member', 'fr');
     await link(carol, chat());
     const [film] = await sql<{ id: string }[]>`
       INSERT INTO media (media_type, title, year) VALUES ('movie', 'Muet', 1927) RETURNING id`;
@@ -664,7 +610,7 @@ describe('notifier', () => {
         event(carol, { ...base(), type: 'download.failed', data: { download: d } }),
       ),
     ).toBe(1);
-    const nobody = await createUser('en');
+    const nobody = await createUser(sql, 'member', 'en');
     expect(
       await notifier.notifyDownload(
         event(nobody, { ...base(), type: 'download.failed', data: { download: d } }),

@@ -269,10 +269,14 @@ export async function startWebTorrentSeeder(made: MadeTorrent): Promise<WebTorre
 
 // ---- Sokoul rows ----
 
-export async function createUser(sql: postgres.Sql, role: 'admin' | 'member' = 'member'): Promise<string> {
+export async function createUser(
+  sql: postgres.Sql,
+  role: 'admin' | 'member' = 'member',
+  locale: 'fr' | 'en' = 'fr',
+): Promise<string> {
   const [row] = await sql<{ id: string }[]>`
-    INSERT INTO users (email, display_name, password_hash, role)
-    VALUES (${`${randomBytes(6).toString('hex')}@example.test`}, 'Test', 'x', ${role}) RETURNING id`;
+    INSERT INTO users (email, display_name, password_hash, role, locale)
+    VALUES (${`${randomBytes(6).toString('hex')}@example.test`}, 'Test', 'x', ${role}, ${locale}) RETURNING id`;
   return (row as { id: string }).id;
 }
 

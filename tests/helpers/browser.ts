@@ -30,7 +30,10 @@ function watch(page: Page): void {
     if (message.type() !== 'error') return;
     const text = message.text();
     if (allowances.get(page)?.some((pattern) => pattern.test(text))) return;
-    problems.push(`console error on ${page.url()}: ${text}`);
+    // A failed fetch names the page, not the resource: the location says which request it was.
+    const resource = message.location().url;
+    const from = resource && resource !== page.url() ? ` (${resource})` : '';
+    problems.push(`console error on ${page.url()}: ${text}${from}`);
   });
   page.on('pageerror', (error) => problems.push(`uncaught error on ${page.url()}: ${error.message}`));
 }

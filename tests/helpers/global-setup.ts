@@ -64,6 +64,7 @@ export default async function setup(project: TestProject) {
     // The fake indexers run on 127.0.0.1: the outbound guard refuses loopback unless allowed
     // (tests/outbound.test.ts proves it does without this).
     INDEXER_ALLOW_PRIVATE: 'true',
+    PUSH_ALLOW_PRIVATE: 'true',
     DATABASE_URL: databaseUrl,
     REDIS_URL: MACHINE_REDIS,
     SEARCH_CONCURRENCY: String(SEARCH_CONCURRENCY),

@@ -1,9 +1,11 @@
 import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { postgresDb, WIRE_TYPES } from '@sokoul/db/postgres';
 import postgres from 'postgres';
 import { loadConfig } from '../../launcher/src/config.js';
 import { createLogger } from '../../launcher/src/log.js';
+import { migrate } from '../../launcher/src/migrate.js';
 import { freePorts } from '../../launcher/src/ports.js';
 import { type Stack, startStack } from '../../launcher/src/stack.js';
 
@@ -50,6 +52,14 @@ export async function createTestDatabase(prefix: string): Promise<string> {
   const url = new URL(MACHINE_PG);
   url.pathname = `/${name}`;
   return url.toString();
+}
+
+/** A fresh database with every migration applied, and a pool on it as torrent-node opens one. */
+export async function migratedDatabase(prefix: string) {
+  const url = await createTestDatabase(prefix);
+  await migrate(ROOT, url, createLogger('warn', 'test'));
+  const sql = postgres(url, { max: 4, onnotice: () => {}, types: WIRE_TYPES });
+  return { url, sql, db: postgresDb(sql) };
 }
 
 export async function dropTestDatabase(databaseUrl: string): Promise<void> {
