@@ -17,7 +17,7 @@ import { debridBench, printDebrid } from './debrid.js';
 import { downloadsBench, printDownloads } from './downloads.js';
 import { generateDataset, libraryBench, printLibrary } from './library.js';
 import { type Load, load } from './load.js';
-import { parserBench, printParser } from './parser.js';
+import { parserAccuracy, parserBench, printParser, printParserAccuracy } from './parser.js';
 import { printScout, scoutBench } from './scout.js';
 import { printStreaming, streamingBench } from './streaming.js';
 
@@ -256,6 +256,12 @@ export async function main(root: string, args: string[]): Promise<void> {
     const parser = parserBench(Math.min(seconds, 5));
     printParser(parser);
     console.log(JSON.stringify({ parser }));
+    // Accuracy against public parsers on the fixture corpus (PARSER_CORPUS, PARSER_LIBS_DIR: bench/parser-accuracy.ts).
+    const parserAccuracyFigures = await parserAccuracy({ root: ROOT });
+    if (parserAccuracyFigures) {
+      printParserAccuracy(parserAccuracyFigures);
+      console.log(JSON.stringify({ parserAccuracy: parserAccuracyFigures }));
+    }
   }
   if (!only || only === 'scout') {
     const dir = tempDataDir();

@@ -1,5 +1,8 @@
 import { parseRelease } from '../torrent-node/src/search/release.js';
 
+/** Accuracy against public parsers on a fixture corpus: bench/parser-accuracy.ts. */
+export { parserAccuracy, printParserAccuracy } from './parser-accuracy.js';
+
 /** Release-parser throughput on one core: titles per second over a mix of real-world shapes. */
 const SAMPLE = [
   'The.Matrix.1999.1080p.BluRay.x264-SPARKS',
