@@ -1,9 +1,11 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ParsedRelease } from '@sokoul/contracts';
 import { describe, expect, it } from 'vitest';
 import { normalizeTitle, parseRelease } from '../torrent-node/src/search/release.js';
 import { ROOT } from './helpers/stack.js';
+
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 /** Release titles as indexers list them, with what each must read as (only the fields given). */
 const CASES: [string, Partial<ParsedRelease>][] = [
@@ -333,6 +335,66 @@ const CASES: [string, Partial<ParsedRelease>][] = [
     '[Anime Time] Demon Slayer (Season 1) [BD][1080p][HEVC 10bit][Dual Audio]',
     { title: 'Demon Slayer', seasons: [1], fullSeason: true, multi: true },
   ],
+  // Words of the name that are tags elsewhere: a language before the year, "Real" in lower case.
+  ['The.Good.German.2006.720p.BluRay.x264-RlsGrp', { title: 'The Good German', year: 2006, group: 'RlsGrp' }],
+  ['The.French.Movie.2013.1080p.BluRay.x264-GRP', { title: 'The French Movie', year: 2013 }],
+  ['A.Real.Pain.2024.1080p.WEB-DL.DDP5.1.H.264-FLUX', { title: 'A Real Pain', year: 2024, proper: false }],
+  ['Some.Film.2019.REAL.1080p.BluRay.x264-GRP', { title: 'Some Film', proper: true, revision: 1 }],
+  [
+    'The.Girl.in.the.Spiders.Web.2019.1080p.WEB-DL.x264-GRP',
+    { title: 'The Girl in the Spiders Web', year: 2019 },
+  ],
+  [
+    'Some.Film.Directors.Cut.2019.1080p.BluRay.x264-GRP',
+    { title: 'Some Film', year: 2019, edition: "Director's Cut" },
+  ],
+  ['X.Y.Z.2.2013.720p.BluRay.x264-GRP', { title: 'X.Y.Z. 2', year: 2013 }],
+  // A streaming service's tag is WEB-DL only when nothing says otherwise.
+  ['The.Show.S02E05.1080p.AMZN.WEBRip.DDP5.1.x264-NTb', { source: 'WEBRip', group: 'NTb' }],
+  ['The.Show.S02E05.1080p.AMZN.DDP5.1.H.264-NTb', { source: 'WEB-DL' }],
+  // Numbering.
+  [
+    '[SubsPlease] Some Show S2 - 07 (1080p) [ABCD1234].mkv',
+    { title: 'Some Show', seasons: [2], episodes: [7] },
+  ],
+  ['The.Show.S01E01.2008.720p.HDTV.x264-GRP', { seasons: [1], episodes: [1] }],
+  ['The.Show.S02E21.-.94.Meetings.720p.HDTV.x264-GRP', { seasons: [2], episodes: [21] }],
+  ['The.Show.S03E01.S03E02.720p.HDTV.x264-GRP', { seasons: [3], episodes: [1, 2] }],
+  ['The Show - S07E22 - S07E23 - Two Parts [HDTV-720p]', { seasons: [7], episodes: [22, 23], group: null }],
+  ['The.Show.S2016E231.720p.HDTV.x264-GRP', { seasons: [2016], episodes: [231] }],
+  ['The Show - 7x6 - A Title [SDTV]', { title: 'The Show', seasons: [7], episodes: [6] }],
+  ['The Show - 2x9-2x10 - Two Titles [SDTV]', { seasons: [2], episodes: [9, 10] }],
+  ['The.Show.102.720p.HDTV.x264-GRP', { title: 'The Show', seasons: [1], episodes: [2] }],
+  ['Some.Show.E07.720p.WEB-DL.x264-GRP', { title: 'Some Show', seasons: [], episodes: [7] }],
+  ['[Group] Some Show 214 [720p]', { title: 'Some Show', absoluteEpisodes: [214] }],
+  ['[Group] Some Show 091-123 [1080p][HEVC x265 10bit]', { absoluteEpisodes: range(91, 123) }],
+  ['[Group] Some_Show_-_12_[720p]', { title: 'Some Show', absoluteEpisodes: [12] }],
+  // Season words and numbering of other European languages.
+  [
+    'La Serie - Temporada 2 [HDTV 720p][Cap.208][AC3 5.1 Castellano]',
+    { title: 'La Serie', seasons: [2], episodes: [8] },
+  ],
+  ['La Serie - Temporada 1 [HDTV][Cap.111_120]', { seasons: [1], episodes: range(11, 20) }],
+  ['La.Serie.Stagione.3.HDTV.XviD-NOTAG', { title: 'La Serie', seasons: [3], fullSeason: true }],
+  [
+    'Die.Serie.Staffel.2.German.DL.1080p.WEB.x264-GRP',
+    { title: 'Die Serie', seasons: [2], languages: ['de'] },
+  ],
+  // Daily shows, by air date (day first when the middle cannot be a month).
+  ['The.Late.Show.2011.04.18.Guest.Name.HDTV.x264-GRP', { title: 'The Late Show', airDate: '2011-04-18' }],
+  ['The.Late.Show.2012.16.02.PDTV.XviD-C4TV', { airDate: '2012-02-16', resolution: '480p' }],
+  ['The Late Show - 30-04-2024 HDTV 1080p H264 AAC', { title: 'The Late Show', airDate: '2024-04-30' }],
+  ['Some.Film.2011.1080p.BluRay.x264-GRP', { airDate: null, year: 2011 }],
+  // Standard definition when a source or an SD encode says so and no resolution is stated.
+  ['The.Show.S04E05.HDTV.XviD-LOL', { resolution: '480p', source: 'HDTV' }],
+  ['Some.Film.2010.BluRay.x264-GRP', { resolution: null, source: 'BluRay' }],
+  // Groups: reposters' suffixes, trackers, brackets and parentheses closing the name.
+  ['The.Show.S01E01.720p.HDTV.x264-DIMENSION-Rakuv', { group: 'DIMENSION' }],
+  ['The.Show.S01E01.720p.BluRay.x264-xHD-1', { group: 'xHD' }],
+  ['The.Show.S02E09.HDTV.x264-2HD [eztv]-[rarbg.com]', { group: '2HD' }],
+  ['The Show (2020) S01 (1080p BluRay x265 HEVC 10bit AAC 5.1 Tigole)', { group: 'Tigole', seasons: [1] }],
+  ['Some Film (2011) [BluRay] [1080p] [YTS.MX] [YIFY]', { title: 'Some Film', group: 'YIFY' }],
+  ['Some Show S01 MULTi 1080p BD x265 Opus AAC -Báleygr', { group: 'Báleygr' }],
 ];
 
 /** Every field a case does not give must still be well-formed: the parse is a valid contract object. */
@@ -420,6 +482,73 @@ describe('titles for matching', () => {
   it('normalises accents, case, punctuation and ampersands', () => {
     expect(normalizeTitle("Amélie: L'Été & Co.")).toBe('amelie lete and co');
     expect(normalizeTitle('Spider-Man: No Way Home')).toBe('spider man no way home');
+    // Other scripts keep their letters: a Cyrillic title is not an empty one.
+    expect(normalizeTitle('Босх: Спадок')).toBe('босх спадок');
+    expect(normalizeTitle('進撃の巨人 2')).toBe('進撃の巨人 2');
+  });
+});
+
+describe('sokoul match', () => {
+  const sokoul = (args: string[]) =>
+    spawnSync(process.execPath, [join(ROOT, 'launcher/bin/sokoul.mjs'), ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, LOG_LEVEL: 'silent' },
+    });
+
+  it('accepts or rejects each title as the target, with the reason codes', () => {
+    const target = { type: 'movie', titles: ['The Good German'], year: 2006 };
+    const run = sokoul([
+      'match',
+      '--target',
+      JSON.stringify(target),
+      'The.Good.German.2006.720p.BluRay.x264-RlsGrp',
+      'The.Good.Shepherd.2006.720p.BluRay.x264-RlsGrp',
+      'The.Good.German.S01E01.720p.HDTV.x264-GRP',
+      'The.Good.German.1990.720p.BluRay.x264-GRP',
+    ]);
+    expect(run.status, run.stderr).toBe(0);
+    const lines = run.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { title: string; accepted: boolean; reasons: { code: string }[] });
+    expect(
+      lines.map((l) => [l.accepted, l.reasons.filter((r) => r.code !== 'title.noYear').map((r) => r.code)]),
+    ).toEqual([
+      [true, []],
+      [false, ['title.mismatch']],
+      [false, ['film.isSeries']],
+      [false, ['film.year']],
+    ]);
+    expect(lines[0]).toMatchObject({ parsed: { title: 'The Good German', year: 2006 } });
+  });
+
+  it('checks episodes of a series, and refuses a target that is not one', () => {
+    const target = { type: 'tv', titles: ['The Show'], year: null, season: 3, episode: 2 };
+    const run = sokoul([
+      'match',
+      '--target',
+      JSON.stringify(target),
+      'The.Show.S03E01.S03E02.720p.HDTV.x264-GRP',
+      'The.Show.S03E05.720p.HDTV.x264-GRP',
+    ]);
+    expect(run.status, run.stderr).toBe(0);
+    expect(
+      run.stdout
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { accepted: boolean }).accepted),
+    ).toEqual([true, false]);
+    for (const [args, message] of [
+      [['match', 'The.Show.S03E01'], /needs --target/],
+      [['match', '--target', '{nope', 'The.Show.S03E01'], /not JSON/],
+      [['match', '--target', JSON.stringify({ type: 'film', titles: ['x'], year: null }), 'x'], /type/],
+      [['match', '--target', JSON.stringify(target)], /at least one title/],
+    ] as const) {
+      const refused = sokoul([...args]);
+      expect(refused.status).toBe(2);
+      expect(refused.stderr).toMatch(message);
+      expect(refused.stdout).toBe('');
+    }
   });
 });
 

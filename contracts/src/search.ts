@@ -69,6 +69,11 @@ export const ParsedRelease = z.object({
   fullSeason: z.boolean(),
   /** Anime numbering without seasons ("One Piece - 1071"). */
   absoluteEpisodes: z.array(z.number().int()),
+  /**
+   * A daily show's episode by its air date (YYYY-MM-DD): "Show.2011.04.18.HDTV". Results stored
+   * before the parser read dates have none: null.
+   */
+  airDate: z.string().nullable().default(null),
   resolution: Resolution.nullable(),
   source: ReleaseSource.nullable(),
   videoCodec: VideoCodec.nullable(),

@@ -1,7 +1,8 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ConfigError } from '@sokoul/contracts';
+import { ConfigError, SearchTarget } from '@sokoul/contracts';
+import { matchRelease } from '@sokoul/torrent-node/rank';
 import { parseRelease } from '@sokoul/torrent-node/release';
 import { backupCommand } from './backup.js';
 import { buildAll } from './build.js';
@@ -25,6 +26,8 @@ const USAGE = `Usage: sokoul <command>
                                     back up the database (and secrets.json), list the archives, or
                                     restore one (--secrets: its secrets.json too)
   parse-release TITLE...            print what each release title says, one JSON object per line
+  match --target JSON TITLE...      accept or reject each title as the search target (type, titles,
+                                    year, season, episode, runtimeMinutes), with the reason codes
   telegram webhook set|delete|info  point the bot at PUBLIC_URL/telegram/webhook, remove that, or show it
 
 Configuration comes from the environment and .env; see .env.example.`;
@@ -110,6 +113,60 @@ async function start(config: ResolvedConfig, only: Role | undefined): Promise<vo
   if (only !== 'torrent-node') process.stdout.write(`\nSokoul is running at ${stack.url}\n\n`);
 }
 
+/** `sokoul match`: the ranker's title matcher on its own, without the stack or TMDB. */
+function match(args: string[]): void {
+  const refused = matchLines(args);
+  if (refused === null) return;
+  process.stderr.write(`sokoul: match ${refused}\n`);
+  process.exitCode = 2;
+}
+
+/** Prints one JSON line per title; or, before printing anything, why the arguments are refused. */
+function matchLines(args: string[]): string | null {
+  let values: { target?: string | undefined };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args,
+      options: { target: { type: 'string' } },
+      allowPositionals: true,
+    }));
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+  if (values.target === undefined) return "needs --target '<json>'";
+  if (positionals.length === 0) return 'needs at least one title';
+  let json: unknown;
+  try {
+    json = JSON.parse(values.target);
+  } catch {
+    return '--target is not JSON';
+  }
+  const target = SearchTarget.safeParse(json);
+  if (!target.success) {
+    const issue = target.error.issues[0];
+    return `--target: ${issue ? `${issue.path.join('.') || 'target'}: ${issue.message}` : 'invalid'}`;
+  }
+  for (const title of positionals) {
+    const { parsed, accepted, reasons } = matchRelease(title, target.data);
+    const line = {
+      title,
+      accepted,
+      reasons: reasons.map(({ effect, code, params }) => ({ effect, code, params })),
+      parsed: {
+        title: parsed.title,
+        year: parsed.year,
+        seasons: parsed.seasons,
+        episodes: parsed.episodes,
+        absoluteEpisodes: parsed.absoluteEpisodes,
+        airDate: parsed.airDate,
+      },
+    };
+    process.stdout.write(`${JSON.stringify(line)}\n`);
+  }
+  return null;
+}
+
 export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   // Needs no configuration: a tool for checking how Sokoul reads a title.
@@ -120,6 +177,10 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     for (const title of rest) process.stdout.write(`${JSON.stringify(parseRelease(title))}\n`);
+    return;
+  }
+  if (command === 'match') {
+    match(rest);
     return;
   }
   try {

@@ -31,21 +31,28 @@ const THEATRE_COPIES = new Set(['CAM', 'TS', 'TC', 'SCR']);
 /** Titles compare on their normalised words, ignoring a leading article. */
 const comparable = (title: string) => normalizeTitle(title).replace(/^(the|le|la|les|l) /, '');
 
-function judge(
-  result: IndexerResult,
-  parsed: ParsedRelease,
-  target: SearchTarget,
-  profile: QualityProfile,
-): RankReason[] {
+type Note = (points: number, code: ReasonCode, params?: ReasonParams) => void;
+interface Verdict {
+  reasons: RankReason[];
+  plus: Note;
+  minus: Note;
+  reject: (code: ReasonCode, params?: ReasonParams) => void;
+}
+
+function verdict(): Verdict {
   const reasons: RankReason[] = [];
   const say = (effect: RankReason['effect'], points: number, code: ReasonCode, params: ReasonParams = {}) =>
     reasons.push({ effect, points, code, params, text: reasonText(code, params) });
-  const plus = (points: number, code: ReasonCode, params?: ReasonParams) => say('plus', points, code, params);
-  const minus = (points: number, code: ReasonCode, params?: ReasonParams) =>
-    say('minus', -points, code, params);
-  const reject = (code: ReasonCode, params?: ReasonParams) => say('reject', 0, code, params);
+  return {
+    reasons,
+    plus: (points, code, params) => say('plus', points, code, params),
+    minus: (points, code, params) => say('minus', -points, code, params),
+    reject: (code, params) => say('reject', 0, code, params),
+  };
+}
 
-  // Is it the right title at all?
+/** Is it the release wanted at all: its title, year, season and episode against the target's. */
+function judgeIdentity(parsed: ParsedRelease, target: SearchTarget, { plus, minus, reject }: Verdict): void {
   const wanted = new Set(target.titles.map(comparable));
   if (!wanted.has(comparable(parsed.title)))
     reject('title.mismatch', { found: parsed.title, wanted: target.titles[0] ?? '' });
@@ -74,6 +81,28 @@ function judge(
       plus(5, 'season.whole', { season });
     }
   }
+}
+
+/** The matcher alone (`sokoul match`): accepted or rejected as the target, with the reasons. */
+export function matchRelease(
+  title: string,
+  target: SearchTarget,
+): { parsed: ParsedRelease; accepted: boolean; reasons: RankReason[] } {
+  const parsed = parseRelease(title);
+  const seen = verdict();
+  judgeIdentity(parsed, target, seen);
+  return { parsed, accepted: !seen.reasons.some((r) => r.effect === 'reject'), reasons: seen.reasons };
+}
+
+function judge(
+  result: IndexerResult,
+  parsed: ParsedRelease,
+  target: SearchTarget,
+  profile: QualityProfile,
+): RankReason[] {
+  const seen = verdict();
+  const { reasons, plus, minus, reject } = seen;
+  judgeIdentity(parsed, target, seen);
 
   // Quality.
   const resolution = parsed.resolution;

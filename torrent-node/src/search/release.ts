@@ -14,7 +14,7 @@ import type {
  * the first tag starts. Patterns are compiled once: the parser runs on every search result.
  */
 
-const SEP = String.raw`[\s._\-\[\]\(\)\{\}+,]`;
+const SEP = String.raw`[\s._\-\[\]\(\)\{\}+,*]`;
 /** A tag bounded by separators or the ends of the title. */
 const tag = (pattern: string) => new RegExp(`(?<=^|${SEP})(?:${pattern})(?=$|${SEP})`, 'gi');
 
@@ -26,7 +26,8 @@ function find(pattern: RegExp, text: string): RegExpExecArray | null {
   pattern.lastIndex = 0;
   for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
     if (match.index > 0) return match;
-    if (match[0].length === 0) pattern.lastIndex++;
+    // Another tag may start inside the skipped one: go on from the next character.
+    pattern.lastIndex = match.index + 1;
   }
   return null;
 }
@@ -44,13 +45,27 @@ function gated<T>(gate: RegExp, text: string, run: () => T, none: T): T {
   return gate.test(text) ? run() : none;
 }
 
-function first<T>(text: string, detectors: [RegExp, T][]): Hit<T> | null {
-  let best: Hit<T> | null = null;
-  for (const [pattern, value] of detectors) {
-    const match = find(pattern, text);
-    if (match && (best === null || match.index < best.index)) best = { value, index: match.index };
+/**
+ * A family's detectors as one alternation, one named group each: a single scan finds the earliest
+ * tag, and at one place the earlier detector wins, as running each and keeping the first would.
+ */
+interface Family<T> {
+  pattern: RegExp;
+  values: T[];
+}
+
+function family<T>(detectors: [RegExp, T][]): Family<T> {
+  const source = detectors.map(([pattern], i) => `(?<d${i}>${pattern.source})`).join('|');
+  return { pattern: new RegExp(source, 'gi'), values: detectors.map(([, value]) => value) };
+}
+
+function first<T>(text: string, { pattern, values }: Family<T>): Hit<T> | null {
+  const match = find(pattern, text);
+  if (!match?.groups) return null;
+  for (let i = 0; i < values.length; i++) {
+    if (match.groups[`d${i}`] !== undefined) return { value: values[i] as T, index: match.index };
   }
-  return best;
+  return null;
 }
 
 function all<T>(text: string, detectors: [RegExp, T][]): Hit<T>[] {
@@ -67,8 +82,12 @@ const RESOLUTIONS: [RegExp, Resolution][] = [
   [tag(String.raw`1080[pi]|1920x1080|fhd`), '1080p'],
   [tag(String.raw`720[pi]|1280x720`), '720p'],
   [tag('576[pi]'), '576p'],
-  [tag('480[pi]|sd'), '480p'],
+  [tag(String.raw`480[pi]|sd|360p|540p|\d{3}x480`), '480p'],
 ];
+/** Sources never stated without a resolution in SD: an unstated one stays unknown. */
+const HD_ONLY_SOURCES = new Set<ReleaseSource>(['BluRay', 'Remux']);
+/** An SD container, as the *arr apps read a title that states no resolution. */
+const SD_FILE = /\.(?:avi|divx|xvid)$/i;
 
 /**
  * Order matters where one tag contains another (screeners before DVD, remux before Blu-ray); the
@@ -83,12 +102,16 @@ const RARE_SOURCES: [RegExp, ReleaseSource][] = [
 ];
 const RARE_SOURCE_GATE = /remux|scr|cam|ts|tc|telesync|telecine|pdvd/i;
 const SOURCES: [RegExp, ReleaseSource][] = [
-  [tag(String.raw`blu-?ray|bd-?rip|br-?rip|bd(?:25|50)?|b[dr]-?mv`), 'BluRay'],
+  [tag(String.raw`blu-?ray|bd-?rip|br-?rip|bd(?:25|50)?|b[dr]-?mv|b[dr](?:rip)?-?mux`), 'BluRay'],
   [tag(String.raw`web-?rip|webrip`), 'WEBRip'],
-  [tag(String.raw`web-?dl|webdl|web|amzn|nf|dsnp|hmax|atvp`), 'WEB-DL'],
+  [tag(String.raw`web-?dl|webdl|web|web-?mux|dl-?mux`), 'WEB-DL'],
   [tag(String.raw`hdtv(?:rip)?|pdtv|sdtv|dsr|tvrip|hdtvrip`), 'HDTV'],
   [tag(String.raw`dvd-?rip|dvd(?:5|9|r)?|dvd-?r`), 'DVD'],
 ];
+
+/** A streaming service's tag says WEB-DL only when no source says otherwise ("AMZN.WEBRip"). */
+const STREAMING = tag('amzn|amazon(?:hd|sd)?|netflix|nf|dsnp|hmax|atvp|hulu|pcok|pmtp');
+const STREAMING_GATE = /amzn|amazon|netflix|\bnf\b|dsnp|hmax|atvp|hulu|pcok|pmtp/i;
 
 const CODECS: [RegExp, VideoCodec][] = [
   [tag(String.raw`[xh]\.?265|hevc`), 'H.265'],
@@ -124,6 +147,11 @@ const AUDIO: [RegExp, AudioCodec][] = [
   [tag('l?pcm'), 'PCM'],
 ];
 const ATMOS = tag('atmos');
+/** Tags that say nothing the parser keeps but end the name ("Pacific.Rim.3D", "The.Movie.CONVERT"). */
+const MISC = tag(
+  String.raw`3d|h-?sbs|h-?ou|convert|limited|internal|read-?nfo|dubbed|hybrid|open[\s._-]?matte`,
+);
+const MISC_GATE = /3d|sbs|ou|convert|limited|internal|nfo|dubbed|hybrid|matte/i;
 const CHANNELS =
   /(?<=^|[\s._\-[(]|dd|ddp|aac|dts|flac|opus|truehd|ac3|atmos)([1-9])[\s._]([0-2])(?=$|[\s._\-\])])/gi;
 
@@ -170,50 +198,151 @@ const EDITIONS: [RegExp, string][] = [
   [tag(String.raw`(?:\d{2}th[\s._-]?)?anniversary(?:[\s._-]?edition)?`), 'Anniversary Edition'],
 ];
 
-const PROPER = tag(String.raw`proper(\d)?|real`);
+const RESOLUTIONS_FAMILY = family(RESOLUTIONS);
+const RARE_SOURCES_FAMILY = family(RARE_SOURCES);
+const SOURCES_FAMILY = family(SOURCES);
+const CODECS_FAMILY = family(CODECS);
+const AUDIO_FAMILY = family(AUDIO);
+const EDITIONS_FAMILY = family(EDITIONS);
+
+const PROPER = tag(String.raw`proper(\d)?`);
+/** Upper-case only: "real" is a word of many titles ("A Real Pain"). */
+const REAL = new RegExp(`(?<=^|${SEP})REAL(?=$|${SEP})`, 'g');
 const REPACK = tag(String.raw`repack(\d)?|rerip`);
 const BIT_DEPTH = tag(String.raw`(8|10|12)[\s._-]?bits?|hi10p?`);
 const YEAR = new RegExp(String.raw`(?<=^|${SEP})((?:19|20)\d{2})(?=$|${SEP})`, 'g');
+const HAS_YEAR = new RegExp(YEAR.source);
 const COMPLETE = tag(String.raw`complete|integrale|intégrale|coffret`);
 const AKA = tag('aka');
 
 // Seasons and episodes, most specific first.
 const SXXEYY = new RegExp(
-  String.raw`(?<=^|${SEP})s(\d{1,2})[\s._-]?e(\d{1,4})((?:[\s._-]?-?[\s._-]?e?\d{1,4}(?!\d|p))*)`,
+  // More episodes: "E02", "-E02", " - E02" or a glued "-02"; a bare number after it is something
+  // else ("S01E01.2008", "S02E21 - 94 Meetings").
+  // Repeated markers too ("S03E01.S03E02", "S07E22 - S07E23"); seasons up to 4 digits ("S2016E231").
+  String.raw`(?<=^|${SEP})s(\d{1,4})[\s._-]?e(\d{1,5})((?:[\s._]?-?[\s._]?(?:s\d{1,4}[\s._-]?)?e\d{1,5}(?!\d|p)|-\d{1,4}(?!\d|p))*)`,
   'i',
 );
 const NXNN = new RegExp(
-  String.raw`(?<=^|${SEP})(\d{1,2})x(\d{2,3})((?:[\s._-]?-?x?\d{2,3})*)(?=$|${SEP})`,
+  String.raw`(?<=^|${SEP})(\d{1,2}|(?:19|20)\d{2})x(\d{1,3})((?:(?:[\s._]*-[\s._]*|[\s._]+|x)(?:\d{1,4}x)?\d{1,3}(?!\d|p))*)(?=$|${SEP})`,
   'i',
 );
 const SEASON_RANGE = new RegExp(
-  String.raw`(?<=^|${SEP})s(\d{1,2})[\s._]?(?:-|à|a|to)[\s._]?s?(\d{1,2})(?=$|${SEP})`,
+  // "S01-05" and "S01 - S05", but not "S2 - 07" (season 2, episode 7 in anime names).
+  String.raw`(?<=^|${SEP})s(\d{1,2})(?:-s?|[\s._]?-[\s._]?s|[\s._](?:à|a|to)[\s._]s?)(\d{1,2})(?=$|${SEP})`,
   'i',
 );
 const SEASON_WORDS = new RegExp(
-  String.raw`(?<=^|${SEP})(?:seasons?|saisons?|series)[\s._-]?(\d{1,2})(?:[\s._-]?(?:-|à|a|to|&|and|et)[\s._-]?(\d{1,2}))?(?=$|${SEP})`,
+  // English, French, Spanish, Italian, German, Dutch, Polish and Scandinavian words for a season.
+  String.raw`(?<=^|${SEP})(?:seasons?|saisons?|series|temporadas?|stagioni|stagione|staffel|seizoen|sezon|s[äæ]song|s[äæ]son)[\s._-]?(\d{1,2})(?:[\s._-]?(?:-|à|a|to|&|and|et)[\s._-]?(\d{1,2}))?(?=$|${SEP})`,
   'i',
 );
-const SXX = new RegExp(String.raw`(?<=^|${SEP})s(\d{1,2})(?=$|${SEP})`, 'i');
+const EPISODE_GATE = /e[\s._-]?\d|ep[\s._-]?\d|pisode/i;
+const SEASON_WORD_GATE = /seas|sais|seri|tempor|stagion|staffel|seizoen|sezon|s[äæ]s/i;
+/** Spanish releases' episode: "Cap.408" is season 4, episode 8; "Cap.111_120" a run of them. */
+const CAP = new RegExp(
+  String.raw`(?<=^|${SEP})cap[\s.]?(\d{1,2})(\d{2})(?:_(\d{1,2})(\d{2}))?(?=$|${SEP})`,
+  'i',
+);
+const SXX = new RegExp(String.raw`(?<=^|${SEP})s(\d{1,2}|(?:19|20)\d{2})(?=$|${SEP})`, 'i');
 const EPISODE_WORD = new RegExp(
-  String.raw`(?<=^|${SEP})(?:episode|épisode|ep|e)[\s._-]?(\d{1,4})(?=$|${SEP})`,
+  String.raw`(?<=^|${SEP})(?:episode|épisode|ep|e)[\s._-]?(\d{1,5})(?:[\s._]?-[\s._]?(?:ep?)?(\d{1,5}))?(?=$|${SEP})`,
   'i',
 );
 /** Anime: "[Group] Name - 1071 [1080p]" or a batch "Name - 01-12". */
-const ABSOLUTE = /\s-\s(\d{1,4})(?:v\d)?(?:\s?[-~]\s?(\d{1,4})(?:v\d)?)?(?=$|[\s[(])/;
+const ABSOLUTE =
+  /[\s_.]-[\s_.](?!(?:19|20)\d\d\b)(\d{1,4})(?:v\d)?(?:\s?[-~]\s?(\d{1,4})(?:v\d)?)?(?=$|[\s_.[(])/;
+/** "[Group] Name 214 [720p]": after a leading group, a bare number before the tags is the episode. */
+const ANIME_NUMBER =
+  /[\s_.](?!(?:19|20)\d\d\b)(\d{2,4})(?:v\d)?(?:-(\d{2,4})(?:v\d)?)?(?=[\s_]*[[(]|[\s_]*$)|[\s_]\((\d{1,4})-(\d{1,4})\)/;
+/** "Name.102.720p": season 1, episode 2, as the *arr apps read a bare 3-4 digit number before tags. */
+const PACKED_EPISODE = new RegExp(String.raw`(?<=${SEP})([1-9]\d?)(\d{2})(?=${SEP})`);
+
+/** A word of letters only: a tag that may be a word of the name ("Web"), unlike "S01E01" or "720p". */
+const WORD = new RegExp(String.raw`^\p{L}+(?=$|${SEP})`, 'u');
+const CRC = /\s*\[[0-9A-F]{8}\]/gi;
+const VERSION_SUFFIX = /\s+v\d$/i;
+/** A daily show's date: 2011.04.18, 2011-04-18, 2012.16.02 (day first when it cannot be a month), 30-04-2024. */
+const AIR_DATE = new RegExp(
+  String.raw`(?<=${SEP})(?:((?:19|20)\d{2})[\s._-](\d{2})[\s._-](\d{2})|(\d{2})[\s._-](\d{2})[\s._-]((?:19|20)\d{2}))(?=$|${SEP})`,
+);
+
+const AIR_DATE_GATE = /\d{2}[\s._-]\d{2}[\s._-]\d{2}/;
+
+/** The date as YYYY-MM-DD when it is one, reading "YYYY DD MM" when the middle cannot be a month. */
+function airDateOf(match: RegExpExecArray): string | null {
+  const year = match[1] ?? match[6];
+  let month = Number(match[1] ? match[2] : match[5]);
+  let day = Number(match[1] ? match[3] : match[4]);
+  if (month > 12 && day <= 12) [month, day] = [day, month];
+  if (!year || month < 1 || month > 12 || day < 1 || day > 31) return null;
+  const date = new Date(Date.UTC(Number(year), month - 1, day));
+  if (date.getUTCDate() !== day) return null;
+  return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}
 
 const EXTENSION = /\.(?:mkv|mp4|avi|m4v|wmv|mov|ts|m2ts|iso|torrent|nzb)$/i;
 /** "www.site.com - Name..." or "[ site.cd ] - Name...": a site's tag, always followed by a dash. */
 const SITE_PREFIX =
   /^\s*(?:\[\s*)?(?:www\.[a-z0-9-]+\.[a-z]{2,6}|[a-z0-9-]+\.(?:com|org|net|to|tv|cc|cd|io|me|ws|info|xyz|club|se))(?:\s*\])?\s*-\s*/i;
 const LEADING_GROUP = /^\s*\[([^\]]+)\]\s*/;
-const TRAILING_GROUP = /-\s?([A-Za-z0-9][A-Za-z0-9_&@]*)(?:\s*\[[^\]]*\])*\s*$/;
+/**
+ * "-NAME" at the end (glued, or " -NAME"); " - Name" is a title's separator ("- Pilot [720p]").
+ * Brackets after it are trackers ("-2HD [eztv]-[rarbg.com]").
+ */
+const TRAILING_GROUP = /(?:(?<=\S)-\s?|\s-)([\p{L}\p{N}][\p{L}\p{N}_&@]*)(?:[\s-]*\[[^\]]*\])*\s*$/u;
+/** Reposters' and indexers' suffixes after the real group ("-NTb-Rakuv", "-EVO-sample", "-xHD-1"). */
+const REPOST_SUFFIX =
+  /(?:-(?:xpost|postbot|rakuv\w*|rp|asrequested|buymore|sample|obfuscat\w*|scrambled|chamele0n|4p|4planet|altezachen|whiterev|nzbgeek|gerov|z0ids3n|pre|\d)|[\s._](?:english|eng)|-)$/i;
+/** "[Group]" closing a name after its tags ("… x265 Kappa) [QxR]", "… [1080p] [YIFY]"). */
+const TRAILING_BRACKET_GROUP = /\[([\p{L}\p{N}][\p{L}\p{N}_.&-]*)\]\s*$/u;
+/** "(1080p BluRay x265 Tigole)": the last word of a closing parenthesis of tags. */
+const PAREN_GROUP =
+  /\((?=[^()]*(?:\d{3,4}p|[xh]\.?26[45]|hevc|blu-?ray|web))[^()]*[\s.](?:-\s)?([\p{L}\p{N}][\p{L}\p{N}_&@]*)\)\s*$/iu;
+/** Words that close names as tags, never as a group. */
+const TAG_WORDS =
+  /^(?:blu-?ray|bd\w*|web(?:-?dl|-?rip)?|hdtv|dvd\w*|remux|[xh]\.?26[45]|hevc|avc|aac[\d.]*|ac3|e?ac3|dts\S*|flac|opus|multi\w*|truefrench|french|vostfr|vff|subs?|softsubs|\d+(?:bit)?|hdr\S*|dv|sdr|mkv|mp4|avi|eng\w*|dual\w*|uhd|4k|complete|end|fin|vf\w*|atmos|x264|xvid|divx|proper|repack|internal|extras?)$/i;
+/**
+ * Groups whose name holds a separator, or that sign without a dash: a dictionary, like the *arr
+ * apps' exception list, since nothing in the name tells them from tags.
+ */
+const KNOWN_GROUPS =
+  /(?<=[\s._([-])(D-Z0N3|Fight-BB|E\.N\.D|BEN[\s.]THE[\s.]MEN|Blu-bits|DX-TV|VH-PROD|TAoE|QxR|KCRT|VARYG|DarQ)(?=\)|\]|$|\s*$)/i;
+/** Trackers' and release sites' tags, never a group. */
+const TRACKERS = /^(?:eztv|ettv|rarbg|rartv|rarbg\.com|eztv\.re|tgx|1337x|publichd|rbg)$/i;
 /** Words that end a title with a dash but are tags, not groups. */
 const NOT_GROUPS = /^(?:dl|rip|hd|ma|x|audio|sub|subs|vf\d?|vff|vfq|multi|\d+p?|[hx]26[45])$/i;
 
+const isGroup = (name: string | undefined): name is string =>
+  name !== undefined &&
+  !NOT_GROUPS.test(name) &&
+  !TRACKERS.test(name) &&
+  !TAG_WORDS.test(name) &&
+  !/^[0-9a-f]{8}$/i.test(name);
+
+function trailingGroup(text: string, titleEnd: number): string | null {
+  let tail = text;
+  for (let before = ''; before !== tail; ) {
+    before = tail;
+    tail = tail.replace(REPOST_SUFFIX, '');
+  }
+  // Only the end can hold one: the dictionary is not run over the whole name.
+  const end = Math.max(0, tail.length - 24);
+  const known = KNOWN_GROUPS.exec(tail.slice(end));
+  if (known?.[1] && end + known.index >= titleEnd) return known[1];
+  const dashed = TRAILING_GROUP.exec(tail);
+  if (dashed && dashed.index >= titleEnd && isGroup(dashed[1])) return dashed[1];
+  const bracket = TRAILING_BRACKET_GROUP.exec(tail);
+  if (bracket && bracket.index >= titleEnd && isGroup(bracket[1]) && !/\d{3,4}p|\.\w{2,4}$/i.test(bracket[1]))
+    return bracket[1];
+  const paren = PAREN_GROUP.exec(tail);
+  if (paren && paren.index >= titleEnd && isGroup(paren[1])) return paren[1];
+  return null;
+}
+
 function expandEpisodes(firstEpisode: number, rest: string): number[] {
   const episodes = [firstEpisode];
-  for (const part of rest.matchAll(/(-)?[\s._-]?e?(\d{1,4})/gi)) {
+  for (const part of rest.matchAll(/(-)?[\s._-]*e?(\d{1,5})/gi)) {
     const n = Number(part[2]);
     const last = episodes[episodes.length - 1] ?? n;
     if (part[1] && n > last && n - last < 200) {
@@ -229,32 +358,39 @@ const range = (from: number, to: number) =>
   to >= from && to - from < 100 ? Array.from({ length: to - from + 1 }, (_, i) => from + i) : [from];
 
 export function normalizeTitle(title: string): string {
-  return title
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/&/g, ' and ')
-    .replace(/['’]/g, '')
-    .replace(/[^a-z0-9]+/g, ' ')
-    .trim();
+  return (
+    title
+      .normalize('NFD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .toLowerCase()
+      .replace(/&/g, ' and ')
+      .replace(/['’]/g, '')
+      // Letters of every script: a Cyrillic or Japanese title compares on its own words too.
+      .replace(/[^\p{L}\p{N}\p{M}]+/gu, ' ')
+      .trim()
+  );
 }
 
 /** Turns the name part of a release into words: dots and underscores are spaces, acronyms stay. */
 function cleanTitle(text: string): string {
   return text
     .replace(/(?<![\p{L}\d])(?:\p{L}\.){2,}(?:\p{L}(?![\p{L}\d]))?/gu, (acronym) =>
-      acronym.replace(/\.$/, '').replace(/\./g, '\uE000'),
+      // "V.H.S.2" is "V.H.S. 2": a dotted acronym keeps its dots, the last one too.
+      acronym.endsWith('.') ? `${acronym.replace(/\./g, '\uE000')} ` : acronym.replace(/\./g, '\uE000'),
     )
     .replace(/[._]+/g, ' ')
     .replace(/\uE000/g, '.')
     .replace(/\s+-\s*$|^\s*-\s+/g, '')
     .replace(/[\s([{-]+$/g, '')
     .replace(/\s+/g, ' ')
-    .trim();
+    .trim()
+    .replace(/(?<=\p{L})\.$/u, '');
 }
 
 export function parseRelease(raw: string): ParsedRelease {
-  let text = raw.trim().replace(EXTENSION, '');
+  const sdFile = SD_FILE.test(raw.trim());
+  // An anime file's checksum ("[00F4CDA0]") and release version (" v2") say nothing about it.
+  let text = raw.trim().replace(EXTENSION, '').replace(CRC, '').replace(VERSION_SUFFIX, '');
   text = text.replace(SITE_PREFIX, '');
   let group: string | null = null;
   const leading = LEADING_GROUP.exec(text);
@@ -280,14 +416,15 @@ export function parseRelease(raw: string): ParsedRelease {
   const nxnn = sxxeyy ? null : NXNN.exec(text);
   if (sxxeyy) {
     seasons = [Number(sxxeyy[1])];
-    episodes = expandEpisodes(Number(sxxeyy[2]), sxxeyy[3] ?? '');
+    episodes = expandEpisodes(Number(sxxeyy[2]), (sxxeyy[3] ?? '').replace(/s\d{1,4}/gi, ''));
     ends.push(sxxeyy.index);
   } else if (nxnn) {
     seasons = [Number(nxnn[1])];
-    episodes = expandEpisodes(Number(nxnn[2]), (nxnn[3] ?? '').replace(/x/gi, 'e'));
+    episodes = expandEpisodes(Number(nxnn[2]), (nxnn[3] ?? '').replace(/\d{1,4}x/gi, 'e'));
     ends.push(nxnn.index);
   } else {
-    const seasonRange = SEASON_RANGE.exec(text) ?? SEASON_WORDS.exec(text);
+    const seasonRange =
+      SEASON_RANGE.exec(text) ?? (SEASON_WORD_GATE.test(text) ? SEASON_WORDS.exec(text) : null);
     const single = seasonRange ? null : SXX.exec(text);
     if (seasonRange) {
       const from = Number(seasonRange[1]);
@@ -296,13 +433,26 @@ export function parseRelease(raw: string): ParsedRelease {
       ends.push(seasonRange.index);
     } else if (single) {
       seasons = [Number(single[1])];
-      fullSeason = true;
+      // "Name S2 - 07": the anime way of numbering an episode of a season.
+      const episode = ABSOLUTE.exec(text.slice(single.index));
+      episodes = episode && !episode[2] ? [Number(episode[1])] : [];
+      fullSeason = episodes.length === 0;
       ends.push(single.index);
     }
-    const episodeWord = EPISODE_WORD.exec(text);
-    if (episodeWord && seasons.length === 1) {
-      episodes = [Number(episodeWord[1])];
+    const cap = /cap/i.test(text) ? CAP.exec(text) : null;
+    const episodeWord = cap || !EPISODE_GATE.test(text) ? null : EPISODE_WORD.exec(text);
+    if (cap) {
+      seasons = [Number(cap[1])];
+      const from = Number(cap[2]);
+      episodes = cap[4] && Number(cap[3]) === seasons[0] ? range(from, Number(cap[4])) : [from];
       fullSeason = false;
+      ends.push(cap.index);
+    } else if (episodeWord && seasons.length <= 1) {
+      // Without a season, a mini-series' or a show's numbering: the episode alone.
+      const from = Number(episodeWord[1]);
+      episodes = episodeWord[2] ? range(from, Number(episodeWord[2])) : [from];
+      fullSeason = false;
+      if (seasons.length === 0) ends.push(episodeWord.index);
     }
   }
   const complete = gated(/complete|int[eé]grale|coffret/i, text, () => find(COMPLETE, text), null);
@@ -310,26 +460,52 @@ export function parseRelease(raw: string): ParsedRelease {
     fullSeason = episodes.length === 0;
     ends.push(complete.index);
   }
-  if (seasons.length === 0 && episodes.length === 0) {
+  let airDate: string | null = null;
+  if (seasons.length === 0) {
+    const date = AIR_DATE_GATE.test(text) ? AIR_DATE.exec(text) : null;
+    airDate = date ? airDateOf(date) : null;
+    if (date && airDate) ends.push(date.index);
+  }
+  if (seasons.length === 0 && episodes.length === 0 && airDate === null) {
     const absolute = ABSOLUTE.exec(text);
+    const bare = absolute ? null : animeStyle ? ANIME_NUMBER.exec(text) : null;
     if (absolute && (animeStyle || absolute.index > 0)) {
       const from = Number(absolute[1]);
       absoluteEpisodes = absolute[2] ? range(from, Number(absolute[2])) : [from];
       ends.push(absolute.index);
+    } else if (bare && bare.index > 0) {
+      const from = Number(bare[1] ?? bare[3]);
+      const to = bare[2] ?? bare[4];
+      absoluteEpisodes = to ? range(from, Number(to)) : [from];
+      ends.push(bare.index);
     }
   }
 
-  const resolution = note(
-    gated(/\d{3,4}[pi]|4k|uhd|x\d{3,4}|fhd|sd/i, text, () => first(text, RESOLUTIONS), null),
+  const statedResolution = note(
+    gated(/\d{3,4}[pi]|4k|uhd|x\d{3,4}|fhd|sd|360p/i, text, () => first(text, RESOLUTIONS_FAMILY), null),
   );
-  const rareSource = gated(RARE_SOURCE_GATE, text, () => first(text, RARE_SOURCES), null);
-  const commonSource = first(text, SOURCES);
+  const rareSource = gated(RARE_SOURCE_GATE, text, () => first(text, RARE_SOURCES_FAMILY), null);
+  const streaming = gated(STREAMING_GATE, text, () => find(STREAMING, text), null);
+  if (streaming) ends.push(streaming.index);
+  const commonSource =
+    first(text, SOURCES_FAMILY) ?? (streaming ? { value: 'WEB-DL' as const, index: streaming.index } : null);
   const source = note(
     rareSource && (!commonSource || rareSource.index <= commonSource.index) ? rareSource : commonSource,
   );
-  const videoCodec = note(
-    gated(/26[45]|hevc|avc|av1|vp9|xvid|divx|mpeg/i, text, () => first(text, CODECS), null),
+  const videoCodecHit = gated(
+    /26[45]|hevc|avc|av1|vp9|xvid|divx|mpeg/i,
+    text,
+    () => first(text, CODECS_FAMILY),
+    null,
   );
+  const videoCodec = note(videoCodecHit);
+  // No resolution stated: the *arr apps' convention, standard definition when anything says SD-era
+  // (a source, an XviD encode, an .avi file).
+  const resolution =
+    statedResolution ??
+    ((source !== null && !HD_ONLY_SOURCES.has(source)) || videoCodec === 'XviD' || sdFile
+      ? ('480p' as const)
+      : null);
   const hdrHits = gated(/hdr|dv|dovi|dolby|hlg/i, text, () => all(text, HDR), []);
   const hdr = [...new Set(hdrHits.map((h) => h.value))].filter(
     (format) => format !== 'HDR10' || !hdrHits.some((h) => h.value === 'HDR10+'),
@@ -338,10 +514,12 @@ export function parseRelease(raw: string): ParsedRelease {
   const audio = gated(
     /dts|dd|ac-?3|aac|flac|opus|mp3|pcm|truehd|true-hd|dolby/i,
     text,
-    () => first(text, AUDIO),
+    () => first(text, AUDIO_FAMILY),
     null,
   );
   const audioCodec = note(audio);
+  const misc = gated(MISC_GATE, text, () => find(MISC, text), null);
+  if (misc) ends.push(misc.index);
   const atmosHit = gated(/atmos/i, text, () => find(ATMOS, text), null);
   if (atmosHit) ends.push(atmosHit.index);
   const channels = gated(/\d[\s._]\d/, text, () => find(CHANNELS, text), null);
@@ -349,34 +527,67 @@ export function parseRelease(raw: string): ParsedRelease {
   const bitDepthHit = gated(/bit|hi10/i, text, () => find(BIT_DEPTH, text), null);
   if (bitDepthHit) ends.push(bitDepthHit.index);
 
+  // Words that are tags after the year but may be words of the title before it ("The Good German
+  // 2006", "The French Movie 2013"): they end the title only when no year follows them.
+  if (seasons.length + episodes.length + absoluteEpisodes.length === 0 && ends.length > 0) {
+    const firstTag = Math.min(...ends);
+    const packed = HAS_YEAR.test(text) ? null : PACKED_EPISODE.exec(text.slice(0, firstTag + 1));
+    if (packed && packed.index > 0 && Number(packed[2]) > 0) {
+      seasons = [Number(packed[1])];
+      episodes = [Number(packed[2])];
+      ends.push(packed.index);
+    }
+  }
+  let strongEnd = ends.length > 0 ? Math.min(...ends) : text.length;
+  // One tag-like word, then a year, then the tags: the word is the name's ("The Girl in the
+  // Spiders Web 2019 1080p WEB-DL").
+  if (ends.length > 1) {
+    YEAR.lastIndex = strongEnd;
+    const later = YEAR.exec(text);
+    YEAR.lastIndex = 0;
+    const after = later ? ends.filter((index) => index > later.index) : [];
+    if (
+      later &&
+      after.length > 0 &&
+      ends.filter((index) => index < later.index).length === 1 &&
+      WORD.test(text.slice(strongEnd))
+    )
+      strongEnd = Math.min(...after);
+  }
+  const weak: number[] = [];
   const frenchHits = gated(/fr|vf|vost|multi|dual/i, text, () => all(text, FRENCH_TAGS), []);
   const frenchTags = frenchHits.sort((a, b) => a.index - b.index).map((h) => h.value);
-  for (const hit of frenchHits) ends.push(hit.index);
+  for (const hit of frenchHits) weak.push(hit.index);
   const languageHits = gated(LANGUAGE_GATE, text, () => all(text, LANGUAGES), []);
-  for (const hit of languageHits) ends.push(hit.index);
-  const edition = note(gated(EDITION_GATE, text, () => first(text, EDITIONS), null));
-  const proper = gated(/proper|real/i, text, () => find(PROPER, text), null);
+  for (const hit of languageHits) weak.push(hit.index);
+  const editionHit = gated(EDITION_GATE, text, () => first(text, EDITIONS_FAMILY), null);
+  // An edition ends the title, but the year may still follow it ("Name.Directors.Cut.2019").
+  const editionEnd = editionHit?.index ?? text.length;
+  const edition = editionHit?.value ?? null;
+  const proper = gated(/proper|REAL/i, text, () => find(PROPER, text) ?? find(REAL, text), null);
   const repack = gated(/repack|rerip/i, text, () => find(REPACK, text), null);
-  for (const hit of [proper, repack]) if (hit) ends.push(hit.index);
+  for (const hit of [proper, repack]) if (hit) weak.push(hit.index);
 
   // The year: the last one before the first other tag, unless it opens the title ("1917", "2012").
-  const tagsStart = ends.length > 0 ? Math.min(...ends) : text.length;
   let year: number | null = null;
   let yearIndex = -1;
   for (const match of text.matchAll(YEAR)) {
-    if (match.index > tagsStart) break;
+    if (match.index > strongEnd) break;
     if (match.index === 0) continue;
     year = Number(match[1]);
     yearIndex = match.index;
   }
   // A year in brackets or parentheses still starts at its bracket.
   if (yearIndex > 0 && /[([]/.test(text[yearIndex - 1] ?? '')) yearIndex -= 1;
-  const titleEnd = Math.min(tagsStart, yearIndex >= 0 ? yearIndex : tagsStart);
+  // Likewise before a series' numbering when no year comes first ("The.Good.German.S01E01").
+  const anchor = yearIndex >= 0 ? yearIndex : seasons.length > 0 ? strongEnd : -1;
+  const weakEnd = Math.min(text.length, ...weak.filter((index) => index > anchor));
+  const tagsStart = Math.min(strongEnd, weakEnd);
+  const titleEnd = Math.min(tagsStart, editionEnd, yearIndex >= 0 ? yearIndex : tagsStart);
 
   // The group: a trailing "-NAME", only when tags came before it (a bare "Spider-Man" has none).
   if (group === null && titleEnd < text.length) {
-    const trailing = TRAILING_GROUP.exec(text);
-    if (trailing?.[1] && trailing.index >= titleEnd && !NOT_GROUPS.test(trailing[1])) group = trailing[1];
+    group = trailingGroup(text, titleEnd);
   }
 
   let title = cleanTitle(text.slice(0, titleEnd));
@@ -398,6 +609,7 @@ export function parseRelease(raw: string): ParsedRelease {
     episodes,
     fullSeason,
     absoluteEpisodes,
+    airDate,
     resolution,
     source,
     videoCodec,
