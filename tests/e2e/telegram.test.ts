@@ -324,7 +324,7 @@ describe('Telegram in Settings', () => {
       const card = await telegramCard(page, stack().url);
       const notice = card.locator('[data-testid="telegram-not-configured"]');
       expect(await notice.textContent()).toBe(
-        'Aucun bot Telegram n’est configuré sur ce serveur. L’administrateur doit définir TELEGRAM_BOT_TOKEN (le jeton que donne @BotFather) puis redémarrer Sokoul.',
+        'Aucun bot Telegram n’est configuré sur ce serveur. Un administrateur peut saisir le jeton du bot (celui que donne @BotFather) dans Paramètres → Bot Telegram.',
       );
       expect(await card.locator('[data-testid="telegram-link"]').count()).toBe(0);
       expect(await card.locator('[data-testid="telegram-notifications"]').count()).toBe(0);
@@ -334,7 +334,7 @@ describe('Telegram in Settings', () => {
       await expect
         .poll(() => notice.textContent())
         .toBe(
-          'No Telegram bot is configured on this server. The administrator must set TELEGRAM_BOT_TOKEN (the token @BotFather gives) and restart Sokoul.',
+          'No Telegram bot is configured on this server. An administrator can enter the bot’s token (the one @BotFather gives) in Settings → Telegram bot.',
         );
       await screenshot(page, 'telegram-settings-none-en');
     } finally {

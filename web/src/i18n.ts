@@ -491,7 +491,7 @@ const fr = {
   'telegram.intro':
     'Liez Telegram à votre compte pour chercher et lancer des téléchargements depuis Telegram, et y recevoir vos notifications.',
   'telegram.notConfigured':
-    'Aucun bot Telegram n’est configuré sur ce serveur. L’administrateur doit définir TELEGRAM_BOT_TOKEN (le jeton que donne @BotFather) puis redémarrer Sokoul.',
+    'Aucun bot Telegram n’est configuré sur ce serveur. Un administrateur peut saisir le jeton du bot (celui que donne @BotFather) dans Paramètres → Bot Telegram.',
   'telegram.bot': 'Bot : {name}',
   'telegram.botUnknown':
     'Le nom du bot n’est pas encore connu : torrent-node le demande à Telegram à son démarrage.',
@@ -1554,7 +1554,7 @@ const en: Record<MessageKey, string> = {
   'telegram.intro':
     'Link Telegram to your account to search and start downloads from Telegram, and get your notifications there.',
   'telegram.notConfigured':
-    'No Telegram bot is configured on this server. The administrator must set TELEGRAM_BOT_TOKEN (the token @BotFather gives) and restart Sokoul.',
+    'No Telegram bot is configured on this server. An administrator can enter the bot’s token (the one @BotFather gives) in Settings → Telegram bot.',
   'telegram.bot': 'Bot: {name}',
   'telegram.botUnknown': 'The bot’s name is not known yet: torrent-node asks Telegram for it when it starts.',
   'telegram.mode.webhook': 'Telegram sends messages to Sokoul (webhook on PUBLIC_URL).',
