@@ -154,6 +154,13 @@ describe('the System page', () => {
     await page.click('[data-testid="lang-en"]');
     await expect.poll(() => page.locator('#checks-title').textContent()).toBe('Health');
     expect(await database.locator('[data-testid="check-message"]').textContent()).toBe('PostgreSQL answers.');
+    // A count is worded in the form its number takes: "1 indexer", "2 indexers".
+    const indexers = page.locator(
+      '[data-testid="check"][data-id="indexer:discovery"] [data-testid="check-message"]',
+    );
+    expect(await indexers.textContent()).toMatch(
+      /^(1 indexer configured|(0|[2-9]|\d{2,}) indexers configured)\.$/,
+    );
     expect(await alert.locator('[data-testid="alert-message"]').textContent()).toBe(
       'The downloads folder (/srv/media) has 512\u00a0MB free, below 2\u00a0GB.',
     );

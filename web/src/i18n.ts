@@ -1063,7 +1063,8 @@ const fr = {
   'system.result.purged.other': '{n} anciennes supprimées',
   'system.folder.downloads': 'Téléchargements',
   'system.folder.library': 'Bibliothèque',
-  'check.ok.indexer.alt': '{count} indexeurs configurés.',
+  'check.ok.indexer.alt.one': '{count} indexeur configuré.',
+  'check.ok.indexer.alt.other': '{count} indexeurs configurés.',
   'check.ok.backup.alt': 'Aucune sauvegarde pour l’instant ; aucune n’est encore due.',
   'check.ok.cpu.alt': 'Mesure de l’utilisation du processeur en cours.',
   'check.ok.openSubtitles.alt':
@@ -2098,7 +2099,8 @@ const en: Record<MessageKey, string> = {
   'system.result.purged.other': '{n} old ones removed',
   'system.folder.downloads': 'Downloads',
   'system.folder.library': 'Library',
-  'check.ok.indexer.alt': '{count} indexers configured.',
+  'check.ok.indexer.alt.one': '{count} indexer configured.',
+  'check.ok.indexer.alt.other': '{count} indexers configured.',
   'check.ok.backup.alt': 'No backup yet; none is due.',
   'check.ok.cpu.alt': 'Measuring CPU use.',
   'check.ok.openSubtitles.alt': 'OpenSubtitles is configured (no download told the quota yet).',
@@ -2145,13 +2147,18 @@ const pluralRules = new Map<string, Intl.PluralRules>();
  * `one` (French `many` for millions) use `.other`.
  */
 export function tn(key: PluralKey, count: number, params: Record<string, string> = {}): string {
+  return t(pluralForm(key, count) as MessageKey, { n: formatNumber(count), ...params });
+}
+
+/** The `.one` or `.other` form of a plural message `key` for `count`, in the interface language. */
+export function pluralForm(key: string, count: number): string {
   let rules = pluralRules.get(tag());
   if (!rules) {
     rules = new Intl.PluralRules(tag());
     pluralRules.set(tag(), rules);
   }
   const form = `${key}.${rules.select(count)}`;
-  return t(form in fr ? (form as MessageKey) : `${key}.other`, { n: formatNumber(count), ...params });
+  return form in fr ? form : `${key}.other`;
 }
 
 export const formatNumber = (value: number, maximumFractionDigits = 0) =>

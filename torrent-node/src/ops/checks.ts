@@ -290,7 +290,7 @@ export function indexerSource(deps: IndexerDeps): CheckSource {
                 impact: 'Searches find nothing.',
                 fix: 'Add an indexer in the admin settings, or set JACKETT_URL or PROWLARR_URL with their API keys.',
               }
-            : ok('ok', `${count} indexers are configured`, { count });
+            : ok('ok', `${count} ${count === 1 ? 'indexer is' : 'indexers are'} configured`, { count });
       defs.push({ id: 'indexer:discovery', kind: 'indexer', subject: null, run: async () => discovery });
       return defs;
     },

@@ -21,6 +21,7 @@ import {
   formatPercent,
   hasMessage,
   type MessageKey,
+  pluralForm,
   t,
   tn,
 } from '../i18n.js';
@@ -103,7 +104,12 @@ const WITH_DETAIL = new Set([
 const MISSING = '\u0000';
 
 /** A message with every parameter it names, or null (unknown key, or a parameter not sent). */
-function filled(key: string, params: Params): string | null {
+function filled(wanted: string, params: Params): string | null {
+  // A message about a number of things comes in the forms the language's plural rules pick.
+  const key =
+    typeof params.count === 'number' && hasMessage(`${wanted}.other`)
+      ? pluralForm(wanted, params.count)
+      : wanted;
   if (!hasMessage(key)) return null;
   const formatted = new Proxy({} as Record<string, string>, {
     get: (_, name) => {
