@@ -16,7 +16,6 @@ import { connect, JSONCodec, type NatsConnection } from 'nats';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminSession, api, eventually, memberSession, runSearch, stack } from './helpers/api.js';
-import { exclusive } from './helpers/exclusive.js';
 
 /**
  * The downloads API on the shared stack (its real torrent-node runs too). The magnets name info
@@ -446,42 +445,41 @@ describe('the blocklist', () => {
 });
 
 describe('speed limits', () => {
-  it('are for admins: a round trip that torrent-node hears about', () =>
-    exclusive('speed-limits', async () => {
-      for (const [method, body] of [
-        ['GET', undefined],
-        ['PUT', { downloadLimit: 1, uploadLimit: 1 }],
-      ] as const) {
-        const res = await api<ErrorBody>(method, '/admin/downloads/limits', { token: alice.token, body });
-        expect(res.status, method).toBe(403);
-        expect(res.body.error.code).toBe('forbidden');
-      }
-      const before = await api<SpeedLimits>('GET', '/admin/downloads/limits', { token: admin.token });
-      expect(before.status).toBe(200);
-      control.length = 0;
-      const set = await api<SpeedLimits>('PUT', '/admin/downloads/limits', {
-        token: admin.token,
-        body: { downloadLimit: 5_000_000, uploadLimit: 250_000 },
-      });
-      expect(set.status).toBe(200);
-      expect(set.body).toEqual({ downloadLimit: 5_000_000, uploadLimit: 250_000 });
-      await eventually(async () => expect(control).toContainEqual({ action: 'limits' }), 5000);
-      const read = await api<SpeedLimits>('GET', '/admin/downloads/limits', { token: admin.token });
-      expect(read.body).toEqual({ downloadLimit: 5_000_000, uploadLimit: 250_000 });
-      for (const body of [
-        { downloadLimit: -1, uploadLimit: 0 },
-        { downloadLimit: 1.5, uploadLimit: 0 },
-        { downloadLimit: 0 },
-        { downloadLimit: 0, uploadLimit: 0, extra: 1 },
-      ]) {
-        const res = await api('PUT', '/admin/downloads/limits', { token: admin.token, body });
-        expect(res.status, JSON.stringify(body)).toBe(400);
-      }
-      // Back to none, as the other tests expect.
-      const cleared = await api<SpeedLimits>('PUT', '/admin/downloads/limits', {
-        token: admin.token,
-        body: { downloadLimit: 0, uploadLimit: 0 },
-      });
-      expect(cleared.body).toEqual({ downloadLimit: 0, uploadLimit: 0 });
-    }));
+  it('are for admins: a round trip that torrent-node hears about', async () => {
+    for (const [method, body] of [
+      ['GET', undefined],
+      ['PUT', { downloadLimit: 1, uploadLimit: 1 }],
+    ] as const) {
+      const res = await api<ErrorBody>(method, '/admin/downloads/limits', { token: alice.token, body });
+      expect(res.status, method).toBe(403);
+      expect(res.body.error.code).toBe('forbidden');
+    }
+    const before = await api<SpeedLimits>('GET', '/admin/downloads/limits', { token: admin.token });
+    expect(before.status).toBe(200);
+    control.length = 0;
+    const set = await api<SpeedLimits>('PUT', '/admin/downloads/limits', {
+      token: admin.token,
+      body: { downloadLimit: 5_000_000, uploadLimit: 250_000 },
+    });
+    expect(set.status).toBe(200);
+    expect(set.body).toEqual({ downloadLimit: 5_000_000, uploadLimit: 250_000 });
+    await eventually(async () => expect(control).toContainEqual({ action: 'limits' }), 5000);
+    const read = await api<SpeedLimits>('GET', '/admin/downloads/limits', { token: admin.token });
+    expect(read.body).toEqual({ downloadLimit: 5_000_000, uploadLimit: 250_000 });
+    for (const body of [
+      { downloadLimit: -1, uploadLimit: 0 },
+      { downloadLimit: 1.5, uploadLimit: 0 },
+      { downloadLimit: 0 },
+      { downloadLimit: 0, uploadLimit: 0, extra: 1 },
+    ]) {
+      const res = await api('PUT', '/admin/downloads/limits', { token: admin.token, body });
+      expect(res.status, JSON.stringify(body)).toBe(400);
+    }
+    // Back to none, as the other tests expect.
+    const cleared = await api<SpeedLimits>('PUT', '/admin/downloads/limits', {
+      token: admin.token,
+      body: { downloadLimit: 0, uploadLimit: 0 },
+    });
+    expect(cleared.body).toEqual({ downloadLimit: 0, uploadLimit: 0 });
+  });
 });

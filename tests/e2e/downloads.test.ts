@@ -22,7 +22,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminSession, api, memberSession, PASSWORD, stack } from '../helpers/api.js';
 import { makeTorrent, startAria2, startTracker } from '../helpers/bittorrent.js';
 import { launchBrowser, screenshot, signIn } from '../helpers/browser.js';
-import { exclusive } from '../helpers/exclusive.js';
 import { JACKETT_CAPS } from '../helpers/fake-indexer.js';
 
 /**
@@ -434,41 +433,33 @@ describe('downloads in the browser', () => {
     }
     expect(failures).toEqual([]);
   });
-  it(
-    'lets an administrator change the speed limits from the settings, applied without a restart',
-    {
-      timeout: 60_000,
-    },
-    () =>
-      // downloads-api.test.ts sets and clears the same stack-wide limits.
-      exclusive('speed-limits', async () => {
-        const admin = await adminSession();
-        const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: 'fr-FR' });
-        page.setDefaultTimeout(10_000);
-        try {
-          await signIn(page, stack().url, 'admin@example.test', PASSWORD);
-          await page.goto(`${stack().url}/settings`);
-          const form = page.locator('[data-testid="speed-limits"]');
-          await form.waitFor();
-          expect(await form.textContent()).toContain('Limites de vitesse des téléchargements');
-          await form.locator('[data-testid="download-limit"]').fill('2,5');
-          await form.locator('[data-testid="upload-limit"]').fill('0');
-          await form.locator('[data-testid="speed-limits-save"]').click();
-          await expect.poll(() => form.textContent()).toContain('Limites appliquées.');
-          const stored = await api<SpeedLimits>('GET', '/admin/downloads/limits', {
-            token: admin.accessToken,
-          });
-          expect(stored.body).toEqual({ downloadLimit: 2_500_000, uploadLimit: 0 });
-          // Shown again as typed, in megabytes per second.
-          await page.reload();
-          await expect.poll(() => form.locator('[data-testid="download-limit"]').inputValue()).toBe('2.5');
-        } finally {
-          await api('PUT', '/admin/downloads/limits', {
-            token: admin.accessToken,
-            body: { downloadLimit: 0, uploadLimit: 0 },
-          });
-          await page.close();
-        }
-      }),
-  );
+  it('lets an administrator change the speed limits from the settings, applied without a restart', {
+    timeout: 60_000,
+  }, async () => {
+    const admin = await adminSession();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: 'fr-FR' });
+    page.setDefaultTimeout(10_000);
+    try {
+      await signIn(page, stack().url, 'admin@example.test', PASSWORD);
+      await page.goto(`${stack().url}/settings`);
+      const form = page.locator('[data-testid="speed-limits"]');
+      await form.waitFor();
+      expect(await form.textContent()).toContain('Limites de vitesse des téléchargements');
+      await form.locator('[data-testid="download-limit"]').fill('2,5');
+      await form.locator('[data-testid="upload-limit"]').fill('0');
+      await form.locator('[data-testid="speed-limits-save"]').click();
+      await expect.poll(() => form.textContent()).toContain('Limites appliquées.');
+      const stored = await api<SpeedLimits>('GET', '/admin/downloads/limits', { token: admin.accessToken });
+      expect(stored.body).toEqual({ downloadLimit: 2_500_000, uploadLimit: 0 });
+      // Shown again as typed, in megabytes per second.
+      await page.reload();
+      await expect.poll(() => form.locator('[data-testid="download-limit"]').inputValue()).toBe('2.5');
+    } finally {
+      await api('PUT', '/admin/downloads/limits', {
+        token: admin.accessToken,
+        body: { downloadLimit: 0, uploadLimit: 0 },
+      });
+      await page.close();
+    }
+  });
 });

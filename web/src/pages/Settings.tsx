@@ -297,15 +297,18 @@ function SpeedLimitsCard() {
       <h2>{t('admin.speedLimits')}</h2>
       <ErrorMessage message={limits.error ? messageOf(limits.error) : null} />
       <p class="muted">{t('admin.limitsHint')}</p>
-      <div class="inline">
-        {field(t('admin.downloadLimit'), limits.latest?.downloadLimit ?? 0, 'download-limit', (el) => {
-          down = el;
-        })}
-        {field(t('admin.uploadLimit'), limits.latest?.uploadLimit ?? 0, 'upload-limit', (el) => {
-          up = el;
-        })}
-      </div>
-      <FormFooter action={action} label={t('settings.save')} testId="speed-limits-save" />
+      {/* Fields only once the stored limits came: arriving later, they would replace what was typed. */}
+      <Show when={!limits.loading}>
+        <div class="inline">
+          {field(t('admin.downloadLimit'), limits.latest?.downloadLimit ?? 0, 'download-limit', (el) => {
+            down = el;
+          })}
+          {field(t('admin.uploadLimit'), limits.latest?.uploadLimit ?? 0, 'upload-limit', (el) => {
+            up = el;
+          })}
+        </div>
+        <FormFooter action={action} label={t('settings.save')} testId="speed-limits-save" />
+      </Show>
     </form>
   );
 }
