@@ -97,7 +97,57 @@ describe('details', () => {
       providers: null,
       genres: [],
       runtime: null,
+      alternativeTitles: [],
     });
+  });
+
+  it('gathers the other names a title goes by: alternative titles, then translated ones, each once', () => {
+    const movie = normalize.movie(
+      images,
+      {
+        id: 129,
+        title: 'Le Voyage de Chihiro',
+        original_title: '千と千尋の神隠し',
+        alternative_titles: {
+          titles: [
+            { iso_3166_1: 'JP', title: 'Sen to Chihiro no Kamikakushi', type: 'romaji' },
+            { iso_3166_1: 'US', title: 'Spirited Away', type: '' },
+            { iso_3166_1: 'XX' },
+          ],
+        },
+        translations: {
+          translations: [
+            { iso_639_1: 'en', data: { title: 'Spirited Away', overview: '' } },
+            { iso_639_1: 'fr', data: { title: 'Le Voyage de Chihiro' } },
+            { iso_639_1: 'de', data: { title: ' Chihiros Reise ins Zauberland ' } },
+            { iso_639_1: 'it', data: { title: '' } },
+            { iso_639_1: 'es', data: 'broken' },
+          ],
+        },
+      },
+      'fr-FR',
+      'FR',
+    );
+    expect(MovieDetails.parse(movie)).toEqual(movie);
+    expect(movie.alternativeTitles).toEqual([
+      'Sen to Chihiro no Kamikakushi',
+      'Spirited Away',
+      'Chihiros Reise ins Zauberland',
+    ]);
+    // A series' alternative titles come under `results`, its translations as `name`.
+    const show = normalize.tv(
+      images,
+      {
+        id: 1399,
+        name: 'Game of Thrones',
+        original_name: 'Game of Thrones',
+        alternative_titles: { results: [{ iso_3166_1: 'FR', title: 'Le Trône de fer', type: '' }] },
+        translations: { translations: [{ iso_639_1: 'ru', data: { name: 'Игра престолов' } }] },
+      },
+      'en-US',
+      'US',
+    );
+    expect(show.alternativeTitles).toEqual(['Le Trône de fer', 'Игра престолов']);
   });
 
   it('fails clearly when required fields are missing', () => {

@@ -239,6 +239,21 @@ describe('search', () => {
     });
   });
 
+  it("recognises a film's releases under any name TMDB knows it by, in any language", async () => {
+    const { stored } = await search({ tmdbId: 129, type: 'movie', query: 'Chihiro' });
+    const verdicts = Object.fromEntries(stored.results.map((r) => [r.title, r.rejected]));
+    expect(verdicts).toEqual({
+      'Chihiros.Reise.ins.Zauberland.2001.GERMAN.1080p.BluRay.x264-DE': false,
+      'Sen.to.Chihiro.no.Kamikakushi.2001.1080p.BluRay.x264-JP': false,
+      'Le.Voyage.de.Chihiro.2001.FRENCH.1080p.BluRay.x264-FR': false,
+      'Chihiro.Returns.2001.1080p.BluRay.x264-XX': true,
+    });
+    const wrong = stored.results.find((r) => r.title.startsWith('Chihiro.Returns'));
+    expect(wrong?.reasons).toContainEqual(
+      expect.objectContaining({ effect: 'reject', code: 'title.mismatch' }),
+    );
+  });
+
   it('tells apart an indexer that failed, one cut at its timeout, and one that answered', async () => {
     // Admins read why an indexer failed; members only that it did (the reason can tell an open
     // port from a closed one).

@@ -122,6 +122,8 @@ const DetailsBase = z.object({
   id: z.number().int(),
   title: z.string(),
   originalTitle: z.string().nullable(),
+  /** Every other name TMDB knows it by (alternative titles, translated titles): release names use any of them. */
+  alternativeTitles: z.array(z.string()),
   tagline: z.string().nullable(),
   overview: z.string(),
   year: z.number().int().nullable(),

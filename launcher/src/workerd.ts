@@ -142,7 +142,8 @@ export async function startWorkerd(
         await res.arrayBuffer();
         return true;
       },
-      15_000,
+      // The first start on a new machine (nothing of the binary in the page cache) took over 15 s here.
+      60_000,
       () => managed.child.exitCode !== null && 'workerd exited during startup (see its output above)',
     ),
   );

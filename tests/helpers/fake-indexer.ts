@@ -313,6 +313,13 @@ export const STACK_RELEASES: FakeRelease[] = [
     size: 20 * 1024 ** 3,
     category: 5000,
   },
+  // Spirited Away under the names other countries give it, and one name it does not go by.
+  ...[
+    'Chihiros.Reise.ins.Zauberland.2001.GERMAN.1080p.BluRay.x264-DE',
+    'Sen.to.Chihiro.no.Kamikakushi.2001.1080p.BluRay.x264-JP',
+    'Le.Voyage.de.Chihiro.2001.FRENCH.1080p.BluRay.x264-FR',
+    'Chihiro.Returns.2001.1080p.BluRay.x264-XX',
+  ].map((title) => ({ title, seeders: 50, size: 8 * 1024 ** 3, imdb: 'tt0000129' })),
 ];
 export const STACK_JACKETT_KEY = 'jackett-api-key-for-tests';
 

@@ -112,6 +112,54 @@ const TITLES: Title[] = TITLE_ROWS.map(([id, type, en, fr, date, genres, vote, v
   lang,
 }));
 
+/** Names some titles go by besides their English and French ones: alternative titles by country, translations. */
+const OTHER_NAMES: Record<
+  number,
+  { alternative: [string, string, string][]; translated: [string, string][] }
+> = {
+  129: {
+    alternative: [['JP', 'Sen to Chihiro no Kamikakushi', 'romaji']],
+    translated: [['de', 'Chihiros Reise ins Zauberland']],
+  },
+  238: { alternative: [['US', "Mario Puzo's The Godfather", '']], translated: [['de', 'Der Pate']] },
+  1399: { alternative: [['FR', 'Le Trône de fer', '']], translated: [['ru', 'Игра престолов']] },
+};
+
+/** `append_to_response=alternative_titles`: a film's under `titles`, a series' under `results`. */
+function alternativeTitles(t: Title) {
+  const titles = (OTHER_NAMES[t.id]?.alternative ?? []).map(([iso_3166_1, title, type]) => ({
+    iso_3166_1,
+    title,
+    type,
+  }));
+  return t.type === 'movie' ? { titles } : { results: titles };
+}
+
+/** `append_to_response=translations`: every language's title (a series' `name`) and overview. */
+function translations(t: Title) {
+  const rows: [string, string, string][] = [
+    ['en', 'US', t.en],
+    ['fr', 'FR', t.fr],
+    ...(OTHER_NAMES[t.id]?.translated ?? []).map(([lang, title]): [string, string, string] => [
+      lang,
+      lang.toUpperCase(),
+      title,
+    ]),
+  ];
+  return {
+    translations: rows.map(([iso_639_1, iso_3166_1, title]) => ({
+      iso_3166_1,
+      iso_639_1,
+      name: iso_639_1,
+      english_name: iso_639_1,
+      data:
+        t.type === 'movie'
+          ? { homepage: '', overview: `${title}.`, runtime: 0, tagline: '', title }
+          : { homepage: '', overview: `${title}.`, tagline: '', name: title },
+    })),
+  };
+}
+
 const PEOPLE = [
   {
     id: 287,
@@ -372,6 +420,8 @@ function details(t: Title, params: URLSearchParams) {
     ...(appended.includes('videos') ? { videos: videos(t) } : {}),
     ...(appended.includes('similar') ? { similar: similar(t, lang, new URLSearchParams()) } : {}),
     ...(appended.includes('watch/providers') ? { 'watch/providers': providers(t) } : {}),
+    ...(appended.includes('alternative_titles') ? { alternative_titles: alternativeTitles(t) } : {}),
+    ...(appended.includes('translations') ? { translations: translations(t) } : {}),
   };
   if (t.type === 'movie') {
     return {

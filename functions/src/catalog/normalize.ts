@@ -124,6 +124,10 @@ const RawSeasonSummary = z.object({
   poster_path: str,
 });
 
+const RawOtherTitle = z.object({ title: z.string() });
+/** Translations carry a film's `title` or a series' `name`, empty where the language has none of its own. */
+const RawTranslation = z.object({ data: z.object({ title: str, name: str }) });
+
 const RawDetails = z.object({
   id: Id,
   tagline: str,
@@ -139,6 +143,15 @@ const RawDetails = z.object({
   videos: RawVideos.nullish().catch(null),
   similar: RawPage.nullish().catch(null),
   'watch/providers': RawTitleProviders.nullish().catch(null),
+  // A film's are under `titles`, a series' under `results`.
+  alternative_titles: z
+    .object({ titles: list(RawOtherTitle), results: list(RawOtherTitle) })
+    .nullish()
+    .catch(null),
+  translations: z
+    .object({ translations: list(RawTranslation) })
+    .nullish()
+    .catch(null),
 });
 
 const RawMovie = RawDetails.extend({
@@ -377,6 +390,29 @@ export function regionProvidersOf(n: Normalizer, data: unknown, region: string):
   return { region, providers: providers(n, sorted) };
 }
 
+/** Enough for any title's real variants; TMDB lists up to a few hundred for the most translated. */
+const MAX_OTHER_TITLES = 100;
+
+/** The names besides `known` (title, original title), each once, in TMDB's order. */
+function otherTitles(raw: z.infer<typeof RawDetails>, known: (string | null | undefined)[]): string[] {
+  const seen = new Set(known.flatMap((t) => (t ? [t.trim().toLowerCase()] : [])));
+  const names = [
+    ...(raw.alternative_titles?.titles ?? []).map((t) => t.title),
+    ...(raw.alternative_titles?.results ?? []).map((t) => t.title),
+    ...(raw.translations?.translations ?? []).map((t) => t.data.title ?? t.data.name ?? ''),
+  ];
+  const kept: string[] = [];
+  for (const name of names) {
+    const trimmed = name.trim();
+    const key = trimmed.toLowerCase();
+    if (!trimmed || seen.has(key)) continue;
+    seen.add(key);
+    kept.push(trimmed);
+    if (kept.length === MAX_OTHER_TITLES) break;
+  }
+  return kept;
+}
+
 function details(
   n: Normalizer,
   raw: z.infer<typeof RawDetails>,
@@ -410,6 +446,7 @@ export function movie(n: Normalizer, data: unknown, language: string, region: st
     ...details(n, raw, 'movie', language, region),
     title: raw.title,
     originalTitle: raw.original_title && raw.original_title !== raw.title ? raw.original_title : null,
+    alternativeTitles: otherTitles(raw, [raw.title, raw.original_title]),
     imdbId: raw.imdb_id || null,
     releaseDate: released,
     year: yearOf(released),
@@ -452,6 +489,7 @@ export function tv(n: Normalizer, data: unknown, language: string, region: strin
     ...details(n, raw, 'tv', language, region),
     title: raw.name,
     originalTitle: raw.original_name && raw.original_name !== raw.name ? raw.original_name : null,
+    alternativeTitles: otherTitles(raw, [raw.name, raw.original_name]),
     year: yearOf(first),
     firstAirDate: first,
     lastAirDate: date(raw.last_air_date),

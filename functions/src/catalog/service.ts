@@ -194,7 +194,7 @@ export function createCatalog(deps: {
         `/movie/${id}`,
         {
           language: l,
-          append_to_response: 'credits,videos,similar,watch/providers',
+          append_to_response: 'credits,videos,similar,watch/providers,alternative_titles,translations',
           include_video_language: videoLanguages(l),
         },
         (d) => normalize.movie(images, d, l, regionFor(l)),
@@ -208,7 +208,7 @@ export function createCatalog(deps: {
         `/tv/${id}`,
         {
           language: l,
-          append_to_response: 'credits,videos,similar,watch/providers',
+          append_to_response: 'credits,videos,similar,watch/providers,alternative_titles,translations',
           include_video_language: videoLanguages(l),
         },
         (d) => normalize.tv(images, d, l, regionFor(l)),

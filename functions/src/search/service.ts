@@ -9,6 +9,7 @@ import {
   type StartSearchRequest,
   searchKey,
   searchKeyPrefix,
+  TvDetails,
 } from '@sokoul/contracts';
 import { createSearch, deleteSearch, latestSearch, userSearch } from '@sokoul/db';
 import { catalogOf } from '../catalog/service.js';
@@ -42,14 +43,7 @@ export async function start(
   if (title.type === 'movie' && input.season !== undefined) {
     throw new ApiError(400, 'validation_failed', 'Invalid body: season and episode are for series');
   }
-  // The IMDb id makes indexer searches exact; without TMDB the title alone will do.
-  let imdbId: string | undefined;
-  if (title.type === 'movie' && title.tmdbId !== null && deps.config.TMDB_API_KEY) {
-    imdbId = await catalogOf(deps)
-      .movie(title.tmdbId)
-      .then((answer) => MovieDetails.parse(JSON.parse(answer.body)).imdbId ?? undefined)
-      .catch(() => undefined);
-  }
+  const known = await tmdbFacts(deps, title);
   const query = input.query ?? title.originalTitle ?? title.title;
   const profile = await profileNamed(deps.infra.db, deps.config.TMDB_LANGUAGE, input.profile ?? '1080p');
   const searchId = crypto.randomUUID();
@@ -65,7 +59,11 @@ export async function start(
     profile,
     target: {
       type: title.type,
-      titles: [title.title, title.originalTitle].filter((t): t is string => Boolean(t)),
+      titles: [
+        ...new Set(
+          [title.title, title.originalTitle, ...known.otherTitles].filter((t): t is string => Boolean(t)),
+        ),
+      ],
       year: title.year,
       season: input.season,
       episode: input.episode,
@@ -74,7 +72,7 @@ export async function start(
     request: {
       mode: title.type === 'movie' ? 'movie' : 'tvsearch',
       query,
-      imdbId,
+      imdbId: known.imdbId,
       tmdbId: title.tmdbId ?? undefined,
       season: input.season,
       episode: input.episode,
@@ -87,6 +85,34 @@ export async function start(
     // Nothing will ever fill it: a search that cannot run is not left behind.
     await deleteSearch(db, searchId).catch(() => undefined);
     throw error;
+  }
+}
+
+/**
+ * What TMDB adds to the stored title: the IMDb id that makes indexer searches exact, and every other
+ * name the title goes by, so a release named in another language (a French name of an American film,
+ * an English one of a Japanese film) is recognised. Without TMDB the stored titles alone will do.
+ */
+async function tmdbFacts(
+  deps: Deps,
+  title: { type: 'movie' | 'tv' | 'episode'; tmdbId: number | null },
+): Promise<{ imdbId: string | undefined; otherTitles: string[] }> {
+  const none = { imdbId: undefined, otherTitles: [] };
+  if (title.tmdbId === null || !deps.config.TMDB_API_KEY) return none;
+  const catalog = catalogOf(deps);
+  try {
+    if (title.type === 'movie') {
+      const movie = MovieDetails.parse(JSON.parse((await catalog.movie(title.tmdbId)).body));
+      return { imdbId: movie.imdbId ?? undefined, otherTitles: movie.alternativeTitles };
+    }
+    const show = TvDetails.parse(JSON.parse((await catalog.tv(title.tmdbId)).body));
+    return { imdbId: undefined, otherTitles: show.alternativeTitles };
+  } catch (error) {
+    deps.log.warn('search goes on without TMDB details', {
+      tmdbId: title.tmdbId,
+      error: error instanceof Error ? error.message : String(error),
+    });
+    return none;
   }
 }
 
