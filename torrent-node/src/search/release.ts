@@ -220,7 +220,7 @@ const SXXEYY = new RegExp(
   // More episodes: "E02", "-E02", " - E02" or a glued "-02"; a bare number after it is something
   // else ("S01E01.2008", "S02E21 - 94 Meetings").
   // Repeated markers too ("S03E01.S03E02", "S07E22 - S07E23"); seasons up to 4 digits ("S2016E231").
-  String.raw`(?<=^|${SEP})s(\d{1,4})[\s._-]?e(\d{1,5})((?:[\s._]?-?[\s._]?(?:s\d{1,4}[\s._-]?)?e\d{1,5}(?!\d|p)|-\d{1,4}(?!\d|p))*)`,
+  String.raw`(?<=^|${SEP})s(\d{1,4})[\s._-]?e(\d{1,5})((?:[\s._]?[-+]?[\s._]?(?:s\d{1,4}[\s._-]?)?e\d{1,5}(?!\d|p)|-\d{1,4}(?!\d|p))*)`,
   'i',
 );
 const NXNN = new RegExp(
@@ -237,7 +237,7 @@ const SEASON_WORDS = new RegExp(
   String.raw`(?<=^|${SEP})(?:seasons?|saisons?|series|temporadas?|stagioni|stagione|staffel|seizoen|sezon|s[äæ]song|s[äæ]son)[\s._-]?(\d{1,2})(?:[\s._-]?(?:-|à|a|to|&|and|et)[\s._-]?(\d{1,2}))?(?=$|${SEP})`,
   'i',
 );
-const EPISODE_GATE = /e[\s._-]?\d|ep[\s._-]?\d|pisode/i;
+const EPISODE_GATE = /e[\s._-]?\d|ep|pisod/i;
 const SEASON_WORD_GATE = /seas|sais|seri|tempor|stagion|staffel|seizoen|sezon|s[äæ]s/i;
 /** Spanish releases' episode: "Cap.408" is season 4, episode 8; "Cap.111_120" a run of them. */
 const CAP = new RegExp(
@@ -246,17 +246,28 @@ const CAP = new RegExp(
 );
 const SXX = new RegExp(String.raw`(?<=^|${SEP})s(\d{1,2}|(?:19|20)\d{2})(?=$|${SEP})`, 'i');
 const EPISODE_WORD = new RegExp(
-  String.raw`(?<=^|${SEP})(?:episode|épisode|ep|e)[\s._-]?(\d{1,5})(?:[\s._]?-[\s._]?(?:ep?)?(\d{1,5}))?(?=$|${SEP})`,
+  // "Episodes 1-10", "Ep(01-10)", "Eps.05-08", "epi.02", "Episodio 13", "Ep02v2".
+  String.raw`(?<=^|${SEP})(?:episodes?|épisodes?|episodios?|epi|eps?|e)[\s._-]?\(?(\d{1,5})(?:v\d)?(?:[\s._]?-[\s._]?(?:ep?)?(\d{1,5}))?\)?(?=$|${SEP})`,
   'i',
 );
+const OF_EPISODE = new RegExp(String.raw`(?<=^|${SEP})(\d{1,2})[\s._]?of[\s._]?\d{1,2}(?=$|${SEP})`, 'i');
+const NUMBER_WORDS = 'one two three four five six seven eight nine ten'.split(' ');
+const PART = new RegExp(
+  String.raw`(?<=^|${SEP})part[\s._]?(\d{1,2}|${NUMBER_WORDS.join('|')})(?=$|${SEP})`,
+  'i',
+);
+const YEAR_AFTER = new RegExp(String.raw`${SEP}(?:19|20)\d{2}(?=$|${SEP})`);
 /** Anime: "[Group] Name - 1071 [1080p]" or a batch "Name - 01-12". */
 const ABSOLUTE =
   /[\s_.]-[\s_.](?!(?:19|20)\d\d\b)(\d{1,4})(?:v\d)?(?:\s?[-~]\s?(\d{1,4})(?:v\d)?)?(?=$|[\s_.[(])/;
 /** "[Group] Name 214 [720p]": after a leading group, a bare number before the tags is the episode. */
 const ANIME_NUMBER =
   /[\s_.](?!(?:19|20)\d\d\b)(\d{2,4})(?:v\d)?(?:-(\d{2,4})(?:v\d)?)?(?=[\s_]*[[(]|[\s_]*$)|[\s_]\((\d{1,4})-(\d{1,4})\)/;
+/** Chinese fansubs: "[Name][05][1080p]", "【24】", "[12END]", "[第05话]", "[857集]", "[01-15]". */
+const BRACKET_NUMBER =
+  /[[【]第?(?!(?:19|20)\d\d[\]】])(\d{1,4})(?:[-~](\d{1,4}))?(?:[话話集]|\s?(?:end|fin))?[\]】]/i;
 /** "Name.102.720p": season 1, episode 2, as the *arr apps read a bare 3-4 digit number before tags. */
-const PACKED_EPISODE = new RegExp(String.raw`(?<=${SEP})([1-9]\d?)(\d{2})(?=${SEP})`);
+const PACKED_EPISODE = new RegExp(String.raw`(?<=${SEP})([1-9]\d?)(\d{2})(?=${SEP})`, 'g');
 
 /** A word of letters only: a tag that may be a word of the name ("Web"), unlike "S01E01" or "720p". */
 const WORD = new RegExp(String.raw`^\p{L}+(?=$|${SEP})`, 'u');
@@ -264,10 +275,19 @@ const CRC = /\s*\[[0-9A-F]{8}\]/gi;
 const VERSION_SUFFIX = /\s+v\d$/i;
 /** A daily show's date: 2011.04.18, 2011-04-18, 2012.16.02 (day first when it cannot be a month), 30-04-2024. */
 const AIR_DATE = new RegExp(
-  String.raw`(?<=${SEP})(?:((?:19|20)\d{2})[\s._-](\d{2})[\s._-](\d{2})|(\d{2})[\s._-](\d{2})[\s._-]((?:19|20)\d{2}))(?=$|${SEP})`,
+  String.raw`(?<=^|${SEP})(?:((?:19|20)\d{2})[\s._-](\d{2})[\s._-](\d{2})|(\d{2})[\s._-](\d{2})[\s._-]((?:19|20)\d{2}))(?=$|${SEP})`,
 );
 
 const AIR_DATE_GATE = /\d{2}[\s._-]\d{2}[\s._-]\d{2}/;
+const MONTHS = 'jan feb mar apr may jun jul aug sep oct nov dec'.split(' ');
+/** "9th Dec 2019", "4th December 2020", "16-Feb-17": wrestling and talk shows name the day in words. */
+const WORDED_DATE = new RegExp(
+  String.raw`(?<=^|${SEP})(\d{1,2})(?:st|nd|rd|th)?[\s._-](jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*[\s._-]((?:19|20)?\d{2})(?=$|${SEP})`,
+  'i',
+);
+const WORDED_DATE_GATE = /jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec/i;
+/** "Show.140722.720p": the Korean and talk-show habit of a six-digit YYMMDD date. */
+const SHORT_DATE = new RegExp(String.raw`(?<=${SEP})(\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?=$|${SEP})`);
 
 /** The date as YYYY-MM-DD when it is one, reading "YYYY DD MM" when the middle cannot be a month. */
 function airDateOf(match: RegExpExecArray): string | null {
@@ -275,8 +295,15 @@ function airDateOf(match: RegExpExecArray): string | null {
   let month = Number(match[1] ? match[2] : match[5]);
   let day = Number(match[1] ? match[3] : match[4]);
   if (month > 12 && day <= 12) [month, day] = [day, month];
-  if (!year || month < 1 || month > 12 || day < 1 || day > 31) return null;
-  const date = new Date(Date.UTC(Number(year), month - 1, day));
+  return year ? dateOf(Number(year), month, day) : null;
+}
+
+/** Two-digit years are this century's: daily shows are recent. */
+const fullYear = (year: string) => (year.length === 2 ? 2000 + Number(year) : Number(year));
+
+function dateOf(year: number, month: number, day: number): string | null {
+  if (month < 1 || month > 12 || day < 1 || day > 31) return null;
+  const date = new Date(Date.UTC(year, month - 1, day));
   if (date.getUTCDate() !== day) return null;
   return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
 }
@@ -285,7 +312,7 @@ const EXTENSION = /\.(?:mkv|mp4|avi|m4v|wmv|mov|ts|m2ts|iso|torrent|nzb)$/i;
 /** "www.site.com - Name..." or "[ site.cd ] - Name...": a site's tag, always followed by a dash. */
 const SITE_PREFIX =
   /^\s*(?:\[\s*)?(?:www\.[a-z0-9-]+\.[a-z]{2,6}|[a-z0-9-]+\.(?:com|org|net|to|tv|cc|cd|io|me|ws|info|xyz|club|se))(?:\s*\])?\s*-\s*/i;
-const LEADING_GROUP = /^\s*\[([^\]]+)\]\s*/;
+const LEADING_GROUP = /^\s*[[【]([^\]】]+)[\]】]\s*/;
 /**
  * "-NAME" at the end (glued, or " -NAME"); " - Name" is a title's separator ("- Pilot [720p]").
  * Brackets after it are trackers ("-2HD [eztv]-[rarbg.com]").
@@ -420,7 +447,9 @@ export function parseRelease(raw: string): ParsedRelease {
     ends.push(sxxeyy.index);
   } else if (nxnn) {
     seasons = [Number(nxnn[1])];
-    episodes = expandEpisodes(Number(nxnn[2]), (nxnn[3] ?? '').replace(/\d{1,4}x/gi, 'e'));
+    // "1x02-1x03" repeats the season after a separator; "1x02x03x04" chains episodes with x.
+    const rest = (nxnn[3] ?? '').replace(/(^|[\s._-])\d{1,4}x/gi, '$1e').replace(/x/gi, 'e');
+    episodes = expandEpisodes(Number(nxnn[2]), rest);
     ends.push(nxnn.index);
   } else {
     const seasonRange =
@@ -433,9 +462,12 @@ export function parseRelease(raw: string): ParsedRelease {
       ends.push(seasonRange.index);
     } else if (single) {
       seasons = [Number(single[1])];
-      // "Name S2 - 07": the anime way of numbering an episode of a season.
-      const episode = ABSOLUTE.exec(text.slice(single.index));
+      // "Name S2 - 07", "[Name S2][07]": the anime way of numbering an episode, which the
+      // *arr apps also read as an absolute number.
+      const after = text.slice(single.index);
+      const episode = ABSOLUTE.exec(after) ?? (animeStyle ? BRACKET_NUMBER.exec(after) : null);
       episodes = episode && !episode[2] ? [Number(episode[1])] : [];
+      absoluteEpisodes = episodes;
       fullSeason = episodes.length === 0;
       ends.push(single.index);
     }
@@ -448,12 +480,36 @@ export function parseRelease(raw: string): ParsedRelease {
       fullSeason = false;
       ends.push(cap.index);
     } else if (episodeWord && seasons.length <= 1) {
-      // Without a season, a mini-series' or a show's numbering: the episode alone.
       const from = Number(episodeWord[1]);
       episodes = episodeWord[2] ? range(from, Number(episodeWord[2])) : [from];
       fullSeason = false;
       if (seasons.length === 0) ends.push(episodeWord.index);
+    } else if (seasons.length <= 1 && /of|part/i.test(text)) {
+      // "5of9", "14.of.21", "Part.Two" after the year: a mini-series' episodes. A part before the
+      // year is the film's ("Deathly.Hallows.Part.2.2011").
+      const numbered = OF_EPISODE.exec(text.slice(ends[0] ?? 0));
+      const part = numbered ? null : PART.exec(text);
+      const yearAt = HAS_YEAR.exec(text)?.index ?? -1;
+      const hit =
+        numbered ?? (part && part.index > yearAt && !YEAR_AFTER.test(text.slice(part.index)) ? part : null);
+      const value = hit?.[1]?.toLowerCase() ?? '';
+      const n = NUMBER_WORDS.indexOf(value) + 1 || Number(value);
+      if (hit && n > 0) {
+        episodes = [n];
+        fullSeason = false;
+        if (seasons.length === 0) ends.push(hit.index + (numbered ? (ends[0] ?? 0) : 0));
+      }
     }
+    // Episodes with no season are a mini-series' (season 1, as the *arr apps read them) when a year
+    // comes first or a broadcast date follows ("Show.2016.E04", "Show.E56.190121"); otherwise they
+    // may be an anime's absolute numbers ("Show.E1135.GERMAN").
+    const marker = Math.min(...ends);
+    if (
+      episodes.length > 0 &&
+      seasons.length === 0 &&
+      ((HAS_YEAR.exec(text)?.index ?? marker) < marker || SHORT_DATE.test(text.slice(marker)))
+    )
+      seasons = [1];
   }
   const complete = gated(/complete|int[eé]grale|coffret/i, text, () => find(COMPLETE, text), null);
   if (complete) {
@@ -465,10 +521,21 @@ export function parseRelease(raw: string): ParsedRelease {
     const date = AIR_DATE_GATE.test(text) ? AIR_DATE.exec(text) : null;
     airDate = date ? airDateOf(date) : null;
     if (date && airDate) ends.push(date.index);
+    const worded = airDate || !WORDED_DATE_GATE.test(text) ? null : WORDED_DATE.exec(text);
+    if (worded) {
+      const month = MONTHS.indexOf((worded[2] ?? '').toLowerCase()) + 1;
+      airDate = dateOf(fullYear(worded[3] ?? ''), month, Number(worded[1]));
+      if (airDate) ends.push(worded.index);
+    }
+    const short = airDate ? null : SHORT_DATE.exec(text);
+    if (short) {
+      airDate = dateOf(fullYear(short[1] ?? ''), Number(short[2]), Number(short[3]));
+      if (airDate) ends.push(short.index);
+    }
   }
   if (seasons.length === 0 && episodes.length === 0 && airDate === null) {
     const absolute = ABSOLUTE.exec(text);
-    const bare = absolute ? null : animeStyle ? ANIME_NUMBER.exec(text) : null;
+    const bare = absolute ? null : animeStyle ? (BRACKET_NUMBER.exec(text) ?? ANIME_NUMBER.exec(text)) : null;
     if (absolute && (animeStyle || absolute.index > 0)) {
       const from = Number(absolute[1]);
       absoluteEpisodes = absolute[2] ? range(from, Number(absolute[2])) : [from];
@@ -531,11 +598,22 @@ export function parseRelease(raw: string): ParsedRelease {
   // 2006", "The French Movie 2013"): they end the title only when no year follows them.
   if (seasons.length + episodes.length + absoluteEpisodes.length === 0 && ends.length > 0) {
     const firstTag = Math.min(...ends);
-    const packed = HAS_YEAR.test(text) ? null : PACKED_EPISODE.exec(text.slice(0, firstTag + 1));
-    if (packed && packed.index > 0 && Number(packed[2]) > 0) {
-      seasons = [Number(packed[1])];
-      episodes = [Number(packed[2])];
-      ends.push(packed.index);
+    // After the film's year only ("series.2009.416.hdtv"): before it, a number is the title's
+    // ("The.Taking.of.Pelham.123.2009"). The last one before the tags ("the.100.109.hdtv"), or two
+    // of one season in a row ("Name.103.104.720p").
+    const yearAt = HAS_YEAR.exec(text)?.index ?? -1;
+    const packed = [...text.slice(0, firstTag + 1).matchAll(PACKED_EPISODE)].filter(
+      (m) => m.index > Math.max(0, yearAt) && Number(m[2]) > 0,
+    );
+    const last = packed[packed.length - 1];
+    if (last) {
+      const before = packed[packed.length - 2];
+      seasons = [Number(last[1])];
+      episodes =
+        before && before[1] === last[1] && Number(before[2]) + 1 === Number(last[2])
+          ? [Number(before[2]), Number(last[2])]
+          : [Number(last[2])];
+      ends.push((before && episodes.length === 2 ? before : last).index);
     }
   }
   let strongEnd = ends.length > 0 ? Math.min(...ends) : text.length;
