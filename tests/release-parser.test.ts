@@ -395,6 +395,63 @@ const CASES: [string, Partial<ParsedRelease>][] = [
   ['The Show (2020) S01 (1080p BluRay x265 HEVC 10bit AAC 5.1 Tigole)', { group: 'Tigole', seasons: [1] }],
   ['Some Film (2011) [BluRay] [1080p] [YTS.MX] [YIFY]', { title: 'Some Film', group: 'YIFY' }],
   ['Some Show S01 MULTi 1080p BD x265 Opus AAC -Báleygr', { group: 'Báleygr' }],
+  // Dates in words and in six digits, as wrestling, talk and Korean shows write them.
+  ['Ring Night 21st Mar 2024 WEBRip h264-TJ', { title: 'Ring Night', airDate: '2024-03-21', seasons: [] }],
+  ['Late.Chat.3rd.September.2021.720p.WEB.h264-GRP', { title: 'Late Chat', airDate: '2021-09-03' }],
+  ['Talk.Hour.230514.1080p.WEB-DL.AAC-GRP', { title: 'Talk Hour', airDate: '2023-05-14' }],
+  ['2020.06.30 - Evening News - HDTV', { airDate: '2020-06-30' }],
+  // Chinese fansubs number episodes in brackets; "S2 - 05" is also the anime's absolute 5.
+  ['[字幕组][某动画/Some Anime][07][1080p][简体]', { group: '字幕组', absoluteEpisodes: [7] }],
+  ['【字幕社】【Some Anime】【12】【END】GB 720P', { absoluteEpisodes: [12] }],
+  ['[Grp][Some Anime][第09话][1080p]', { absoluteEpisodes: [9] }],
+  ['[Grp] Some Anime S2 - 05 [1080p]', { seasons: [2], episodes: [5], absoluteEpisodes: [5] }],
+  ['[Grp][Some Anime S3][04][1080p]', { seasons: [3], episodes: [4], absoluteEpisodes: [4] }],
+  // Episode runs written out, chained or joined.
+  ['Some.Show.2x05x06x07.HDTV.XviD-GRP', { seasons: [2], episodes: [5, 6, 7] }],
+  ['Some Show S03E09+E10 Title.mp4', { seasons: [3], episodes: [9, 10] }],
+  ['Some Show Season 2 Episodes 3-6 WEB', { seasons: [2], episodes: [3, 4, 5, 6], fullSeason: false }],
+  ['Some.Show.Season.04.Ep(01-03).720p.WEBRip', { seasons: [4], episodes: [1, 2, 3] }],
+  ['Some.Show.S2.Eps.07-08.mp4', { seasons: [2], episodes: [7, 8] }],
+  // A mini-series: episodes after the year, parts and "N of M" are season 1.
+  ['Some.Story.2019.E03.720p.WEB-DL.H.264-GRP', { title: 'Some Story', seasons: [1], episodes: [3] }],
+  ['Some.Story.E12.231019.1080p-GRP', { seasons: [1], episodes: [12] }],
+  ['Some.Documentary.3of6.Rivers.720p.HDTV.x264-GRP', { seasons: [1], episodes: [3] }],
+  ['Some Story 2015 Part 2 720p HDTV x264-GRP', { seasons: [1], episodes: [2] }],
+  ['Some.Story.Part.Three.720p.HDTV.x264-GRP', { seasons: [1], episodes: [3] }],
+  // Before the year, a part is the film's; an episode number alone may be an anime's absolute one.
+  [
+    'Wizard.Story.Part.2.2011.1080p.BluRay.x264-GRP',
+    { title: 'Wizard Story Part 2', year: 2011, episodes: [] },
+  ],
+  ['Some.Anime.E1102.GERMAN.1080p.WEB.h264-GRP', { seasons: [], episodes: [1102] }],
+  // A packed number only after the year; a number before it is the title's.
+  ['some.show.2012.514.hdtv-grp', { title: 'some show', seasons: [5], episodes: [14] }],
+  ['Some.Show.207.208.720p.HDTV.X264-GRP', { seasons: [2], episodes: [7, 8] }],
+  [
+    'Train.of.Pelham.246.2009.720p.BluRay.x264-GRP',
+    { title: 'Train of Pelham 246', year: 2009, seasons: [] },
+  ],
+  // Sources: a remux or a theatre copy whatever else it says, services as German releases name them,
+  // a series' episode with no source is television, a Blu-ray rip without a resolution is SD.
+  ['Some.Film.2020.1080p.BluRay.REMUX.AVC.DTS-HD.MA.5.1-GRP', { source: 'Remux', resolution: '1080p' }],
+  ['Some.Show.S01E02.720p.BluRay.REMUX.AVC-GRP', { source: 'BluRay' }],
+  ['Some Film (2023) New HDCAMRip 1080p', { source: 'CAM' }],
+  ['Some.Film.2021.BluRay.SCR.XviD-GRP', { source: 'SCR' }],
+  ['Some.Show.S02E03.German.720p.NetflixHD.x264-GRP', { source: 'WEB-DL' }],
+  ['Some.Show.1x05.ITA.720p.WEBMux.x264-GRP', { source: 'WEBRip' }],
+  ['Some.Show.S04E01.HD.TV.mkv', { source: 'HDTV' }],
+  ['[Grp] Some Anime - 07 [1080p]', { source: 'HDTV', resolution: '1080p' }],
+  ['Some.Film.2012.1080p.WEB-DL.x264-GRP', { source: 'WEB-DL' }],
+  ['Some.Film.2012.mkv', { source: null, resolution: null }],
+  ['Some.Show.S03E01-06.BDRip.AC3-GRP', { source: 'BluRay', resolution: '480p' }],
+  ['Some.Show.S01E05.960p.WEB-DL.AAC2.0-GRP', { resolution: '720p' }],
+  // The group after the tags with no dash, in a dotted name; suffixes reposters add after it.
+  ['Some.Film.2016.720p.BluRay.x264.AC3.Kappa', { group: 'Kappa' }],
+  ['Some.Film.2014.1080p.BluRay.x264.DTS Rho', { group: 'Rho' }],
+  ['Some Show 2009 S01E14 English HDTV XviD LOL', { group: null }],
+  ['Some.Film.2015.1080p.BluRay.x264-GRP.nfo', { group: 'GRP' }],
+  ['Some.Show.S01E01.720p.HDTV.x264-GRP.proof', { group: 'GRP' }],
+  ['Some.Show.S01E01.1080p.WEB-DL.H.264-GRP-AlternativeToRequested', { group: 'GRP' }],
 ];
 
 /** Every field a case does not give must still be well-formed: the parse is a valid contract object. */

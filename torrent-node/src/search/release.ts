@@ -80,7 +80,7 @@ function all<T>(text: string, detectors: [RegExp, T][]): Hit<T>[] {
 const RESOLUTIONS: [RegExp, Resolution][] = [
   [tag(String.raw`2160[pi]|4k|uhd|3840x2160`), '2160p'],
   [tag(String.raw`1080[pi]|1920x1080|fhd`), '1080p'],
-  [tag(String.raw`720[pi]|1280x720`), '720p'],
+  [tag(String.raw`720[pi]|1280x720|960p`), '720p'],
   [tag('576[pi]'), '576p'],
   [tag(String.raw`480[pi]|sd|360p|540p|\d{3}x480`), '480p'],
 ];
@@ -95,19 +95,22 @@ const SD_FILE = /\.(?:avi|divx|xvid)$/i;
  */
 const RARE_SOURCES: [RegExp, ReleaseSource][] = [
   [tag(String.raw`(?:bd|blu-?ray|uhd)?[\s._-]?remux|bdremux`), 'Remux'],
-  [tag(String.raw`dvd-?scr|screener|scr|bd-?scr`), 'SCR'],
-  [tag(String.raw`hd-?cam|cam-?rip|cam`), 'CAM'],
-  [tag(String.raw`hd-?ts|telesync|ts|pdvd`), 'TS'],
+  [tag(String.raw`dvd-?scr(?:eener)?|screener|scr|bd-?scr`), 'SCR'],
+  [tag(String.raw`h[dq]-?cam(?:-?rip)?|cam-?rip|cam`), 'CAM'],
+  [tag(String.raw`hd-?ts|telesynch?|ts|pdvd`), 'TS'],
   [tag(String.raw`hd-?tc|telecine|tc`), 'TC'],
 ];
 const RARE_SOURCE_GATE = /remux|scr|cam|ts|tc|telesync|telecine|pdvd/i;
 const SOURCES: [RegExp, ReleaseSource][] = [
-  [tag(String.raw`blu-?ray|bd-?rip|br-?rip|bd(?:25|50)?|b[dr]-?mv|b[dr](?:rip)?-?mux`), 'BluRay'],
-  [tag(String.raw`web-?rip|webrip`), 'WEBRip'],
-  [tag(String.raw`web-?dl|webdl|web|web-?mux|dl-?mux`), 'WEB-DL'],
-  [tag(String.raw`hdtv(?:rip)?|pdtv|sdtv|dsr|tvrip|hdtvrip`), 'HDTV'],
-  [tag(String.raw`dvd-?rip|dvd(?:5|9|r)?|dvd-?r`), 'DVD'],
+  [tag(String.raw`blu-?ray|bd-?rip|br-?rip|bd(?:25|50)?|b[dr]-?mv|b[dr](?:rip)?-?mux|hd-?dvd`), 'BluRay'],
+  [tag(String.raw`web-?rip|webrip|web-?mux|web-?dl-?rip|web-?cap`), 'WEBRip'],
+  // "NetflixHD", "MaxdomeHD": German releases name the service.
+  [tag(String.raw`web-?dl|webdl|web|dl-?mux|(?:web|netflix|maxdome|disney|hbomax|amazon)hd`), 'WEB-DL'],
+  [tag(String.raw`hdtv(?:rip|-?mux)?|pdtv|sdtv|dsr|ds-?rip|tvrip|ppv-?rip|[hs]d[\s._]tv`), 'HDTV'],
+  [tag(String.raw`dvd-?rip|\d?dvd(?:5|9|r)?|m?dvd-?r\d?|vhs-?rip|hd-?dvd-?rip`), 'DVD'],
 ];
+
+const BD_RIP = tag('b[dr]-?rip');
 
 /** A streaming service's tag says WEB-DL only when no source says otherwise ("AMZN.WEBRip"). */
 const STREAMING = tag('amzn|amazon(?:hd|sd)?|netflix|nf|dsnp|hmax|atvp|hulu|pcok|pmtp');
@@ -308,7 +311,7 @@ function dateOf(year: number, month: number, day: number): string | null {
   return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
 }
 
-const EXTENSION = /\.(?:mkv|mp4|avi|m4v|wmv|mov|ts|m2ts|iso|torrent|nzb)$/i;
+const EXTENSION = /\.(?:mkv|mp4|avi|m4v|wmv|mov|ts|m2ts|iso|torrent|nzb|nfo)$/i;
 /** "www.site.com - Name..." or "[ site.cd ] - Name...": a site's tag, always followed by a dash. */
 const SITE_PREFIX =
   /^\s*(?:\[\s*)?(?:www\.[a-z0-9-]+\.[a-z]{2,6}|[a-z0-9-]+\.(?:com|org|net|to|tv|cc|cd|io|me|ws|info|xyz|club|se))(?:\s*\])?\s*-\s*/i;
@@ -320,7 +323,7 @@ const LEADING_GROUP = /^\s*[[【]([^\]】]+)[\]】]\s*/;
 const TRAILING_GROUP = /(?:(?<=\S)-\s?|\s-)([\p{L}\p{N}][\p{L}\p{N}_&@]*)(?:[\s-]*\[[^\]]*\])*\s*$/u;
 /** Reposters' and indexers' suffixes after the real group ("-NTb-Rakuv", "-EVO-sample", "-xHD-1"). */
 const REPOST_SUFFIX =
-  /(?:-(?:xpost|postbot|rakuv\w*|rp|asrequested|buymore|sample|obfuscat\w*|scrambled|chamele0n|4p|4planet|altezachen|whiterev|nzbgeek|gerov|z0ids3n|pre|\d)|[\s._](?:english|eng)|-)$/i;
+  /(?:-(?:xpost|postbot|rakuv\w*|rp|asrequested|alternativetorequested|repackpost|buymore|sample|obfuscat\w*|scrambled|chamele0n|4p|4planet|altezachen|whiterev|nzbgeek|gerov|z0ids3n|pre|\d)|\.(?:proof|sample)|[\s._](?:english|eng)|-)$/i;
 /** "[Group]" closing a name after its tags ("… x265 Kappa) [QxR]", "… [1080p] [YIFY]"). */
 const TRAILING_BRACKET_GROUP = /\[([\p{L}\p{N}][\p{L}\p{N}_.&-]*)\]\s*$/u;
 /** "(1080p BluRay x265 Tigole)": the last word of a closing parenthesis of tags. */
@@ -337,6 +340,17 @@ const KNOWN_GROUPS =
   /(?<=[\s._([-])(D-Z0N3|Fight-BB|E\.N\.D|BEN[\s.]THE[\s.]MEN|Blu-bits|DX-TV|VH-PROD|TAoE|QxR|KCRT|VARYG|DarQ)(?=\)|\]|$|\s*$)/i;
 /** Trackers' and release sites' tags, never a group. */
 const TRACKERS = /^(?:eztv|ettv|rarbg|rartv|rarbg\.com|eztv\.re|tgx|1337x|publichd|rbg)$/i;
+/**
+ * The word closing a dotted name after its tags, when no dash marks it ("x264.AC3.Bandix",
+ * "x264.DTS WiKi"); in a name of spaces alone it is more often a tag or a word ("XviD LOL").
+ */
+const LAST_WORD = /(?<=[\s._])([\p{L}\p{N}][\p{L}\p{N}_]*)\s*$/u;
+/** The word before it must be a tag for the last one to be a group. */
+const TAG_BEFORE =
+  /(?:^|[\s._-])(?:\d{3,4}[pi]|[xh]\.?26[45]|hevc|avc|xvid|divx|aac[\d.]*|e?ac-?3|dts(?:-?hd)?|ma|flac|truehd|\d|dxva|hq|eng|blu-?ray|b[dr]-?rip|web-?(?:dl|rip)?|hdtv|dvd-?rip|remux|10-?bit)$/i;
+/** Words that close names but are never groups: languages, subtitle notes, streaming services. */
+const NOT_LAST_WORDS =
+  /^(?:hindi|tamil|telugu|ita|ger|german|spanish|italian|russian|rus|jap|japanese|kor|korean|latino|castellano|portuguese|por|nordic|swedish|dutch|polish|pl|hun|cze|ukr|dubbed|subbed|hc|esubs?|msubs?|unrated|extended|uncut|imax|remastered|limited|hq|hd|sd|ws|fs|nf|amzn|dsnp|hmax|atvp|mux|rip|dl|p2p|\p{N}+)$/iu;
 /** Words that end a title with a dash but are tags, not groups. */
 const NOT_GROUPS = /^(?:dl|rip|hd|ma|x|audio|sub|subs|vf\d?|vff|vfq|multi|\d+p?|[hx]26[45])$/i;
 
@@ -364,6 +378,15 @@ function trailingGroup(text: string, titleEnd: number): string | null {
     return bracket[1];
   const paren = PAREN_GROUP.exec(tail);
   if (paren && paren.index >= titleEnd && isGroup(paren[1])) return paren[1];
+  const last = tail.includes('.') ? LAST_WORD.exec(tail) : null;
+  if (
+    last?.[1] &&
+    last.index > titleEnd &&
+    isGroup(last[1]) &&
+    !NOT_LAST_WORDS.test(last[1]) &&
+    TAG_BEFORE.test(tail.slice(0, last.index - 1))
+  )
+    return last[1];
   return null;
 }
 
@@ -497,7 +520,10 @@ export function parseRelease(raw: string): ParsedRelease {
       if (hit && n > 0) {
         episodes = [n];
         fullSeason = false;
-        if (seasons.length === 0) ends.push(hit.index + (numbered ? (ends[0] ?? 0) : 0));
+        if (seasons.length === 0) {
+          seasons = [1];
+          ends.push(hit.index + (numbered ? (ends[0] ?? 0) : 0));
+        }
       }
     }
     // Episodes with no season are a mini-series' (season 1, as the *arr apps read them) when a year
@@ -556,9 +582,8 @@ export function parseRelease(raw: string): ParsedRelease {
   if (streaming) ends.push(streaming.index);
   const commonSource =
     first(text, SOURCES_FAMILY) ?? (streaming ? { value: 'WEB-DL' as const, index: streaming.index } : null);
-  const source = note(
-    rareSource && (!commonSource || rareSource.index <= commonSource.index) ? rareSource : commonSource,
-  );
+  // A remux or a theatre copy is one whatever else the name says ("BluRay.SCR", "BluRay.REMUX").
+  const stated = note(rareSource ?? commonSource);
   const videoCodecHit = gated(
     /26[45]|hevc|avc|av1|vp9|xvid|divx|mpeg/i,
     text,
@@ -567,12 +592,20 @@ export function parseRelease(raw: string): ParsedRelease {
   );
   const videoCodec = note(videoCodecHit);
   // No resolution stated: the *arr apps' convention, standard definition when anything says SD-era
-  // (a source, an XviD encode, an .avi file).
+  // (a source, an XviD encode, an .avi file, a Blu-ray rip: "BDRip", "BRRip").
+  const ripped = stated === 'BluRay' && gated(/b[dr]-?rip/i, text, () => find(BD_RIP, text), null) !== null;
   const resolution =
     statedResolution ??
-    ((source !== null && !HD_ONLY_SOURCES.has(source)) || videoCodec === 'XviD' || sdFile
+    ((stated !== null && !HD_ONLY_SOURCES.has(stated)) || ripped || videoCodec === 'XviD' || sdFile
       ? ('480p' as const)
       : null);
+  const numbered = seasons.length + episodes.length + absoluteEpisodes.length > 0 || airDate !== null;
+  // The *arr apps' conventions: a series' episode with no source is television; a remux below
+  // 1080p is not one of their qualities, just a Blu-ray.
+  const source: ReleaseSource | null =
+    stated === 'Remux' && resolution !== null && resolution !== '2160p' && resolution !== '1080p'
+      ? 'BluRay'
+      : (stated ?? (numbered ? 'HDTV' : null));
   const hdrHits = gated(/hdr|dv|dovi|dolby|hlg/i, text, () => all(text, HDR), []);
   const hdr = [...new Set(hdrHits.map((h) => h.value))].filter(
     (format) => format !== 'HDR10' || !hdrHits.some((h) => h.value === 'HDR10+'),
