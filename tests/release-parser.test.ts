@@ -452,6 +452,23 @@ const CASES: [string, Partial<ParsedRelease>][] = [
   ['Some.Film.2015.1080p.BluRay.x264-GRP.nfo', { group: 'GRP' }],
   ['Some.Show.S01E01.720p.HDTV.x264-GRP.proof', { group: 'GRP' }],
   ['Some.Show.S01E01.1080p.WEB-DL.H.264-GRP-AlternativeToRequested', { group: 'GRP' }],
+  // A name in two scripts: the part in Latin letters; a Latin title with a slash stays whole.
+  ['[字幕组][某某某某/Some Anime Title][05][1080p]', { title: 'Some Anime Title', absoluteEpisodes: [5] }],
+  [
+    '[Grp] 某某某某 第二季 / Some Anime S2 - 03 [1080p]',
+    { title: 'Some Anime', seasons: [2], episodes: [3] },
+  ],
+  ['[字幕组][某某][Mutafukaz / MFKZ][Movie][1080P]', { title: 'Mutafukaz / MFKZ' }],
+  ['[字幕组][10月新番][某某某某某某某某][03][720P]', { title: '某某某某某某某某', absoluteEpisodes: [3] }],
+  ['Face.Off.1997.1080p.BluRay.x264-GRP', { title: 'Face Off', year: 1997 }],
+  ['Фильм / Some Film (2019) 1080p WEB-DL', { title: 'Some Film', year: 2019 }],
+  // An anime's bare number after the name's words, with or without "#".
+  ['[Grp] Some Anime 07 Episode Title [720p]', { title: 'Some Anime', absoluteEpisodes: [7] }],
+  ['[Grp] Some Anime #312 (1280x720 x264 AAC)', { title: 'Some Anime', absoluteEpisodes: [312] }],
+  // Another name or a credit in parentheses after the title is not the title; a country stays.
+  ['Le Film (The Film) 2011 [DVDRIP][Vostfr]', { title: 'Le Film', year: 2011 }],
+  ['Un Film (Jean Dupont, 1967) [VHSRip]', { title: 'Un Film', year: 1967 }],
+  ['Some.Show.(US).S01E03.HDTV.XviD-GRP', { title: 'Some Show (US)', seasons: [1], episodes: [3] }],
 ];
 
 /** Every field a case does not give must still be well-formed: the parse is a valid contract object. */

@@ -269,6 +269,8 @@ const ANIME_NUMBER =
 /** Chinese fansubs: "[Name][05][1080p]", "【24】", "[12END]", "[第05话]", "[857集]", "[01-15]". */
 const BRACKET_NUMBER =
   /[[【]第?(?!(?:19|20)\d\d[\]】])(\d{1,4})(?:[-~](\d{1,4}))?(?:[话話集]|\s?(?:end|fin))?[\]】]/i;
+/** "[Group] Name 01 Role Play", "[Group] Name #957 (…)": a bare number after the name's words. */
+const ANIME_WORDS_NUMBER = /(?<=\p{L}[\s_.]+)#?(?!(?:19|20)\d\d\b)(\d{2,4})(?:v\d)?(?=[\s_.])/u;
 /** "Name.102.720p": season 1, episode 2, as the *arr apps read a bare 3-4 digit number before tags. */
 const PACKED_EPISODE = new RegExp(String.raw`(?<=${SEP})([1-9]\d?)(\d{2})(?=${SEP})`, 'g');
 
@@ -406,6 +408,31 @@ function expandEpisodes(firstEpisode: number, rest: string): number[] {
 
 const range = (from: number, to: number) =>
   to >= from && to - from < 100 ? Array.from({ length: to - from + 1 }, (_, i) => from + i) : [from];
+
+const ALTERNATIVE_NAME = /(?<=\S)\s*\((?![A-Z]{2,3}\)|\d+\))[^()]*\p{L}{2}[^()]*\)?$/u;
+/** A letter of any script but Latin. */
+const FOREIGN_LETTER = /[^\P{L}\p{Script=Latin}]/u;
+/**
+ * A name in two scripts ("[哥布林杀手/Goblin Slayer][05]", "Босх / Bosch: Legacy"): the indexers'
+ * and TMDB's common ground is the Latin one, the first bracket or slash-separated part written in
+ * Latin letters alone (all such parts of that bracket: "[Mutafukaz / MFKZ]"); with none, the
+ * longest part. A title in Latin letters alone is left as it is ("Face/Off").
+ */
+function latinTitle(text: string): string {
+  if (!FOREIGN_LETTER.test(text) || !/[[【/]/.test(text)) return text;
+  const segments = (text.replace(/★[^★]*★?/g, ' ').match(/[^[\]【】]+/g) ?? []).map((segment) =>
+    segment
+      .split('/')
+      .map((part) => part.trim())
+      .filter((part) => part.length > 0 && !/^[\s._-]+$/.test(part)),
+  );
+  for (const parts of segments) {
+    const latin = parts.filter((part) => /\p{L}/u.test(part) && !FOREIGN_LETTER.test(part));
+    if (latin.length > 0) return latin.join(' / ');
+  }
+  const parts = segments.flat();
+  return parts.reduce((longest, part) => (part.length > longest.length ? part : longest), parts[0] ?? text);
+}
 
 export function normalizeTitle(title: string): string {
   return (
@@ -561,7 +588,11 @@ export function parseRelease(raw: string): ParsedRelease {
   }
   if (seasons.length === 0 && episodes.length === 0 && airDate === null) {
     const absolute = ABSOLUTE.exec(text);
-    const bare = absolute ? null : animeStyle ? (BRACKET_NUMBER.exec(text) ?? ANIME_NUMBER.exec(text)) : null;
+    const bare = absolute
+      ? null
+      : animeStyle
+        ? (BRACKET_NUMBER.exec(text) ?? ANIME_NUMBER.exec(text) ?? ANIME_WORDS_NUMBER.exec(text))
+        : null;
     if (absolute && (animeStyle || absolute.index > 0)) {
       const from = Number(absolute[1]);
       absoluteEpisodes = absolute[2] ? range(from, Number(absolute[2])) : [from];
@@ -701,9 +732,12 @@ export function parseRelease(raw: string): ParsedRelease {
     group = trailingGroup(text, titleEnd);
   }
 
-  let title = cleanTitle(text.slice(0, titleEnd));
+  let title = cleanTitle(latinTitle(text.slice(0, titleEnd)));
   const aka = gated(/aka/i, title, () => find(AKA, title), null);
   if (aka && aka.index > 0) title = title.slice(0, aka.index).trim();
+  // A closing parenthesis of words is another name or a credit ("Le Prestige (The Prestige)",
+  // "La petite bande (Michel Deville"), not the title; a country or a year stays ("The Office (US)").
+  if (title.includes('(')) title = title.replace(ALTERNATIVE_NAME, '') || title;
 
   const languages = new Set<string>();
   if (frenchTags.some((t) => FRENCH_AUDIO.has(t))) languages.add('fr');
