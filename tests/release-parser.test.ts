@@ -387,7 +387,17 @@ const CASES: [string, Partial<ParsedRelease>][] = [
   ['Some.Film.2011.1080p.BluRay.x264-GRP', { airDate: null, year: 2011 }],
   // Standard definition when a source or an SD encode says so and no resolution is stated.
   ['The.Show.S04E05.HDTV.XviD-LOL', { resolution: '480p', source: 'HDTV' }],
-  ['Some.Film.2010.BluRay.x264-GRP', { resolution: null, source: 'BluRay' }],
+  // A Blu-ray with none stated is HD (720p for a series, 1080p for a film), a remux 1080p, a rip SD.
+  ['Some.Film.2010.BluRay.x264-GRP', { resolution: '1080p', source: 'BluRay' }],
+  ['Some.Show.S02E01.BluRay.x264-GRP', { resolution: '720p', source: 'BluRay' }],
+  ['Some.Film.2010.BluRay.Remux.AVC-GRP', { resolution: '1080p', source: 'Remux' }],
+  ['Some.Film.2010.UHD.BDRip.x264-GRP', { resolution: '480p', source: 'BluRay' }],
+  ['Some.Film.2010.4K.BluRay.Remux.1080p.AVC-GRP', { resolution: '1080p', source: 'Remux' }],
+  ['Some.Film.2010.1080p.WEB-DL.DD5.1.H.264.Remux-GRP', { source: 'WEB-DL' }],
+  ['Some Film (2019) [BluRay1080p].mkv', { resolution: '1080p', source: 'BluRay' }],
+  ['Some Show 312 VOSTFR (1280*720)', { resolution: '720p' }],
+  ['Some.Film.2021.1080p.HDTCRip.x264', { source: 'TC' }],
+  ['Some.Film.2021.1080p.PreDVD.Rip.x264', { source: 'SCR' }],
   // Groups: reposters' suffixes, trackers, brackets and parentheses closing the name.
   ['The.Show.S01E01.720p.HDTV.x264-DIMENSION-Rakuv', { group: 'DIMENSION' }],
   ['The.Show.S01E01.720p.BluRay.x264-xHD-1', { group: 'xHD' }],

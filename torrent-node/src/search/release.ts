@@ -77,15 +77,26 @@ function all<T>(text: string, detectors: [RegExp, T][]): Hit<T>[] {
   return hits;
 }
 
+// A frame rate or bit depth may be glued on ("1080p24", "1080p10bit"), a source before it ("BD1080p").
+const RES_SUFFIX = String.raw`(?:\d{2}|\d{1,2}bits?)?`;
 const RESOLUTIONS: [RegExp, Resolution][] = [
-  [tag(String.raw`2160[pi]|4k|uhd|3840x2160`), '2160p'],
-  [tag(String.raw`1080[pi]|1920x1080|fhd`), '1080p'],
-  [tag(String.raw`720[pi]|1280x720|960p`), '720p'],
-  [tag('576[pi]'), '576p'],
-  [tag(String.raw`480[pi]|sd|360p|540p|\d{3}x480`), '480p'],
+  [tag(String.raw`(?:blu-?ray|bd)?2160[pi]${RES_SUFFIX}|\d{4}x2160|3840x\d{3,4}`), '2160p'],
+  [tag(String.raw`(?:blu-?ray|bd)?(?:1080|1440)[pi]${RES_SUFFIX}|\d{4}x1080|1920[x*]\d{3,4}|fhd`), '1080p'],
+  [
+    tag(String.raw`(?:blu-?ray|bd)?720[pi]${RES_SUFFIX}|\d{4}x720|1280[x*]\d{3}|960p|hr[\s._]ws|hd[\s._]tv`),
+    '720p',
+  ],
+  [tag(`576[pi]${RES_SUFFIX}`), '576p'],
+  [tag(String.raw`480[pi]${RES_SUFFIX}|sd|360p|540p|\d{3}x480`), '480p'],
 ];
-/** Sources never stated without a resolution in SD: an unstated one stays unknown. */
-const HD_ONLY_SOURCES = new Set<ReleaseSource>(['BluRay', 'Remux']);
+/** Words for a resolution give way to a number anywhere in the name ("4K.BluRay.Remux.1080p"). */
+const RESOLUTION_WORDS: [RegExp, Resolution][] = [
+  // "UHD.BDRip" is a rip of a UHD disc, not a 2160p file.
+  [tag(String.raw`4k|uhd(?![\s._-]?b[dr])`), '2160p'],
+  // "[720.Hi10p]": a bare height inside brackets of tags.
+  [/(?<=\[)(?:1080)(?=[\s._]\w)/i, '1080p'],
+  [/(?<=\[)(?:720)(?=[\s._]\w)/i, '720p'],
+];
 /** An SD container, as the *arr apps read a title that states no resolution. */
 const SD_FILE = /\.(?:avi|divx|xvid)$/i;
 
@@ -95,26 +106,42 @@ const SD_FILE = /\.(?:avi|divx|xvid)$/i;
  */
 const RARE_SOURCES: [RegExp, ReleaseSource][] = [
   [tag(String.raw`(?:bd|blu-?ray|uhd)?[\s._-]?remux|bdremux`), 'Remux'],
-  [tag(String.raw`dvd-?scr(?:eener)?|screener|scr|bd-?scr`), 'SCR'],
-  [tag(String.raw`h[dq]-?cam(?:-?rip)?|cam-?rip|cam`), 'CAM'],
-  [tag(String.raw`hd-?ts|telesynch?|ts|pdvd`), 'TS'],
-  [tag(String.raw`hd-?tc|telecine|tc`), 'TC'],
+  [
+    tag(
+      String.raw`dvd-?scr(?:eener)?|screener|scr|b[dr]-?scr(?:eener)?|web-?screener|pre-?dvd(?:[\s._-]?rip)?|p-?dvd-?rip`,
+    ),
+    'SCR',
+  ],
+  [tag(String.raw`(?:h[dq]|new)-?cam(?:-?rip)?|cam-?(?:rip|hd)|cam`), 'CAM'],
+  [tag(String.raw`hd-?ts(?:-?rip)?|telesynch?|ts(?:-?rip)?|pdvd`), 'TS'],
+  [tag(String.raw`hd-?tc(?:-?rip)?|telecine|tc`), 'TC'],
 ];
-const RARE_SOURCE_GATE = /remux|scr|cam|ts|tc|telesync|telecine|pdvd/i;
+const RARE_SOURCE_GATE = /remux|scr|cam|ts|tc|telesync|telecine|pdvd|predvd/i;
 const SOURCES: [RegExp, ReleaseSource][] = [
-  [tag(String.raw`blu-?ray|bd-?rip|br-?rip|bd(?:25|50)?|b[dr]-?mv|b[dr](?:rip)?-?mux|hd-?dvd`), 'BluRay'],
+  [
+    tag(
+      String.raw`m?blu[\s._-]?ray(?:-?mux|\d{3,4}p)?|bd-?rip|br-?rip|bd(?:\d{2}|\d{3,4}p|-?light|-?iso)?|uhd-?2?bd(?:-?rip)?|b[dr]-?mv|b[dr](?:rip)?-?mux|hd[\s._-]?dvd`,
+    ),
+    'BluRay',
+  ],
   [tag(String.raw`web-?rip|webrip|web-?mux|web-?dl-?rip|web-?cap`), 'WEBRip'],
   // "NetflixHD", "MaxdomeHD": German releases name the service.
-  [tag(String.raw`web-?dl|webdl|web|dl-?mux|(?:web|netflix|maxdome|disney|hbomax|amazon)hd`), 'WEB-DL'],
-  [tag(String.raw`hdtv(?:rip|-?mux)?|pdtv|sdtv|dsr|ds-?rip|tvrip|ppv-?rip|[hs]d[\s._]tv`), 'HDTV'],
-  [tag(String.raw`dvd-?rip|\d?dvd(?:5|9|r)?|m?dvd-?r\d?|vhs-?rip|hd-?dvd-?rip`), 'DVD'],
+  [
+    tag(String.raw`web-?dl|webdl|web|dl-?mux|(?:web|netflix|maxdome|disney|hbomax|amazon|itunes)u?hd`),
+    'WEB-DL',
+  ],
+  [
+    tag(String.raw`hdtv(?:rip|-?mux)?|pdtv|sdtv|dsr|ds-?rip|tvrip|ppv(?:-?rip)?|sat-?rip|dvb|[hs]d[\s._]tv`),
+    'HDTV',
+  ],
+  [tag(String.raw`dvd-?rip|\d?x?dvd(?:5|9|r)?|m?dvd-?r\d?|vhs(?:-?rip)?|hd-?dvd-?rip|ntsc|pal`), 'DVD'],
 ];
 
 const BD_RIP = tag('b[dr]-?rip');
 
 /** A streaming service's tag says WEB-DL only when no source says otherwise ("AMZN.WEBRip"). */
-const STREAMING = tag('amzn|amazon(?:hd|sd)?|netflix|nf|dsnp|hmax|atvp|hulu|pcok|pmtp');
-const STREAMING_GATE = /amzn|amazon|netflix|\bnf\b|dsnp|hmax|atvp|hulu|pcok|pmtp/i;
+const STREAMING = tag('amzn|amazon(?:hd|sd)?|netflix|nf|dsnp|hmax|atvp|aptv|hulu|pcok|pmtp');
+const STREAMING_GATE = /amzn|amazon|netflix|\bnf\b|dsnp|hmax|atvp|aptv|hulu|pcok|pmtp/i;
 
 const CODECS: [RegExp, VideoCodec][] = [
   [tag(String.raw`[xh]\.?265|hevc`), 'H.265'],
@@ -202,6 +229,7 @@ const EDITIONS: [RegExp, string][] = [
 ];
 
 const RESOLUTIONS_FAMILY = family(RESOLUTIONS);
+const RESOLUTION_WORDS_FAMILY = family(RESOLUTION_WORDS);
 const RARE_SOURCES_FAMILY = family(RARE_SOURCES);
 const SOURCES_FAMILY = family(SOURCES);
 const CODECS_FAMILY = family(CODECS);
@@ -464,6 +492,21 @@ function cleanTitle(text: string): string {
     .replace(/(?<=\p{L})\.$/u, '');
 }
 
+/**
+ * No resolution stated: the *arr apps' conventions. A Blu-ray rip ("BDRip") is SD, a remux 1080p, a
+ * Blu-ray's own encode 720p for a series (Sonarr) and 1080p for a film (Radarr); any other source,
+ * an XviD encode or an .avi file says SD.
+ */
+function unstatedResolution(
+  source: ReleaseSource | null,
+  { ripped, numbered, sd }: { ripped: boolean; numbered: boolean; sd: boolean },
+): Resolution | null {
+  if (ripped) return '480p';
+  if (source === 'Remux') return '1080p';
+  if (source === 'BluRay') return numbered ? '720p' : '1080p';
+  return source !== null || sd ? '480p' : null;
+}
+
 export function parseRelease(raw: string): ParsedRelease {
   const sdFile = SD_FILE.test(raw.trim());
   // An anime file's checksum ("[00F4CDA0]") and release version (" v2") say nothing about it.
@@ -606,15 +649,25 @@ export function parseRelease(raw: string): ParsedRelease {
   }
 
   const statedResolution = note(
-    gated(/\d{3,4}[pi]|4k|uhd|x\d{3,4}|fhd|sd|360p/i, text, () => first(text, RESOLUTIONS_FAMILY), null),
+    gated(
+      /\d{3,4}[pi]|4k|uhd|[x*]\d{3,4}|fhd|sd|360p|hr|hd|\[(?:1080|720)/i,
+      text,
+      () => first(text, RESOLUTIONS_FAMILY) ?? first(text, RESOLUTION_WORDS_FAMILY),
+      null,
+    ),
   );
   const rareSource = gated(RARE_SOURCE_GATE, text, () => first(text, RARE_SOURCES_FAMILY), null);
   const streaming = gated(STREAMING_GATE, text, () => find(STREAMING, text), null);
   if (streaming) ends.push(streaming.index);
   const commonSource =
     first(text, SOURCES_FAMILY) ?? (streaming ? { value: 'WEB-DL' as const, index: streaming.index } : null);
-  // A remux or a theatre copy is one whatever else the name says ("BluRay.SCR", "BluRay.REMUX").
-  const stated = note(rareSource ?? commonSource);
+  // A theatre copy is one whatever else the name says ("BluRay.SCR"), a remux of a Blu-ray too
+  // ("BluRay.REMUX"); a "remux" of a web or TV source is that source ("WEB-DL.Remux").
+  const stated = note(
+    rareSource?.value === 'Remux' && commonSource && commonSource.value !== 'BluRay'
+      ? commonSource
+      : (rareSource ?? commonSource),
+  );
   const videoCodecHit = gated(
     /26[45]|hevc|avc|av1|vp9|xvid|divx|mpeg/i,
     text,
@@ -622,15 +675,10 @@ export function parseRelease(raw: string): ParsedRelease {
     null,
   );
   const videoCodec = note(videoCodecHit);
-  // No resolution stated: the *arr apps' convention, standard definition when anything says SD-era
-  // (a source, an XviD encode, an .avi file, a Blu-ray rip: "BDRip", "BRRip").
   const ripped = stated === 'BluRay' && gated(/b[dr]-?rip/i, text, () => find(BD_RIP, text), null) !== null;
-  const resolution =
-    statedResolution ??
-    ((stated !== null && !HD_ONLY_SOURCES.has(stated)) || ripped || videoCodec === 'XviD' || sdFile
-      ? ('480p' as const)
-      : null);
   const numbered = seasons.length + episodes.length + absoluteEpisodes.length > 0 || airDate !== null;
+  const resolution =
+    statedResolution ?? unstatedResolution(stated, { ripped, numbered, sd: videoCodec === 'XviD' || sdFile });
   // The *arr apps' conventions: a series' episode with no source is television; a remux below
   // 1080p is not one of their qualities, just a Blu-ray.
   const source: ReleaseSource | null =
