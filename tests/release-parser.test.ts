@@ -479,6 +479,27 @@ const CASES: [string, Partial<ParsedRelease>][] = [
   ['Le Film (The Film) 2011 [DVDRIP][Vostfr]', { title: 'Le Film', year: 2011 }],
   ['Un Film (Jean Dupont, 1967) [VHSRip]', { title: 'Un Film', year: 1967 }],
   ['Some.Show.(US).S01E03.HDTV.XviD-GRP', { title: 'Some Show (US)', seasons: [1], episodes: [3] }],
+  // Numbering glued to the name or to an x, slashes as separators, a season with a space.
+  ['Some.Long.ShowS01E06.720p.WEB-DL-GRP', { title: 'Some Long Show', seasons: [1], episodes: [6] }],
+  ['Some Show - S02xE05.mp4', { seasons: [2], episodes: [5] }],
+  ['Some Show - [03x01-x02] - Title', { seasons: [3], episodes: [1, 2] }],
+  ['Some Title (2023/S01E04/WEB-DL/1080p/ESP)', { seasons: [1], episodes: [4], resolution: '1080p' }],
+  ['Some Show S 02 720p WEB DL DD 5 1 h264 GRP', { seasons: [2], fullSeason: true }],
+  // In one file's name a bare number after the season is its episode; without a file, a pack.
+  ['Some Show S03 04.mkv', { seasons: [3], episodes: [4] }],
+  ['Some Show Season 7 02.mp4', { seasons: [7], episodes: [2] }],
+  ['Some Show S03 04 (1080p BluRay x265)', { seasons: [3], fullSeason: true }],
+  // A part of a daily show is not an episode; a date that cannot be one gives way to the next.
+  ['Some.Daily.2019.04.02.Part.2.720p.WEBRip-GRP', { airDate: '2019-04-02', episodes: [] }],
+  ['30-30.2022.03.14.Some.Guest.XviD-GRP', { airDate: '2022-03-14' }],
+  ['Some Show E07 121030 1080p', { seasons: [1], episodes: [7] }],
+  // The whole name in brackets, and brackets of tags before the name.
+  ['[ Some Show S03E02 1080p WEB-DL x264-GRP ]', { title: 'Some Show', seasons: [3], group: 'GRP' }],
+  ['[DVDRip-ITA]Some Film [AB-Cd]', { title: 'Some Film', source: 'DVD', group: null }],
+  [
+    '[Grp] [BD][1080p] Some Anime 08 [ABCD1234].mkv',
+    { group: 'Grp', title: 'Some Anime', absoluteEpisodes: [8] },
+  ],
 ];
 
 /** Every field a case does not give must still be well-formed: the parse is a valid contract object. */

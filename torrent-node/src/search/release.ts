@@ -14,7 +14,7 @@ import type {
  * the first tag starts. Patterns are compiled once: the parser runs on every search result.
  */
 
-const SEP = String.raw`[\s._\-\[\]\(\)\{\}+,*]`;
+const SEP = String.raw`[\s._\-\[\]\(\)\{\}+,*/]`;
 /** A tag bounded by separators or the ends of the title. */
 const tag = (pattern: string) => new RegExp(`(?<=^|${SEP})(?:${pattern})(?=$|${SEP})`, 'gi');
 
@@ -251,11 +251,11 @@ const SXXEYY = new RegExp(
   // More episodes: "E02", "-E02", " - E02" or a glued "-02"; a bare number after it is something
   // else ("S01E01.2008", "S02E21 - 94 Meetings").
   // Repeated markers too ("S03E01.S03E02", "S07E22 - S07E23"); seasons up to 4 digits ("S2016E231").
-  String.raw`(?<=^|${SEP})s(\d{1,4})[\s._-]?e(\d{1,5})((?:[\s._]?[-+]?[\s._]?(?:s\d{1,4}[\s._-]?)?e\d{1,5}(?!\d|p)|-\d{1,4}(?!\d|p))*)`,
-  'i',
+  String.raw`(?<=^|${SEP}|\p{Ll})s(\d{1,4})[\s._-]?x?e(\d{1,5})((?:[\s._]?[-+]?[\s._]?(?:s\d{1,4}[\s._-]?)?e\d{1,5}(?!\d|p)|-\d{1,4}(?!\d|p))*)`,
+  'iu',
 );
 const NXNN = new RegExp(
-  String.raw`(?<=^|${SEP})(\d{1,2}|(?:19|20)\d{2})x(\d{1,3})((?:(?:[\s._]*-[\s._]*|[\s._]+|x)(?:\d{1,4}x)?\d{1,3}(?!\d|p))*)(?=$|${SEP})`,
+  String.raw`(?<=^|${SEP})(\d{1,2}|(?:19|20)\d{2})x(\d{1,3})((?:(?:[\s._]*-[\s._]*|[\s._]+|x)(?:\d{1,4}x|x)?\d{1,3}(?!\d|p))*)(?=$|${SEP})`,
   'i',
 );
 const SEASON_RANGE = new RegExp(
@@ -275,7 +275,9 @@ const CAP = new RegExp(
   String.raw`(?<=^|${SEP})cap[\s.]?(\d{1,2})(\d{2})(?:_(\d{1,2})(\d{2}))?(?=$|${SEP})`,
   'i',
 );
-const SXX = new RegExp(String.raw`(?<=^|${SEP})s(\d{1,2}|(?:19|20)\d{2})(?=$|${SEP})`, 'i');
+/** "S02 03.mkv", "S01.07.mp4": in one file's name, a season then its episode as a bare number. */
+const SEASON_NUMBER = /^(?:s\d{1,2})?\)?[\s._]+(\d{1,3})(?=$|[\s._])/i;
+const SXX = new RegExp(String.raw`(?<=^|${SEP})s(\d{1,2}|\s\d{2}|(?:19|20)\d{2})(?=$|${SEP})`, 'i');
 const EPISODE_WORD = new RegExp(
   // "Episodes 1-10", "Ep(01-10)", "Eps.05-08", "epi.02", "Episodio 13", "Ep02v2".
   String.raw`(?<=^|${SEP})(?:episodes?|épisodes?|episodios?|epi|eps?|e)[\s._-]?\(?(\d{1,5})(?:v\d)?(?:[\s._]?-[\s._]?(?:ep?)?(\d{1,5}))?\)?(?=$|${SEP})`,
@@ -311,6 +313,7 @@ const AIR_DATE = new RegExp(
   String.raw`(?<=^|${SEP})(?:((?:19|20)\d{2})[\s._-](\d{2})[\s._-](\d{2})|(\d{2})[\s._-](\d{2})[\s._-]((?:19|20)\d{2}))(?=$|${SEP})`,
 );
 
+const AIR_DATES = new RegExp(AIR_DATE.source, 'g');
 const AIR_DATE_GATE = /\d{2}[\s._-]\d{2}[\s._-]\d{2}/;
 const MONTHS = 'jan feb mar apr may jun jul aug sep oct nov dec'.split(' ');
 /** "9th Dec 2019", "4th December 2020", "16-Feb-17": wrestling and talk shows name the day in words. */
@@ -341,10 +344,14 @@ function dateOf(year: number, month: number, day: number): string | null {
   return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
 }
 
+const VIDEO_FILE = /\.(?:mkv|mp4|avi|m4v|wmv|mov|ts|m2ts)$/i;
 const EXTENSION = /\.(?:mkv|mp4|avi|m4v|wmv|mov|ts|m2ts|iso|torrent|nzb|nfo)$/i;
 /** "www.site.com - Name..." or "[ site.cd ] - Name...": a site's tag, always followed by a dash. */
 const SITE_PREFIX =
   /^\s*(?:\[\s*)?(?:www\.[a-z0-9-]+\.[a-z]{2,6}|[a-z0-9-]+\.(?:com|org|net|to|tv|cc|cd|io|me|ws|info|xyz|club|se))(?:\s*\])?\s*-\s*/i;
+/** Tags inside a bracket: it holds no group's name. */
+const TAGS_INSIDE =
+  /(?:^|[\s._-])(?:\d{3,4}p|blu-?ray|bd|b[dr]-?rip|web(?:-?dl|-?rip)?|hdtv|dvd(?:-?rip)?|[xh]\.?26[45]|hevc|aac|ac3|vostfr|multi|subs?|ita|eng)(?=$|[\s._-])/i;
 const LEADING_GROUP = /^\s*[[【]([^\]】]+)[\]】]\s*/;
 /**
  * "-NAME" at the end (glued, or " -NAME"); " - Name" is a title's separator ("- Pilot [720p]").
@@ -404,7 +411,13 @@ function trailingGroup(text: string, titleEnd: number): string | null {
   const dashed = TRAILING_GROUP.exec(tail);
   if (dashed && dashed.index >= titleEnd && isGroup(dashed[1])) return dashed[1];
   const bracket = TRAILING_BRACKET_GROUP.exec(tail);
-  if (bracket && bracket.index >= titleEnd && isGroup(bracket[1]) && !/\d{3,4}p|\.\w{2,4}$/i.test(bracket[1]))
+  if (
+    bracket &&
+    bracket.index >= titleEnd &&
+    isGroup(bracket[1]) &&
+    !/\d{3,4}p|\.\w{2,4}$/i.test(bracket[1]) &&
+    !TAGS_INSIDE.test(bracket[1])
+  )
     return bracket[1];
   const paren = PAREN_GROUP.exec(tail);
   if (paren && paren.index >= titleEnd && isGroup(paren[1])) return paren[1];
@@ -509,15 +522,24 @@ function unstatedResolution(
 
 export function parseRelease(raw: string): ParsedRelease {
   const sdFile = SD_FILE.test(raw.trim());
+  const file = VIDEO_FILE.test(raw.trim());
   // An anime file's checksum ("[00F4CDA0]") and release version (" v2") say nothing about it.
   let text = raw.trim().replace(EXTENSION, '').replace(CRC, '').replace(VERSION_SUFFIX, '');
   text = text.replace(SITE_PREFIX, '');
   let group: string | null = null;
+  // The whole name in brackets ("[ Name S02E10 1080p … ]") is the name.
+  const wrapped = /^\s*\[([^[\]]+)\]\s*$/.exec(text);
+  if (wrapped?.[1]) text = wrapped[1].trim();
   const leading = LEADING_GROUP.exec(text);
-  const animeStyle = leading !== null;
-  if (leading) {
+  const animeStyle = leading !== null && !TAGS_INSIDE.test(leading[1] ?? '');
+  if (leading && animeStyle) {
     group = leading[1]?.trim() ?? null;
     text = text.slice(leading[0].length);
+  }
+  // Brackets of tags before the name ("[DVDRip-ITA]Name", "[BD][1080p] Name 08") belong after it.
+  for (let opening = LEADING_GROUP.exec(text); opening && TAGS_INSIDE.test(opening[1] ?? ''); ) {
+    text = `${text.slice(opening[0].length)} ${opening[0].trim()}`;
+    opening = LEADING_GROUP.exec(text);
   }
 
   const ends: number[] = [];
@@ -551,14 +573,22 @@ export function parseRelease(raw: string): ParsedRelease {
     if (seasonRange) {
       const from = Number(seasonRange[1]);
       seasons = seasonRange[2] ? range(from, Number(seasonRange[2])) : [from];
-      fullSeason = true;
+      // "Season 11 01", "(Season 2) - 33": one season, then its episode.
+      const after = seasonRange[2] ? null : text.slice(seasonRange.index + seasonRange[0].length);
+      const episode =
+        after === null ? null : ((file ? SEASON_NUMBER.exec(after) : null) ?? ABSOLUTE.exec(after));
+      episodes = episode && !episode[2] ? [Number(episode[1])] : [];
+      fullSeason = episodes.length === 0;
       ends.push(seasonRange.index);
     } else if (single) {
       seasons = [Number(single[1])];
       // "Name S2 - 07", "[Name S2][07]": the anime way of numbering an episode, which the
       // *arr apps also read as an absolute number.
       const after = text.slice(single.index);
-      const episode = ABSOLUTE.exec(after) ?? (animeStyle ? BRACKET_NUMBER.exec(after) : null);
+      const episode =
+        ABSOLUTE.exec(after) ??
+        (animeStyle ? BRACKET_NUMBER.exec(after) : null) ??
+        (file ? SEASON_NUMBER.exec(after) : null);
       episodes = episode && !episode[2] ? [Number(episode[1])] : [];
       absoluteEpisodes = episodes;
       fullSeason = episodes.length === 0;
@@ -583,8 +613,11 @@ export function parseRelease(raw: string): ParsedRelease {
       const numbered = OF_EPISODE.exec(text.slice(ends[0] ?? 0));
       const part = numbered ? null : PART.exec(text);
       const yearAt = HAS_YEAR.exec(text)?.index ?? -1;
+      // Nor a daily show's ("2015.09.07.Part1") or an anime episode's ("- 120 - Title Part 2").
+      const whole = !AIR_DATE.test(text) && !ABSOLUTE.test(text);
       const hit =
-        numbered ?? (part && part.index > yearAt && !YEAR_AFTER.test(text.slice(part.index)) ? part : null);
+        numbered ??
+        (part && whole && part.index > yearAt && !YEAR_AFTER.test(text.slice(part.index)) ? part : null);
       const value = hit?.[1]?.toLowerCase() ?? '';
       const n = NUMBER_WORDS.indexOf(value) + 1 || Number(value);
       if (hit && n > 0) {
@@ -597,13 +630,13 @@ export function parseRelease(raw: string): ParsedRelease {
       }
     }
     // Episodes with no season are a mini-series' (season 1, as the *arr apps read them) when a year
-    // comes first or a broadcast date follows ("Show.2016.E04", "Show.E56.190121"); otherwise they
+    // comes first or a broadcast date is given ("Show.2016.E04", "Show.E56.190121"); otherwise they
     // may be an anime's absolute numbers ("Show.E1135.GERMAN").
     const marker = Math.min(...ends);
     if (
       episodes.length > 0 &&
       seasons.length === 0 &&
-      ((HAS_YEAR.exec(text)?.index ?? marker) < marker || SHORT_DATE.test(text.slice(marker)))
+      ((HAS_YEAR.exec(text)?.index ?? marker) < marker || SHORT_DATE.test(text))
     )
       seasons = [1];
   }
@@ -614,9 +647,20 @@ export function parseRelease(raw: string): ParsedRelease {
   }
   let airDate: string | null = null;
   if (seasons.length === 0) {
-    const date = AIR_DATE_GATE.test(text) ? AIR_DATE.exec(text) : null;
-    airDate = date ? airDateOf(date) : null;
-    if (date && airDate) ends.push(date.index);
+    // The first that is a real date ("20-20.2024.11.15": not the 20th of the 20th month).
+    AIR_DATES.lastIndex = 0;
+    for (
+      let date = AIR_DATE_GATE.test(text) ? AIR_DATES.exec(text) : null;
+      date;
+      date = AIR_DATES.exec(text)
+    ) {
+      airDate = airDateOf(date);
+      if (airDate) {
+        ends.push(date.index);
+        break;
+      }
+      AIR_DATES.lastIndex = date.index + 1;
+    }
     const worded = airDate || !WORDED_DATE_GATE.test(text) ? null : WORDED_DATE.exec(text);
     if (worded) {
       const month = MONTHS.indexOf((worded[2] ?? '').toLowerCase()) + 1;
@@ -786,6 +830,8 @@ export function parseRelease(raw: string): ParsedRelease {
   // A closing parenthesis of words is another name or a credit ("Le Prestige (The Prestige)",
   // "La petite bande (Michel Deville"), not the title; a country or a year stays ("The Office (US)").
   if (title.includes('(')) title = title.replace(ALTERNATIVE_NAME, '') || title;
+  // Nor a closing bracket: a tracker's or a tag ("Name [CR-Bt]").
+  if (title.endsWith(']')) title = title.replace(/(?<=\S)\s*\[[^[\]]*\]$/, '') || title;
 
   const languages = new Set<string>();
   if (frenchTags.some((t) => FRENCH_AUDIO.has(t))) languages.add('fr');
