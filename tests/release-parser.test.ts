@@ -500,6 +500,27 @@ const CASES: [string, Partial<ParsedRelease>][] = [
     '[Grp] [BD][1080p] Some Anime 08 [ABCD1234].mkv',
     { group: 'Grp', title: 'Some Anime', absoluteEpisodes: [8] },
   ],
+  // Anime: a season and its episode that look like a season range; absolute numbers after the season's.
+  ['[Grp] Some Anime Season 2 - 07 [1080p]', { seasons: [2], episodes: [7], fullSeason: false }],
+  ['[Grp] Some Anime 51 (S3-17) [1080p]', { seasons: [3], episodes: [17] }],
+  ['Some.Show.S01-S04.1080p.BluRay.x264-GRP', { seasons: [1, 2, 3, 4], fullSeason: true }],
+  ['Some.Show.Seasons.1-3.720p.WEB-DL-GRP', { seasons: [1, 2, 3], fullSeason: true }],
+  ['[Grp] Some Anime S03E05 155 [720p]', { seasons: [3], episodes: [5], absoluteEpisodes: [155] }],
+  ['Some Anime - S02E01-02 (026-027) - Title [1080p]', { episodes: [1, 2], absoluteEpisodes: [26, 27] }],
+  ['[Subz] Some Anime - １５８ [1080p]', { absoluteEpisodes: [158] }],
+  // Words around the episode: Russian and Turkish numbering, Spanish chapters, a second "+02" or "& S01E02".
+  ['Какой-то сериал. Сезон 3. Серия 07 (2019).avi', { seasons: [3], episodes: [7] }],
+  ['Kakoi.serial.4.sezon.12.seria.XviD.avi', { seasons: [4], episodes: [12] }],
+  ['Bir dizi 42. Bölüm (01.02.2024) 1080p WEB-DL', { episodes: [42] }],
+  ['Una Serie Temporada 2 Capitulo 14', { seasons: [2], episodes: [14] }],
+  ['Some.Show.S02E01+02.FRENCH.DVDRiP.X264-GRP', { seasons: [2], episodes: [1, 2] }],
+  ['Some Show S01E00 & S01E01', { seasons: [1], episodes: [0, 1] }],
+  ['Some.Show.S02EP03.720p.WEB-DL-GRP', { seasons: [2], episodes: [3] }],
+  // A bare number after the marker is not another episode; nor is one glued to the episode's title.
+  ['Some Show - 4x09 - 101 Ways [720p WEB-DL]', { seasons: [4], episodes: [9] }],
+  ['Some-S03E12-21st_Century-[Bluray-1080p].mkv', { seasons: [3], episodes: [12] }],
+  ['Some Show 5x44x45x46.avi', { seasons: [5], episodes: [44, 45, 46] }],
+  ['Some Show - 3x01_02 - Title', { seasons: [3], episodes: [1, 2] }],
 ];
 
 /** Every field a case does not give must still be well-formed: the parse is a valid contract object. */

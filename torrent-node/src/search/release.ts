@@ -251,12 +251,14 @@ const SXXEYY = new RegExp(
   // More episodes: "E02", "-E02", " - E02" or a glued "-02"; a bare number after it is something
   // else ("S01E01.2008", "S02E21 - 94 Meetings").
   // Repeated markers too ("S03E01.S03E02", "S07E22 - S07E23"); seasons up to 4 digits ("S2016E231").
-  String.raw`(?<=^|${SEP}|\p{Ll})s(\d{1,4})[\s._-]?x?e(\d{1,5})((?:[\s._]?[-+]?[\s._]?(?:s\d{1,4}[\s._-]?)?e\d{1,5}(?!\d|p)|-\d{1,4}(?!\d|p))*)`,
+  String.raw`(?<=^|${SEP}|\p{Ll})s(\d{1,4})(?:[\s._-]?x?e|ep)(\d{1,5})((?:[\s._]?(?:[-+&]|and)?[\s._]?(?:s\d{1,4}[\s._-]?)?e\d{1,5}(?!\d|p)|[-+]\d{1,4}(?![\d\p{L}]))*)`,
   'iu',
 );
 const NXNN = new RegExp(
-  String.raw`(?<=^|${SEP})(\d{1,2}|(?:19|20)\d{2})x(\d{1,3})((?:(?:[\s._]*-[\s._]*|[\s._]+|x)(?:\d{1,4}x|x)?\d{1,3}(?!\d|p))*)(?=$|${SEP})`,
-  'i',
+  // More episodes: glued "-03" or "_03", chained "x03", or the marker again ("1x02 - 1x03"); a bare number
+  // after a space is something else ("5x09 - 100 [720p]", "10x14 214").
+  String.raw`(?<=^|${SEP})(\d{1,2}|(?:19|20)\d{2})x(\d{1,3})((?:[-_](?:\d{1,4}x|x)?\d{1,3}(?![\d\p{L}])|x\d{1,3}(?!\d|p)|[\s._]*-?[\s._]*\d{1,4}x\d{1,3}(?!\d|p))*)(?=$|${SEP})`,
+  'iu',
 );
 const SEASON_RANGE = new RegExp(
   // "S01-05" and "S01 - S05", but not "S2 - 07" (season 2, episode 7 in anime names).
@@ -264,12 +266,23 @@ const SEASON_RANGE = new RegExp(
   'i',
 );
 const SEASON_WORDS = new RegExp(
-  // English, French, Spanish, Italian, German, Dutch, Polish and Scandinavian words for a season.
-  String.raw`(?<=^|${SEP})(?:seasons?|saisons?|series|temporadas?|stagioni|stagione|staffel|seizoen|sezon|s[äæ]song|s[äæ]son)[\s._-]?(\d{1,2})(?:[\s._-]?(?:-|à|a|to|&|and|et)[\s._-]?(\d{1,2}))?(?=$|${SEP})`,
+  // English, French, Spanish, Italian, German, Dutch, Polish, Scandinavian and Russian words for a
+  // season ("Сезон: 2", "Сезон №9").
+  String.raw`(?<=^|${SEP})(?:seasons?|saisons?|series|temporadas?|stagioni|stagione|staffel|seizoen|sezon|s[äæ]song|s[äæ]son|сезон)[\s._-]?[:№]?[\s._]?(\d{1,2})(?:[\s._-]?(?:-|à|a|to|&|and|et)[\s._-]?(\d{1,2}))?(?=$|${SEP})`,
   'i',
 );
-const EPISODE_GATE = /e[\s._-]?\d|ep|pisod/i;
-const SEASON_WORD_GATE = /seas|sais|seri|tempor|stagion|staffel|seizoen|sezon|s[äæ]s/i;
+const EPISODE_GATE = /e[\s._-]?\d|ep|pisod|cap|odc|сер|эпизод|ser|b[oö]l|blm/i;
+/** The number first: "09-я серия", "22.seria", "21.ser", "05 сер.", "69. Bölüm" (Turkish). */
+const NUMBERED_EPISODE = new RegExp(
+  String.raw`(?<=^|${SEP})(\d{1,4})(?:-я)?\.?[\s._]?(?:серия|сер|seria|serya|ser|bölüm|bolum|blm)(?=$|${SEP}|\.|\()`,
+  'i',
+);
+const SEASON_WORD_GATE = /seas|sais|seri|tempor|stagion|staffel|seizoen|sez|s[äæ]s|сезон/i;
+/** The number first: "3rd Season", "5-й сезон", "3.sezon", "8.sez". */
+const NUMBERED_SEASON = new RegExp(
+  String.raw`(?<=^|${SEP})(\d{1,2})(?:st|nd|rd|th|-й)?[\s._]?(?:season|сезон|sezon|sez)(?=$|${SEP})`,
+  'i',
+);
 /** Spanish releases' episode: "Cap.408" is season 4, episode 8; "Cap.111_120" a run of them. */
 const CAP = new RegExp(
   String.raw`(?<=^|${SEP})cap[\s.]?(\d{1,2})(\d{2})(?:_(\d{1,2})(\d{2}))?(?=$|${SEP})`,
@@ -279,8 +292,9 @@ const CAP = new RegExp(
 const SEASON_NUMBER = /^(?:s\d{1,2})?\)?[\s._]+(\d{1,3})(?=$|[\s._])/i;
 const SXX = new RegExp(String.raw`(?<=^|${SEP})s(\d{1,2}|\s\d{2}|(?:19|20)\d{2})(?=$|${SEP})`, 'i');
 const EPISODE_WORD = new RegExp(
-  // "Episodes 1-10", "Ep(01-10)", "Eps.05-08", "epi.02", "Episodio 13", "Ep02v2".
-  String.raw`(?<=^|${SEP})(?:episodes?|épisodes?|episodios?|epi|eps?|e)[\s._-]?\(?(\d{1,5})(?:v\d)?(?:[\s._]?-[\s._]?(?:ep?)?(\d{1,5}))?\)?(?=$|${SEP})`,
+  // "Episodes 1-10", "Ep(01-10)", "Eps.05-08", "epi.02", "Episodio 13", "Ep02v2", "Ep #36", "Capitulo 25",
+  // "odc. 10" (Polish), "Серии: 1-5", "Эпизод 09", "Серия №180".
+  String.raw`(?<=^|${SEP})(?:episodes?|épisodes?|episodios?|epi|eps?|e|cap[ií]tulo|odc|серия|серии|эпизод)[\s._:№#-]{0,3}\(?(\d{1,5})(?:v\d)?(?:[\s._]?-[\s._]?(?:ep?)?(\d{1,5}))?\)?(?=$|${SEP})`,
   'i',
 );
 const OF_EPISODE = new RegExp(String.raw`(?<=^|${SEP})(\d{1,2})[\s._]?of[\s._]?\d{1,2}(?=$|${SEP})`, 'i');
@@ -293,12 +307,15 @@ const YEAR_AFTER = new RegExp(String.raw`${SEP}(?:19|20)\d{2}(?=$|${SEP})`);
 /** Anime: "[Group] Name - 1071 [1080p]" or a batch "Name - 01-12". */
 const ABSOLUTE =
   /[\s_.]-[\s_.](?!(?:19|20)\d\d\b)(\d{1,4})(?:v\d)?(?:\s?[-~]\s?(\d{1,4})(?:v\d)?)?(?=$|[\s_.[(])/;
+/** Right after a season's numbering: a number, or a run of them, as long as the episodes' run. */
+const ABSOLUTE_AFTER =
+  /^[\s._-]*\(?(?!(?:19|20)\d\d(?!\d))(\d{2,4})(?:-\d{2,4})*?(?:-(\d{2,4}))?\)?(?=$|[\s._[(-])/;
 /** "[Group] Name 214 [720p]": after a leading group, a bare number before the tags is the episode. */
 const ANIME_NUMBER =
   /[\s_.](?!(?:19|20)\d\d\b)(\d{2,4})(?:v\d)?(?:-(\d{2,4})(?:v\d)?)?(?=[\s_]*[[(]|[\s_]*$)|[\s_]\((\d{1,4})-(\d{1,4})\)/;
 /** Chinese fansubs: "[Name][05][1080p]", "【24】", "[12END]", "[第05话]", "[857集]", "[01-15]". */
 const BRACKET_NUMBER =
-  /[[【]第?(?!(?:19|20)\d\d[\]】])(\d{1,4})(?:[-~](\d{1,4}))?(?:[话話集]|\s?(?:end|fin))?[\]】]/i;
+  /[[【]第?(?!(?:19|20)\d\d[\]】])(\d{1,4})(?:[-~](\d{1,4}))?(?:[话話集完]|\s?(?:end|fin))?[\]】]/i;
 /** "[Group] Name 01 Role Play", "[Group] Name #957 (…)": a bare number after the name's words. */
 const ANIME_WORDS_NUMBER = /(?<=\p{L}[\s_.]+)#?(?!(?:19|20)\d\d\b)(\d{2,4})(?:v\d)?(?=[\s_.])/u;
 /** "Name.102.720p": season 1, episode 2, as the *arr apps read a bare 3-4 digit number before tags. */
@@ -440,6 +457,8 @@ function expandEpisodes(firstEpisode: number, rest: string): number[] {
     const last = episodes[episodes.length - 1] ?? n;
     if (part[1] && n > last && n - last < 200) {
       for (let e = last + 1; e <= n; e++) episodes.push(e);
+    } else if (part[1] && n < last && !/e/i.test(part[0])) {
+      // "S12E13-3_Acts": a number of the episode's title, not a run backwards.
     } else if (!episodes.includes(n)) {
       episodes.push(n);
     }
@@ -524,7 +543,13 @@ export function parseRelease(raw: string): ParsedRelease {
   const sdFile = SD_FILE.test(raw.trim());
   const file = VIDEO_FILE.test(raw.trim());
   // An anime file's checksum ("[00F4CDA0]") and release version (" v2") say nothing about it.
-  let text = raw.trim().replace(EXTENSION, '').replace(CRC, '').replace(VERSION_SUFFIX, '');
+  let text = raw
+    .trim()
+    // Full-width digits ("１５８") are digits.
+    .replace(/[０-９]/g, (digit) => String.fromCharCode(digit.charCodeAt(0) - 0xfee0))
+    .replace(EXTENSION, '')
+    .replace(CRC, '')
+    .replace(VERSION_SUFFIX, '');
   text = text.replace(SITE_PREFIX, '');
   let group: string | null = null;
   // The whole name in brackets ("[ Name S02E10 1080p … ]") is the name.
@@ -566,10 +591,36 @@ export function parseRelease(raw: string): ParsedRelease {
     const rest = (nxnn[3] ?? '').replace(/(^|[\s._-])\d{1,4}x/gi, '$1e').replace(/x/gi, 'e');
     episodes = expandEpisodes(Number(nxnn[2]), rest);
     ends.push(nxnn.index);
+  }
+  const marker = sxxeyy ?? nxnn;
+  if (marker) {
+    // Anime names give the absolute number after the season's ("S10E14 214", "S01E01-02 (001-002)").
+    const after = ABSOLUTE_AFTER.exec(text.slice(marker.index + marker[0].length));
+    if (after) {
+      const from = Number(after[1]);
+      const to = Number(after[2] ?? from);
+      if (to - from === episodes.length - 1) absoluteEpisodes = range(from, to);
+    }
   } else {
-    const seasonRange =
-      SEASON_RANGE.exec(text) ?? (SEASON_WORD_GATE.test(text) ? SEASON_WORDS.exec(text) : null);
-    const single = seasonRange ? null : SXX.exec(text);
+    let seasonRange =
+      SEASON_RANGE.exec(text) ??
+      (SEASON_WORD_GATE.test(text) ? (NUMBERED_SEASON.exec(text) ?? SEASON_WORDS.exec(text)) : null);
+    // "S4-24", "Season 3 - 11": a season and its episode, the anime way, not seasons 4 to 24.
+    const to = Number(seasonRange?.[2] ?? 0);
+    const spanned = seasonRange?.[0] ?? '';
+    if (
+      seasonRange &&
+      to > 0 &&
+      !/s\s*\d+$/i.test(spanned) &&
+      (to - Number(seasonRange[1]) > 10 || (/\s-\s/.test(spanned) && !/seasons/i.test(spanned)))
+    ) {
+      seasons = [Number(seasonRange[1])];
+      episodes = [to];
+      absoluteEpisodes = episodes;
+      ends.push(seasonRange.index);
+      seasonRange = null;
+    }
+    const single = seasonRange || seasons.length > 0 ? null : SXX.exec(text);
     if (seasonRange) {
       const from = Number(seasonRange[1]);
       seasons = seasonRange[2] ? range(from, Number(seasonRange[2])) : [from];
@@ -595,7 +646,11 @@ export function parseRelease(raw: string): ParsedRelease {
       ends.push(single.index);
     }
     const cap = /cap/i.test(text) ? CAP.exec(text) : null;
-    const episodeWord = cap || !EPISODE_GATE.test(text) ? null : EPISODE_WORD.exec(text);
+    const episodeWord =
+      cap || !EPISODE_GATE.test(text)
+        ? null
+        : (EPISODE_WORD.exec(text) ??
+          (/сер|ser|b[oö]l|blm/i.test(text) ? NUMBERED_EPISODE.exec(text) : null));
     if (cap) {
       seasons = [Number(cap[1])];
       const from = Number(cap[2]);
@@ -632,11 +687,11 @@ export function parseRelease(raw: string): ParsedRelease {
     // Episodes with no season are a mini-series' (season 1, as the *arr apps read them) when a year
     // comes first or a broadcast date is given ("Show.2016.E04", "Show.E56.190121"); otherwise they
     // may be an anime's absolute numbers ("Show.E1135.GERMAN").
-    const marker = Math.min(...ends);
+    const numbering = Math.min(...ends);
     if (
       episodes.length > 0 &&
       seasons.length === 0 &&
-      ((HAS_YEAR.exec(text)?.index ?? marker) < marker || SHORT_DATE.test(text))
+      ((HAS_YEAR.exec(text)?.index ?? numbering) < numbering || SHORT_DATE.test(text))
     )
       seasons = [1];
   }
