@@ -521,6 +521,22 @@ const CASES: [string, Partial<ParsedRelease>][] = [
   ['Some-S03E12-21st_Century-[Bluray-1080p].mkv', { seasons: [3], episodes: [12] }],
   ['Some Show 5x44x45x46.avi', { seasons: [5], episodes: [44, 45, 46] }],
   ['Some Show - 3x01_02 - Title', { seasons: [3], episodes: [1, 2] }],
+  // Numbers and dates before the name: the episode or the broadcast date, not the title's.
+  ['004. Some Show - An Episode.mkv', { title: 'Some Show', episodes: [4] }],
+  ['07 - An Episode Title.avi', { title: 'An Episode Title', episodes: [7] }],
+  ['[Grp] 09 Some Anime Name (720p AAC).mp4', { title: 'Some Anime Name', episodes: [9] }],
+  ['300 - Some Empire 2014 1080p BluRay x264-GRP', { title: '300 - Some Empire', year: 2014, episodes: [] }],
+  [
+    '230412 Some Variety Show ep12.mp4',
+    { title: 'Some Variety Show', airDate: '2023-04-12', seasons: [1], episodes: [12] },
+  ],
+  // A second short tag after the group; "The Complete"; a season word before a year; an anime's
+  // number left before the season's.
+  ['[Grp]_[AB-C]_Some_Title_Ep04_(0b0e2c10).mkv', { group: 'Grp', title: 'Some Title', episodes: [4] }],
+  ['Some Show - The Complete Season 3 [HDTV]', { title: 'Some Show', seasons: [3], fullSeason: true }],
+  ['Una Serie - Stagione 4 (2015) 720p Episodio 09.mkv', { title: 'Una Serie', seasons: [4], episodes: [9] }],
+  ['[Grp] Some Anime - 12.5 (S00E01) [BD 1080p]', { title: 'Some Anime', seasons: [0], episodes: [1] }],
+  ['Una.Serie.-.Temp.2.720p.HDTV.x264[Cap.203]SPANISH', { title: 'Una Serie', seasons: [2], episodes: [3] }],
 ];
 
 /** Every field a case does not give must still be well-formed: the parse is a valid contract object. */

@@ -268,7 +268,7 @@ const SEASON_RANGE = new RegExp(
 const SEASON_WORDS = new RegExp(
   // English, French, Spanish, Italian, German, Dutch, Polish, Scandinavian and Russian words for a
   // season ("Сезон: 2", "Сезон №9").
-  String.raw`(?<=^|${SEP})(?:seasons?|saisons?|series|temporadas?|stagioni|stagione|staffel|seizoen|sezon|s[äæ]song|s[äæ]son|сезон)[\s._-]?[:№]?[\s._]?(\d{1,2})(?:[\s._-]?(?:-|à|a|to|&|and|et)[\s._-]?(\d{1,2}))?(?=$|${SEP})`,
+  String.raw`(?<=^|${SEP})(?:seasons?|saisons?|series|temporadas?|stagioni|stagione|staffel|seizoen|sezon|s[äæ]song|s[äæ]son|сезон|temp?)[\s._-]?[:№]?[\s._]?(\d{1,2})(?:[\s._-]?(?:-|à|a|to|&|and|et)[\s._-]?(\d{1,2}))?(?=$|${SEP})`,
   'i',
 );
 const EPISODE_GATE = /e[\s._-]?\d|ep|pisod|cap|odc|сер|эпизод|ser|b[oö]l|blm/i;
@@ -277,7 +277,7 @@ const NUMBERED_EPISODE = new RegExp(
   String.raw`(?<=^|${SEP})(\d{1,4})(?:-я)?\.?[\s._]?(?:серия|сер|seria|serya|ser|bölüm|bolum|blm)(?=$|${SEP}|\.|\()`,
   'i',
 );
-const SEASON_WORD_GATE = /seas|sais|seri|tempor|stagion|staffel|seizoen|sez|s[äæ]s|сезон/i;
+const SEASON_WORD_GATE = /seas|sais|seri|tem|stagion|staffel|seizoen|sez|s[äæ]s|сезон/i;
 /** The number first: "3rd Season", "5-й сезон", "3.sezon", "8.sez". */
 const NUMBERED_SEASON = new RegExp(
   String.raw`(?<=^|${SEP})(\d{1,2})(?:st|nd|rd|th|-й)?[\s._]?(?:season|сезон|sezon|sez)(?=$|${SEP})`,
@@ -307,6 +307,9 @@ const YEAR_AFTER = new RegExp(String.raw`${SEP}(?:19|20)\d{2}(?=$|${SEP})`);
 /** Anime: "[Group] Name - 1071 [1080p]" or a batch "Name - 01-12". */
 const ABSOLUTE =
   /[\s_.]-[\s_.](?!(?:19|20)\d\d\b)(\d{1,4})(?:v\d)?(?:\s?[-~]\s?(\d{1,4})(?:v\d)?)?(?=$|[\s_.[(])/;
+const LEADING_SHORT_DATE = /^(\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])[\s._]+(?=\S)/;
+const LEADING_NUMBER = /^(\d{2,3})(?:-(\d{2,3}))?(?:\.\s+|\s+-\s+|-(?=\p{L}))/u;
+const LEADING_ANIME_NUMBER = /^(\d{2,3})(?:-(\d{2,3}))?(?:\.\s+|\s+-\s+|-(?=\p{L})|\s+(?=\p{L}))/u;
 /** Right after a season's numbering: a number, or a run of them, as long as the episodes' run. */
 const ABSOLUTE_AFTER =
   /^[\s._-]*\(?(?!(?:19|20)\d\d(?!\d))(\d{2,4})(?:-\d{2,4})*?(?:-(\d{2,4}))?\)?(?=$|[\s._[(-])/;
@@ -561,6 +564,9 @@ export function parseRelease(raw: string): ParsedRelease {
     group = leading[1]?.trim() ?? null;
     text = text.slice(leading[0].length);
   }
+  // A second short tag before the name ("[Group]_[F-B]_Name", "[site][509103] Name") is no part of it.
+  const second = group === null ? null : /^[\s_]*\[[^\]\s]{1,10}\][\s_.]*(?=[^\s_.[])/u.exec(text);
+  if (second) text = text.slice(second[0].length);
   // Brackets of tags before the name ("[DVDRip-ITA]Name", "[BD][1080p] Name 08") belong after it.
   for (let opening = LEADING_GROUP.exec(text); opening && TAGS_INSIDE.test(opening[1] ?? ''); ) {
     text = `${text.slice(opening[0].length)} ${opening[0].trim()}`;
@@ -574,7 +580,15 @@ export function parseRelease(raw: string): ParsedRelease {
     return hit.value;
   };
 
+  // "221205 Show ep05": a broadcast date opening the name.
+  const opening = LEADING_SHORT_DATE.exec(text);
+  const openingDate = opening
+    ? dateOf(fullYear(opening[1] ?? ''), Number(opening[2]), Number(opening[3]))
+    : null;
+  if (openingDate && opening) text = text.slice(opening[0].length);
+
   // Seasons and episodes.
+  let titleStart = 0;
   let seasons: number[] = [];
   let episodes: number[] = [];
   let fullSeason = false;
@@ -691,17 +705,19 @@ export function parseRelease(raw: string): ParsedRelease {
     if (
       episodes.length > 0 &&
       seasons.length === 0 &&
-      ((HAS_YEAR.exec(text)?.index ?? numbering) < numbering || SHORT_DATE.test(text))
+      ((HAS_YEAR.exec(text)?.index ?? numbering) < numbering || openingDate !== null || SHORT_DATE.test(text))
     )
       seasons = [1];
   }
   const complete = gated(/complete|int[eé]grale|coffret/i, text, () => find(COMPLETE, text), null);
   if (complete) {
     fullSeason = episodes.length === 0;
-    ends.push(complete.index);
+    // "Name - The Complete Season 3": "The" goes with "Complete".
+    const the = /[\s._-]the[\s._]+$/i.exec(text.slice(0, complete.index));
+    ends.push(the ? the.index : complete.index);
   }
-  let airDate: string | null = null;
-  if (seasons.length === 0) {
+  let airDate: string | null = openingDate;
+  if (seasons.length === 0 && airDate === null) {
     // The first that is a real date ("20-20.2024.11.15": not the 20th of the 20th month).
     AIR_DATES.lastIndex = 0;
     for (
@@ -727,6 +743,17 @@ export function parseRelease(raw: string): ParsedRelease {
       airDate = dateOf(fullYear(short[1] ?? ''), Number(short[2]), Number(short[3]));
       if (airDate) ends.push(short.index);
     }
+  }
+  // "003. Name - Title", "01 - Title", "[Group] 06 Name": the episode before the name.
+  // A film's name may open with a number too ("300 - Rise of an Empire 2014"): not when a year is given.
+  const leadingNumber =
+    seasons.length + episodes.length === 0 && airDate === null && !HAS_YEAR.test(text)
+      ? (animeStyle ? LEADING_ANIME_NUMBER : LEADING_NUMBER).exec(text)
+      : null;
+  if (leadingNumber) {
+    const from = Number(leadingNumber[1]);
+    episodes = leadingNumber[2] ? range(from, Number(leadingNumber[2])) : [from];
+    titleStart = leadingNumber[0].length;
   }
   if (seasons.length === 0 && episodes.length === 0 && airDate === null) {
     const absolute = ABSOLUTE.exec(text);
@@ -829,8 +856,8 @@ export function parseRelease(raw: string): ParsedRelease {
   }
   let strongEnd = ends.length > 0 ? Math.min(...ends) : text.length;
   // One tag-like word, then a year, then the tags: the word is the name's ("The Girl in the
-  // Spiders Web 2019 1080p WEB-DL").
-  if (ends.length > 1) {
+  // Spiders Web 2019 1080p WEB-DL"). A season's word is not ("Name - Stagione 6 (2016)").
+  if (ends.length > 1 && seasons.length === 0) {
     YEAR.lastIndex = strongEnd;
     const later = YEAR.exec(text);
     YEAR.lastIndex = 0;
@@ -879,7 +906,12 @@ export function parseRelease(raw: string): ParsedRelease {
     group = trailingGroup(text, titleEnd);
   }
 
-  let title = cleanTitle(latinTitle(text.slice(0, titleEnd)));
+  let title = cleanTitle(latinTitle(text.slice(titleStart, titleEnd)));
+  // After an opening episode number, the name, then the episode's title ("003. Name - Title").
+  if (titleStart > 0 && episodes.length > 0) title = title.split(' - ')[0] ?? title;
+  // The anime's number left before the season's ("Name - 05 - S01E05", "Name - 15.5 (S00E01)").
+  if (seasons.length > 0 && / - \d/.test(title))
+    title = title.replace(/\s-\s\d{1,4}(?:[.\s-]\d{1,4})?$/, '') || title;
   const aka = gated(/aka/i, title, () => find(AKA, title), null);
   if (aka && aka.index > 0) title = title.slice(0, aka.index).trim();
   // A closing parenthesis of words is another name or a credit ("Le Prestige (The Prestige)",
