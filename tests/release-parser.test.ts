@@ -537,6 +537,21 @@ const CASES: [string, Partial<ParsedRelease>][] = [
   ['Una Serie - Stagione 4 (2015) 720p Episodio 09.mkv', { title: 'Una Serie', seasons: [4], episodes: [9] }],
   ['[Grp] Some Anime - 12.5 (S00E01) [BD 1080p]', { title: 'Some Anime', seasons: [0], episodes: [1] }],
   ['Una.Serie.-.Temp.2.720p.HDTV.x264[Cap.203]SPANISH', { title: 'Una Serie', seasons: [2], episodes: [3] }],
+  // Films: the year right after a first tag, one in parentheses before other numbers, a year or a
+  // site in parentheses before the name, three dash-separated parts, tags scene names use.
+  ['Some.Film.3D.2013.COMPLETE.BLURAY-GRP', { title: 'Some Film', year: 2013 }],
+  ['Some Film (VHS) [1961] Some Actor', { title: 'Some Film', year: 1961 }],
+  ['Some_Film-(1999)-x02-Interview-1996.mp4', { title: 'Some Film', year: 1999 }],
+  ['(1995) Some Film', { title: 'Some Film', year: 1995 }],
+  ['(tracker.example) Some.Film.2008.720p.X264-GRP', { title: 'Some Film', year: 2008, group: 'GRP' }],
+  ['Un Film - Another Name - Some Director Multi 1080p BluRay x264', { title: 'Un Film' }],
+  ['Mission Impossible - Some Reckoning 2023 1080p WEB-DL', { title: 'Mission Impossible - Some Reckoning' }],
+  ['Some.Film.Name.STV.NFOFiX.FRENCH.DVDRiP.XviD-GRP', { title: 'Some Film Name', group: 'GRP' }],
+  ['Ein.Film.SWiSSGERMAN.DOKU.DVDRiP.x264-GRP', { title: 'Ein Film', languages: ['de'] }],
+  ['Some Film - Version Longue - BDRip.mkv', { title: 'Some Film', edition: 'Extended' }],
+  ['Somename.The.Uncut.Version.1983.DVDRip-GRP', { title: 'Somename', edition: 'Uncut' }],
+  ['The_Spanish_Prisoner.mkv', { title: 'The Spanish Prisoner' }],
+  ['[Grp] Some Film 2.22 v2 (1080p BD HEVC) [ABCDEF12].mkv', { title: 'Some Film 2 22' }],
 ];
 
 /** Every field a case does not give must still be well-formed: the parse is a valid contract object. */

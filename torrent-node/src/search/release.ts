@@ -120,7 +120,7 @@ const RARE_SOURCE_GATE = /remux|scr|cam|ts|tc|telesync|telecine|pdvd|predvd/i;
 const SOURCES: [RegExp, ReleaseSource][] = [
   [
     tag(
-      String.raw`m?blu[\s._-]?ray(?:-?mux|\d{3,4}p)?|bd-?rip|br-?rip|bd(?:\d{2}|\d{3,4}p|-?light|-?iso)?|uhd-?2?bd(?:-?rip)?|b[dr]-?mv|b[dr](?:rip)?-?mux|hd[\s._-]?dvd`,
+      String.raw`m?blu[\s._-]?ray(?:-?mux|\d{3,4}p)?|bd-?rip|br-?rip|bd(?:\d{2}|\d{3,4}p|-?light|-?iso)?|uhd-?2?bd(?:-?rip)?|hd-?light|b[dr]-?mv|b[dr](?:rip)?-?mux|hd[\s._-]?dvd`,
     ),
     'BluRay',
   ],
@@ -179,9 +179,9 @@ const AUDIO: [RegExp, AudioCodec][] = [
 const ATMOS = tag('atmos');
 /** Tags that say nothing the parser keeps but end the name ("Pacific.Rim.3D", "The.Movie.CONVERT"). */
 const MISC = tag(
-  String.raw`3d|h-?sbs|h-?ou|convert|limited|internal|read-?nfo|dubbed|hybrid|open[\s._-]?matte`,
+  String.raw`3d|h-?sbs|h-?ou|convert|limited|internal|read-?nfo|nfo-?fix|stv|doku|xxx|dubbed|hybrid|open[\s._-]?matte`,
 );
-const MISC_GATE = /3d|sbs|ou|convert|limited|internal|nfo|dubbed|hybrid|matte/i;
+const MISC_GATE = /3d|sbs|ou|convert|limited|internal|nfo|stv|doku|xxx|dubbed|hybrid|matte/i;
 const CHANNELS =
   /(?<=^|[\s._\-[(]|dd|ddp|aac|dts|flac|opus|truehd|ac3|atmos)([1-9])[\s._]([0-2])(?=$|[\s._\-\])])/gi;
 
@@ -201,7 +201,7 @@ const FRENCH_AUDIO = new Set<FrenchTag>(['TRUEFRENCH', 'FRENCH', 'VFF', 'VFQ', '
 
 const LANGUAGES: [RegExp, string][] = [
   [tag('english|eng'), 'en'],
-  [tag('german|ger|deutsch'), 'de'],
+  [tag('(?:swiss-?)?german|ger|deutsch'), 'de'],
   [tag('spanish|esp|castellano|latino'), 'es'],
   [tag('italian|ita'), 'it'],
   [tag('japanese|jap|jpn'), 'ja'],
@@ -212,7 +212,7 @@ const LANGUAGES: [RegExp, string][] = [
 ];
 
 const LANGUAGE_GATE = /eng|ger|deu|spa|esp|cast|lat|ita|jap|jpn|kor|rus|portu|pt|vf/i;
-const EDITION_GATE = /ext|dir|dc|unrat|theat|remast|imax|criter|uncut|final|ultim|spec|anniv/i;
+const EDITION_GATE = /ext|dir|dc|unrat|theat|remast|imax|criter|uncut|final|ultim|spec|anniv|longue/i;
 const EDITIONS: [RegExp, string][] = [
   [tag(String.raw`extended(?:[\s._-]?(?:cut|edition|version))?`), 'Extended'],
   [tag(String.raw`director'?s?[\s._-]?cut|dc`), "Director's Cut"],
@@ -221,7 +221,9 @@ const EDITIONS: [RegExp, string][] = [
   [tag(String.raw`remastered|4k[\s._-]?remaster(?:ed)?`), 'Remastered'],
   [tag('imax'), 'IMAX'],
   [tag('criterion'), 'Criterion'],
-  [tag('uncut'), 'Uncut'],
+  [tag(String.raw`uncut(?:[\s._-]?version)?`), 'Uncut'],
+  // French: "Version Longue" is the extended cut.
+  [tag(String.raw`version[\s._-]?longue`), 'Extended'],
   [tag(String.raw`final[\s._-]?cut`), 'Final Cut'],
   [tag(String.raw`ultimate[\s._-]?(?:cut|edition)`), 'Ultimate Edition'],
   [tag(String.raw`special[\s._-]?edition`), 'Special Edition'],
@@ -315,7 +317,7 @@ const ABSOLUTE_AFTER =
   /^[\s._-]*\(?(?!(?:19|20)\d\d(?!\d))(\d{2,4})(?:-\d{2,4})*?(?:-(\d{2,4}))?\)?(?=$|[\s._[(-])/;
 /** "[Group] Name 214 [720p]": after a leading group, a bare number before the tags is the episode. */
 const ANIME_NUMBER =
-  /[\s_.](?!(?:19|20)\d\d\b)(\d{2,4})(?:v\d)?(?:-(\d{2,4})(?:v\d)?)?(?=[\s_]*[[(]|[\s_]*$)|[\s_]\((\d{1,4})-(\d{1,4})\)/;
+  /(?<!\d)[\s_.](?!(?:19|20)\d\d\b)(\d{2,4})(?:v\d)?(?:-(\d{2,4})(?:v\d)?)?(?=[\s_]*[[(]|[\s_]*$)|[\s_]\((\d{1,4})-(\d{1,4})\)/;
 /** Chinese fansubs: "[Name][05][1080p]", "【24】", "[12END]", "[第05话]", "[857集]", "[01-15]". */
 const BRACKET_NUMBER =
   /[[【]第?(?!(?:19|20)\d\d[\]】])(\d{1,4})(?:[-~](\d{1,4}))?(?:[话話集完]|\s?(?:end|fin))?[\]】]/i;
@@ -327,7 +329,7 @@ const PACKED_EPISODE = new RegExp(String.raw`(?<=${SEP})([1-9]\d?)(\d{2})(?=${SE
 /** A word of letters only: a tag that may be a word of the name ("Web"), unlike "S01E01" or "720p". */
 const WORD = new RegExp(String.raw`^\p{L}+(?=$|${SEP})`, 'u');
 const CRC = /\s*\[[0-9A-F]{8}\]/gi;
-const VERSION_SUFFIX = /\s+v\d$/i;
+const VERSION_SUFFIX = /\s+v\d(?=\s*(?:[([]|$))/i;
 /** A daily show's date: 2011.04.18, 2011-04-18, 2012.16.02 (day first when it cannot be a month), 30-04-2024. */
 const AIR_DATE = new RegExp(
   String.raw`(?<=^|${SEP})(?:((?:19|20)\d{2})[\s._-](\d{2})[\s._-](\d{2})|(\d{2})[\s._-](\d{2})[\s._-]((?:19|20)\d{2}))(?=$|${SEP})`,
@@ -580,6 +582,12 @@ export function parseRelease(raw: string): ParsedRelease {
     return hit.value;
   };
 
+  // "(1995) Name": the year first; "(tracker.example) Name": a site's tag.
+  const openingParen = /^\s*\(([^()]*)\)\s*(?=\S)/.exec(text);
+  const openingYear =
+    openingParen && /^\s*(?:19|20)\d{2}\s*$/.test(openingParen[1] ?? '') ? Number(openingParen[1]) : null;
+  if (openingParen && (openingYear !== null || /\.\w/.test(openingParen[1] ?? '')))
+    text = text.slice(openingParen[0].length);
   // "221205 Show ep05": a broadcast date opening the name.
   const opening = LEADING_SHORT_DATE.exec(text);
   const openingDate = opening
@@ -875,7 +883,8 @@ export function parseRelease(raw: string): ParsedRelease {
   const frenchTags = frenchHits.sort((a, b) => a.index - b.index).map((h) => h.value);
   for (const hit of frenchHits) weak.push(hit.index);
   const languageHits = gated(LANGUAGE_GATE, text, () => all(text, LANGUAGES), []);
-  for (const hit of languageHits) weak.push(hit.index);
+  // In a name with no other tag, a language's name is a word of it ("The_Italian_Job").
+  if (ends.length + frenchHits.length > 0) for (const hit of languageHits) weak.push(hit.index);
   const editionHit = gated(EDITION_GATE, text, () => first(text, EDITIONS_FAMILY), null);
   // An edition ends the title, but the year may still follow it ("Name.Directors.Cut.2019").
   const editionEnd = editionHit?.index ?? text.length;
@@ -888,11 +897,22 @@ export function parseRelease(raw: string): ParsedRelease {
   let year: number | null = null;
   let yearIndex = -1;
   for (const match of text.matchAll(YEAR)) {
-    if (match.index > strongEnd) break;
+    // Right after the first tag, before the others, it is still the film's ("Name.3D.2013.BluRay").
+    const next =
+      match.index > strongEnd && /^\w+[\s._)\]]*[\s._([]$/.test(text.slice(strongEnd, match.index));
+    const bracketed = /[([]/.test(text[match.index - 1] ?? '');
+    if (
+      match.index > strongEnd &&
+      !(next && year === null && (bracketed || ends.some((i) => i > match.index)))
+    )
+      break;
     if (match.index === 0) continue;
     year = Number(match[1]);
-    yearIndex = match.index;
+    yearIndex = match.index > strongEnd ? -1 : match.index;
+    // One in parentheses is the film's, whatever numbers follow ("Name-(1999)-x02-…-1996").
+    if (match.index > strongEnd || bracketed) break;
   }
+  if (year === null && openingYear !== null) year = openingYear;
   // A year in brackets or parentheses still starts at its bracket.
   if (yearIndex > 0 && /[([]/.test(text[yearIndex - 1] ?? '')) yearIndex -= 1;
   // Likewise before a series' numbering when no year comes first ("The.Good.German.S01E01").
@@ -912,6 +932,10 @@ export function parseRelease(raw: string): ParsedRelease {
   // The anime's number left before the season's ("Name - 05 - S01E05", "Name - 15.5 (S00E01)").
   if (seasons.length > 0 && / - \d/.test(title))
     title = title.replace(/\s-\s\d{1,4}(?:[.\s-]\d{1,4})?$/, '') || title;
+  // An article does not end a name ("Scarface.The.Uncut.Version": the edition's).
+  title = title.replace(/(?<=\S)\s+the$/i, '');
+  // Three parts or more ("Title - Other Title - Director"): the first is the name.
+  if (title.split(' - ').length > 2 && year === null) title = title.split(' - ')[0] ?? title;
   const aka = gated(/aka/i, title, () => find(AKA, title), null);
   if (aka && aka.index > 0) title = title.slice(0, aka.index).trim();
   // A closing parenthesis of words is another name or a credit ("Le Prestige (The Prestige)",
