@@ -262,6 +262,12 @@ export async function main(root: string, args: string[]): Promise<void> {
       printParserAccuracy(parserAccuracyFigures);
       console.log(JSON.stringify({ parserAccuracy: parserAccuracyFigures }));
     }
+    // And on the held-out half of names from other projects' suites, which nothing was tuned to.
+    const holdout = await parserAccuracy({ root: ROOT, split: 'holdout-test' });
+    if (holdout) {
+      printParserAccuracy(holdout);
+      console.log(JSON.stringify({ parserAccuracyHoldout: holdout }));
+    }
   }
   if (!only || only === 'scout') {
     const dir = tempDataDir();

@@ -5,10 +5,14 @@
  *
  *   node_modules/.bin/esbuild bench/parser-accuracy.ts --bundle --platform=node --format=esm \
  *     --outfile=/tmp/parser-accuracy.mjs --log-level=warning \
- *   && node /tmp/parser-accuracy.mjs [dev|test|all] [--misses=sokoul:films,guessit] [--parsers=sokoul,vfp] [--json]
+ *   && node /tmp/parser-accuracy.mjs [all|dev|test|holdout|holdout-dev|holdout-test] [--misses=sokoul:films,guessit] \
+ *        [--parsers=sokoul,vfp] [--json]
+ *
+ * holdout… reads bench/parser-corpus/holdout.json: names from other projects' fixture suites; its test half is never
+ * looked at while working on a parser, so that it measures names nobody tuned to.
  *
  * Environment: PARSER_CORPUS (default bench/parser-corpus/corpus.json), PARSER_LIBS_DIR (where the public parsers are
- * installed; default: node_modules up from the repository root), PARSER_SPLIT (dev|test|all), PARSER_MISSES (same as
+ * installed; default: node_modules up from the repository root), PARSER_SPLIT (the same choices), PARSER_MISSES (same as
  * --misses: PARSER[:category], comma-separated), PARSER_ONLY (same as --parsers), PARSER_TIMING_SECONDS (minimum
  * timed seconds per parser, default 1; 0 skips timing). The output file must be named parser-accuracy.mjs (or .js)
  * for the command-line entry to run.
@@ -44,7 +48,12 @@ import {
 // ---------------------------------------------------------------------------------------------------------------
 // Corpus.
 
-type Split = 'dev' | 'test';
+/**
+ * The dev and test halves of corpus.json, and of holdout.json: names from other projects' suites, whose test half is
+ * never looked at while working on a parser.
+ */
+type Split = 'dev' | 'test' | 'holdout-dev' | 'holdout-test';
+type Choice = Split | 'all' | 'holdout';
 type Kind = 'movie' | 'episode' | 'season';
 
 interface Expect {
@@ -130,7 +139,11 @@ export function loadCorpus(path: string): CorpusEntry[] {
   const raw: unknown = JSON.parse(readFileSync(path, 'utf8'));
   if (!Array.isArray(raw)) throw new Error(`${path}: not an array`);
   return raw.map((item, i) => {
-    if (!isDict(item) || typeof item.name !== 'string' || !oneOf(['dev', 'test'] as const, item.split)) {
+    if (
+      !isDict(item) ||
+      typeof item.name !== 'string' ||
+      !oneOf(['dev', 'test', 'holdout-dev', 'holdout-test'] as const, item.split)
+    ) {
       throw new Error(`${path}[${i}]: needs name and split`);
     }
     return {
@@ -299,7 +312,7 @@ export interface ParserFigures {
 
 export interface AccuracyFigures {
   corpus: string;
-  split: Split | 'all';
+  split: Choice;
   entries: number;
   /** Checks per column (the same for every parser). */
   counts: Record<Column, number>;
@@ -320,7 +333,7 @@ export interface AccuracyOptions {
   /** Repository root: the default corpus and library lookup are relative to it. */
   root?: string;
   corpusPath?: string;
-  split?: Split | 'all';
+  split?: Choice;
   libsDir?: string;
   /** Parser ids to run (default all). */
   only?: string[];
@@ -387,11 +400,11 @@ export async function runParserAccuracy(
   options: AccuracyOptions = {},
 ): Promise<{ figures: AccuracyFigures; misses: Miss[] }> {
   const root = resolve(options.root ?? process.cwd());
-  const corpusPath = resolve(
-    options.corpusPath ?? process.env.PARSER_CORPUS ?? join(root, 'bench/parser-corpus/corpus.json'),
-  );
   const split = options.split ?? 'all';
-  const entries = loadCorpus(corpusPath).filter((e) => split === 'all' || e.split === split);
+  const corpusPath = resolve(options.corpusPath ?? corpusFor(root, split));
+  const entries = loadCorpus(corpusPath).filter(
+    (e) => split === 'all' || split === 'holdout' || e.split === split,
+  );
   const names = entries.map((e) => e.name);
   const loaded = await loadAdapters({ root, libsDir: options.libsDir, only: options.only });
   const adapters = loaded.adapters;
@@ -463,14 +476,12 @@ const round = (ratio: number) => Math.round(ratio * 1000) / 10;
 /** The bench section: figures when the corpus is there, else null (reported, not thrown). */
 export async function parserAccuracy(options: AccuracyOptions = {}): Promise<AccuracyFigures | null> {
   const root = resolve(options.root ?? process.cwd());
-  const corpusPath = resolve(
-    options.corpusPath ?? process.env.PARSER_CORPUS ?? join(root, 'bench/parser-corpus/corpus.json'),
-  );
+  const split = options.split ?? splitFrom(process.env.PARSER_SPLIT);
+  const corpusPath = resolve(options.corpusPath ?? process.env.PARSER_CORPUS ?? corpusFor(root, split));
   if (!existsSync(corpusPath)) {
     console.log(`\nRelease parser accuracy: no corpus at ${corpusPath} (set PARSER_CORPUS)`);
     return null;
   }
-  const split = options.split ?? splitFrom(process.env.PARSER_SPLIT);
   const misses = options.misses ?? parseMissesSpec(process.env.PARSER_MISSES);
   const only = options.only ?? process.env.PARSER_ONLY?.split(',').map((s) => s.trim());
   const timing = options.timingSeconds ?? Number(process.env.PARSER_TIMING_SECONDS ?? 1);
@@ -487,10 +498,14 @@ export async function parserAccuracy(options: AccuracyOptions = {}): Promise<Acc
   return result.figures;
 }
 
-function splitFrom(v: string | undefined): Split | 'all' {
-  if (v === undefined || v === '' || v === 'all') return 'all';
-  if (v === 'dev' || v === 'test') return v;
-  throw new Error(`split must be dev, test or all, not ${v}`);
+const corpusFor = (root: string, split: Choice) =>
+  join(root, `bench/parser-corpus/${split.startsWith('holdout') ? 'holdout' : 'corpus'}.json`);
+
+const CHOICES: readonly Choice[] = ['all', 'dev', 'test', 'holdout', 'holdout-dev', 'holdout-test'];
+function splitFrom(v: string | undefined): Choice {
+  if (v === undefined || v === '') return 'all';
+  if (oneOf(CHOICES, v)) return v;
+  throw new Error(`split must be one of ${CHOICES.join(', ')}, not ${v}`);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
