@@ -152,3 +152,43 @@ describe('episodes', () => {
     );
   });
 });
+
+describe('names', () => {
+  const matches = (titles: string[], target: SearchTarget) =>
+    Object.fromEntries(
+      rank(
+        titles.map((t) => result(t, 50, 2)),
+        target,
+        profile('1080p'),
+      ).map((r) => [r.title, !r.reasons.some((reason) => reason.code === 'title.mismatch')]),
+    );
+
+  it('reads a country after a series name as the same series, and a film’s number without its year as its name', () => {
+    const office: SearchTarget = { type: 'tv', titles: ['The Office'], year: 2005, season: 7, episode: 3 };
+    expect(
+      matches(
+        [
+          'The.Office.US.S07E03.720p.WEB-DL-GRP',
+          'The.Office.(US).S07E03.720p.HDTV-GRP',
+          'The.Officer.S07E03.720p',
+        ],
+        office,
+      ),
+    ).toEqual({
+      'The.Office.US.S07E03.720p.WEB-DL-GRP': true,
+      'The.Office.(US).S07E03.720p.HDTV-GRP': true,
+      'The.Officer.S07E03.720p': false,
+    });
+    const apollo: SearchTarget = { type: 'movie', titles: ['Apollo 13'], year: 1995 };
+    expect(
+      matches(
+        ['Apollo.13.1080p.BluRay.x264-GRP', 'Apollo.1080p.BluRay.x264-GRP', 'Apollo.14.1080p.BluRay'],
+        apollo,
+      ),
+    ).toEqual({
+      'Apollo.13.1080p.BluRay.x264-GRP': true,
+      'Apollo.1080p.BluRay.x264-GRP': false,
+      'Apollo.14.1080p.BluRay': false,
+    });
+  });
+});

@@ -552,6 +552,41 @@ const CASES: [string, Partial<ParsedRelease>][] = [
   ['Somename.The.Uncut.Version.1983.DVDRip-GRP', { title: 'Somename', edition: 'Uncut' }],
   ['The_Spanish_Prisoner.mkv', { title: 'The Spanish Prisoner' }],
   ['[Grp] Some Film 2.22 v2 (1080p BD HEVC) [ABCDEF12].mkv', { title: 'Some Film 2 22' }],
+  // More numbering shapes: S01x02, E02to04, E02&3, 2x01+02, dates with slashes, "7 - Title".
+  ['someshow S01x02 title.avi', { seasons: [1], episodes: [2] }],
+  ['Some Show - S01E02to04 - Title', { seasons: [1], episodes: [2, 3, 4] }],
+  ['Some Show - S01E02&3 - Title', { seasons: [1], episodes: [2, 3] }],
+  ['Some Show 3x01+02', { seasons: [3], episodes: [1, 2] }],
+  ['Some Show 10/25/2010', { airDate: '2010-10-25' }],
+  ['7 - Some Episode Title.avi', { episodes: [7] }],
+  ['[Grp].Some.Anime.148.[Xvid.mp3].[FE68D5F1].avi', { absoluteEpisodes: [148], seasons: [] }],
+  ['Episode 21 - 94 Things.mp4', { episodes: [21] }],
+  // A bare number closing a name with no year is its episode; a film's sequel number before its year is not.
+  ['Some Show 04 vostfr [1080p]', { title: 'Some Show', absoluteEpisodes: [4] }],
+  ['Some Show 112.avi', { title: 'Some Show', absoluteEpisodes: [112] }],
+  ['Some.Film.42.2019.1080p.BluRay.x264-GRP', { title: 'Some Film 42', year: 2019, absoluteEpisodes: [] }],
+  ['500 - 2 (2006).mkv', { title: '500 - 2', year: 2006, absoluteEpisodes: [] }],
+  ['[Grp] Some Anime - 09 (2021) [WEBRip] [HD 1080p]', { title: 'Some Anime', absoluteEpisodes: [9] }],
+  // Groups after a spaced dash that follows a tag; tags and sites before the name are not groups.
+  ['Some Film (2012) 1080p BrRip x264 - 1.7GB - YIFY', { group: 'YIFY', source: 'BluRay' }],
+  ['Some_Anime_Ep05_[720p,HDTV,x264]_-_THORA.mkv', { group: 'THORA' }],
+  ['Some Show S01E01 - Pilot [720p]', { group: null }],
+  ['[PRiVATE].Some.Show.S02E02.HDTV.XviD-FUM[ettv]', { title: 'Some Show', group: 'FUM' }],
+  ['[720pMkv.Com]_some.show.s05e10.480p.BluRay.x264-GAnGSteR', { title: 'some show', group: 'GAnGSteR' }],
+  ['some show s02e01-e04', { episodes: [1, 2, 3, 4], group: null }],
+  ['[Edomae Subs] Some Anime Episode 2.mkv', { group: 'Edomae Subs', episodes: [2] }],
+  // Languages, box sets, editions and tags that end a film's name.
+  ['Some.Film.SWEDiSH.720p.HDTV.x264-GRP', { title: 'Some Film', languages: ['sv'] }],
+  ['Some.Show.BOXSET.NORDiC.1080p.WEB-DL-GRP', { title: 'Some Show', fullSeason: true }],
+  ['Some.Show.BR.Rip.720p', { source: 'BluRay' }],
+  ['The.Some.Patient.BluRay.1996.German.DTS', { title: 'The Some Patient', year: 1996 }],
+  ['Some.Film.Extras.Only.2022.1080p.Blu-Ray-GRP', { title: 'Some Film', year: 2022 }],
+  ['Some_Cartoon_The_Collection_12DVD-DUTCH-GRP', { title: 'Some Cartoon The Collection', source: 'DVD' }],
+  [
+    'Some.Show.The.Collectors.Edition.R2.PAL.DVD5-GRP',
+    { title: 'Some Show', edition: "Collector's Edition" },
+  ],
+  ["Somefilm [Ultimate Collector's Edition].1942.BRRip.XviD-GRP", { title: 'Somefilm', year: 1942 }],
 ];
 
 /** Every field a case does not give must still be well-formed: the parse is a valid contract object. */

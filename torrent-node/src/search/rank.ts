@@ -28,8 +28,14 @@ const GB = 1024 ** 3;
 /** Copies filmed in a cinema or from screeners: never what a household wants unless asked. */
 const THEATRE_COPIES = new Set(['CAM', 'TS', 'TC', 'SCR']);
 
-/** Titles compare on their normalised words, ignoring a leading article. */
-const comparable = (title: string) => normalizeTitle(title).replace(/^(the|le|la|les|l) /, '');
+/**
+ * Titles compare on their normalised words, ignoring a leading article and a closing country ("The
+ * Office US" is TMDB's "The Office").
+ */
+const comparable = (title: string) =>
+  normalizeTitle(title)
+    .replace(/^(the|le|la|les|l) /, '')
+    .replace(/ (us|uk|au|nz|ca)$/, '');
 
 type Note = (points: number, code: ReasonCode, params?: ReasonParams) => void;
 interface Verdict {
@@ -54,7 +60,11 @@ function verdict(): Verdict {
 /** Is it the release wanted at all: its title, year, season and episode against the target's. */
 function judgeIdentity(parsed: ParsedRelease, target: SearchTarget, { plus, minus, reject }: Verdict): void {
   const wanted = new Set(target.titles.map(comparable));
-  if (!wanted.has(comparable(parsed.title)))
+  // A lone number after the name is an episode's to the parser, and the name's own to a film
+  // without its year ("Apollo.13.1080p").
+  const lone = parsed.seasons.length === 0 && parsed.absoluteEpisodes.length === 1;
+  const names = lone ? [parsed.title, `${parsed.title} ${parsed.absoluteEpisodes[0]}`] : [parsed.title];
+  if (!names.some((name) => wanted.has(comparable(name))))
     reject('title.mismatch', { found: parsed.title, wanted: target.titles[0] ?? '' });
   if (target.type === 'movie') {
     if (parsed.seasons.length > 0 || parsed.episodes.length > 0) reject('film.isSeries');

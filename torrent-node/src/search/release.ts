@@ -128,7 +128,7 @@ const RARE_SOURCE_GATE = /remux|scr|cam|ts|tc|telesync|telecine|pdvd|predvd/i;
 const SOURCES: [RegExp, ReleaseSource][] = [
   [
     tag(
-      String.raw`m?blu[\s._-]?ray(?:-?mux|\d{3,4}p)?|bd-?rip|br-?rip|bd(?:\d{2}|\d{3,4}p|-?light|-?iso)?|uhd-?2?bd(?:-?rip)?|hd-?light|b[dr]-?mv|b[dr](?:rip)?-?mux|hd[\s._-]?dvd`,
+      String.raw`m?blu[\s._-]?ray(?:-?mux|\d{3,4}p)?|b[dr][\s._-]?rip|bd(?:\d{2}|\d{3,4}p|-?light|-?iso)?|uhd-?2?bd(?:-?rip)?|hd-?light|b[dr]-?mv|b[dr](?:rip)?-?mux|hd[\s._-]?dvd`,
     ),
     'BluRay',
   ],
@@ -142,7 +142,7 @@ const SOURCES: [RegExp, ReleaseSource][] = [
     tag(String.raw`hdtv(?:rip|-?mux)?|pdtv|sdtv|dsr|ds-?rip|tvrip|ppv(?:-?rip)?|sat-?rip|dvb|[hs]d[\s._]tv`),
     'HDTV',
   ],
-  [tag(String.raw`dvd-?rip|\d?x?dvd(?:5|9|r)?|m?dvd-?r\d?|vhs(?:-?rip)?|hd-?dvd-?rip|ntsc|pal`), 'DVD'],
+  [tag(String.raw`dvd-?rip|\d{0,2}x?dvd(?:5|9|r)?|m?dvd-?r\d?|vhs(?:-?rip)?|hd-?dvd-?rip|ntsc|pal`), 'DVD'],
 ];
 
 const BD_RIP = tag('b[dr]-?rip');
@@ -187,9 +187,9 @@ const AUDIO: [RegExp, AudioCodec][] = [
 const ATMOS = tag('atmos');
 /** Tags that say nothing the parser keeps but end the name ("Pacific.Rim.3D", "The.Movie.CONVERT"). */
 const MISC = tag(
-  String.raw`3d|h-?sbs|h-?ou|convert|limited|internal|read-?nfo|nfo-?fix|stv|doku|xxx|dubbed|hybrid|open[\s._-]?matte`,
+  String.raw`3d|h-?sbs|h-?ou|convert|limited|internal|read-?nfo|nfo-?fix|stv|doku|xxx|nordic|extras(?:[\s._-]only)?|dubbed|hybrid|open[\s._-]?matte`,
 );
-const MISC_GATE = /3d|sbs|ou|convert|limited|internal|nfo|stv|doku|xxx|dubbed|hybrid|matte/i;
+const MISC_GATE = /3d|sbs|ou|convert|limited|internal|nfo|stv|doku|xxx|nordic|extras|dubbed|hybrid|matte/i;
 const CHANNELS =
   /(?<=^|[\s._\-[(]|dd|ddp|aac|dts|flac|opus|truehd|ac3|atmos)([1-9])[\s._]([0-2])(?=$|[\s._\-\])])/gi;
 
@@ -216,11 +216,26 @@ const LANGUAGES: [RegExp, string][] = [
   [tag('korean|kor'), 'ko'],
   [tag('russian|rus'), 'ru'],
   [tag('portuguese|pt-?br'), 'pt'],
+  [tag('swedish|swe'), 'sv'],
+  [tag('danish'), 'da'],
+  [tag('norwegian'), 'no'],
+  [tag('finnish'), 'fi'],
+  [tag('dutch|flemish'), 'nl'],
+  [tag('polish'), 'pl'],
+  [tag('hungarian'), 'hu'],
+  [tag('czech'), 'cs'],
+  [tag('turkish'), 'tr'],
+  [tag('hindi'), 'hi'],
+  [tag('chinese|mandarin|cantonese'), 'zh'],
+  [tag('arabic'), 'ar'],
+  [tag('hebrew'), 'he'],
+  [tag('greek'), 'el'],
   [tag('vf'), 'fr'],
 ];
 
-const LANGUAGE_GATE = /eng|ger|deu|spa|esp|cast|lat|ita|jap|jpn|kor|rus|portu|pt|vf/i;
-const EDITION_GATE = /ext|dir|dc|unrat|theat|remast|imax|criter|uncut|final|ultim|spec|anniv|longue/i;
+const LANGUAGE_GATE =
+  /eng|ger|deu|spa|esp|cast|lat|ita|jap|jpn|kor|rus|portu|pt|vf|swe|dan|norw|finn|dutch|flem|pol|hung|czech|turk|hindi|chin|manda|canto|arab|hebr|greek/i;
+const EDITION_GATE = /ext|dir|dc|unrat|theat|remast|imax|criter|uncut|final|ultim|spec|anniv|longue|collect/i;
 const EDITIONS: [RegExp, string][] = [
   [tag(String.raw`extended(?:[\s._-]?(?:cut|edition|version))?`), 'Extended'],
   [tag(String.raw`director'?s?[\s._-]?cut|dc`), "Director's Cut"],
@@ -235,6 +250,7 @@ const EDITIONS: [RegExp, string][] = [
   [tag(String.raw`final[\s._-]?cut`), 'Final Cut'],
   [tag(String.raw`ultimate[\s._-]?(?:cut|edition)`), 'Ultimate Edition'],
   [tag(String.raw`special[\s._-]?edition`), 'Special Edition'],
+  [tag(String.raw`collector'?s?[\s._-]?edition`), "Collector's Edition"],
   [tag(String.raw`(?:\d{2}th[\s._-]?)?anniversary(?:[\s._-]?edition)?`), 'Anniversary Edition'],
 ];
 
@@ -253,7 +269,7 @@ const REPACK = tag(String.raw`repack(\d)?|rerip`);
 const BIT_DEPTH = tag(String.raw`(8|10|12)[\s._-]?bits?|hi10p?`);
 const YEAR = new RegExp(String.raw`(?<=^|${SEP})((?:19|20)\d{2})(?=$|${SEP})`, 'g');
 const HAS_YEAR = new RegExp(YEAR.source);
-const COMPLETE = tag(String.raw`complete|integrale|intégrale|coffret`);
+const COMPLETE = tag(String.raw`complete|integrale|intégrale|coffret|box-?set`);
 const AKA = tag('aka');
 
 // Seasons and episodes, most specific first.
@@ -261,13 +277,13 @@ const SXXEYY = new RegExp(
   // More episodes: "E02", "-E02", " - E02" or a glued "-02"; a bare number after it is something
   // else ("S01E01.2008", "S02E21 - 94 Meetings").
   // Repeated markers too ("S03E01.S03E02", "S07E22 - S07E23"); seasons up to 4 digits ("S2016E231").
-  String.raw`(?<=^|${SEP}|\p{Ll})s(\d{1,4})(?:[\s._-]?x?e|ep)(\d{1,5})((?:[\s._]?(?:[-+&]|and)?[\s._]?(?:s\d{1,4}[\s._-]?)?e\d{1,5}(?!\d|p)|[-+]\d{1,4}(?![\d\p{L}]))*)`,
+  String.raw`(?<=^|${SEP}|\p{Ll})s(\d{1,4})(?:[\s._-]?x?e|ep|x(?=\d))(\d{1,5})((?:[\s._]?(?:[-+&]|and)?[\s._]?(?:s\d{1,4}[\s._-]?)?e\d{1,5}(?!\d|p)|(?:[-+&]|to)\d{1,4}(?![\d\p{L}]))*)`,
   'iu',
 );
 const NXNN = new RegExp(
   // More episodes: glued "-03" or "_03", chained "x03", or the marker again ("1x02 - 1x03"); a bare number
   // after a space is something else ("5x09 - 100 [720p]", "10x14 214").
-  String.raw`(?<=^|${SEP})(\d{1,2}|(?:19|20)\d{2})x(\d{1,3})((?:[-_](?:\d{1,4}x|x)?\d{1,3}(?![\d\p{L}])|x\d{1,3}(?!\d|p)|[\s._]*-?[\s._]*\d{1,4}x\d{1,3}(?!\d|p))*)(?=$|${SEP})`,
+  String.raw`(?<=^|${SEP})(\d{1,2}|(?:19|20)\d{2})x(\d{1,3})((?:[-_+](?:\d{1,4}x|x)?\d{1,3}(?![\d\p{L}])|x\d{1,3}(?!\d|p)|[\s._]*-?[\s._]*\d{1,4}x\d{1,3}(?!\d|p))*)(?=$|${SEP})`,
   'iu',
 );
 const SEASON_RANGE = new RegExp(
@@ -318,14 +334,15 @@ const YEAR_AFTER = new RegExp(String.raw`${SEP}(?:19|20)\d{2}(?=$|${SEP})`);
 const ABSOLUTE =
   /[\s_.]-[\s_.](?!(?:19|20)\d\d\b)(\d{1,4})(?:v\d)?(?:\s?[-~]\s?(\d{1,4})(?:v\d)?)?(?=$|[\s_.[(])/;
 const LEADING_SHORT_DATE = /^(\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])[\s._]+(?=\S)/;
-const LEADING_NUMBER = /^(\d{2,3})(?:-(\d{2,3}))?(?:\.\s+|\s+-\s+|-(?=\p{L}))/u;
+const LEADING_NUMBER = /^(?:(\d{2,3})(?:-(\d{2,3}))?(?:\.\s+|\s+-\s+|-(?=\p{L}))|(\d)\s+-\s+)/u;
 const LEADING_ANIME_NUMBER = /^(\d{2,3})(?:-(\d{2,3}))?(?:\.\s+|\s+-\s+|-(?=\p{L})|\s+(?=\p{L}))/u;
+const BARE_NUMBER = /(?<=\p{L}[\s._]+)(\d{2,4})(?=$|[\s._([])/gu;
 /** Right after a season's numbering: a number, or a run of them, as long as the episodes' run. */
 const ABSOLUTE_AFTER =
   /^[\s._-]*\(?(?!(?:19|20)\d\d(?!\d))(\d{2,4})(?:-\d{2,4})*?(?:-(\d{2,4}))?\)?(?=$|[\s._[(-])/;
 /** "[Group] Name 214 [720p]": after a leading group, a bare number before the tags is the episode. */
 const ANIME_NUMBER =
-  /(?<!\d)[\s_.](?!(?:19|20)\d\d\b)(\d{2,4})(?:v\d)?(?:-(\d{2,4})(?:v\d)?)?(?=[\s_]*[[(]|[\s_]*$)|[\s_]\((\d{1,4})-(\d{1,4})\)/;
+  /(?<!\d)[\s_.](?!(?:19|20)\d\d\b)(\d{2,4})(?:v\d)?(?:-(\d{2,4})(?:v\d)?)?(?=[\s_.]*[[(]|[\s_.]*$)|[\s_]\((\d{1,4})-(\d{1,4})\)/;
 /** Chinese fansubs: "[Name][05][1080p]", "【24】", "[12END]", "[第05话]", "[857集]", "[01-15]". */
 const BRACKET_NUMBER =
   /[[【]第?(?!(?:19|20)\d\d[\]】])(\d{1,4})(?:[-~](\d{1,4}))?(?:[话話集完]|\s?(?:end|fin))?[\]】]/i;
@@ -334,17 +351,19 @@ const ANIME_WORDS_NUMBER = /(?<=\p{L}[\s_.]+)#?(?!(?:19|20)\d\d\b)(\d{2,4})(?:v\
 /** "Name.102.720p": season 1, episode 2, as the *arr apps read a bare 3-4 digit number before tags. */
 const PACKED_EPISODE = new RegExp(String.raw`(?<=${SEP})([1-9]\d?)(\d{2})(?=${SEP})`, 'g');
 
+/** Tags that are never a word of a name ("The.English.Patient.BluRay.1996"). */
+const SURE_TAG = /^(?:blu-?ray|b[dr]rip|hdtv|dvd-?rip|web-?(?:dl|rip)|remux|hevc|xvid|extras)(?=$|[\s._-])/i;
 /** A word of letters only: a tag that may be a word of the name ("Web"), unlike "S01E01" or "720p". */
 const WORD = new RegExp(String.raw`^\p{L}+(?=$|${SEP})`, 'u');
 const CRC = /\s*\[[0-9A-F]{8}\]/gi;
 const VERSION_SUFFIX = /\s+v\d(?=\s*(?:[([]|$))/i;
 /** A daily show's date: 2011.04.18, 2011-04-18, 2012.16.02 (day first when it cannot be a month), 30-04-2024. */
 const AIR_DATE = new RegExp(
-  String.raw`(?<=^|${SEP})(?:((?:19|20)\d{2})[\s._-](\d{2})[\s._-](\d{2})|(\d{2})[\s._-](\d{2})[\s._-]((?:19|20)\d{2}))(?=$|${SEP})`,
+  String.raw`(?<=^|${SEP})(?:((?:19|20)\d{2})[\s._/-](\d{2})[\s._/-](\d{2})|(\d{2})[\s._/-](\d{2})[\s._/-]((?:19|20)\d{2}))(?=$|${SEP})`,
 );
 
 const AIR_DATES = new RegExp(AIR_DATE.source, 'g');
-const AIR_DATE_GATE = /\d{2}[\s._-]\d{2}[\s._-]\d{2}/;
+const AIR_DATE_GATE = /\d{2}[\s._/-]\d{2}[\s._/-]\d{2}/;
 const MONTHS = 'jan feb mar apr may jun jul aug sep oct nov dec'.split(' ');
 /** "9th Dec 2019", "4th December 2020", "16-Feb-17": wrestling and talk shows name the day in words. */
 const WORDED_DATE = new RegExp(
@@ -381,13 +400,14 @@ const SITE_PREFIX =
   /^\s*(?:\[\s*)?(?:www\.[a-z0-9-]+\.[a-z]{2,6}|[a-z0-9-]+\.(?:com|org|net|to|tv|cc|cd|io|me|ws|info|xyz|club|se))(?:\s*\])?\s*-\s*/i;
 /** Tags inside a bracket: it holds no group's name. */
 const TAGS_INSIDE =
-  /(?:^|[\s._-])(?:\d{3,4}p|blu-?ray|bd|b[dr]-?rip|web(?:-?dl|-?rip)?|hdtv|dvd(?:-?rip)?|[xh]\.?26[45]|hevc|aac|ac3|vostfr|multi|subs?|ita|eng)(?=$|[\s._-])/i;
+  /(?:^|[\s._-])(?:\d{3,4}p|blu-?ray|bd|b[dr]-?rip|web(?:-?dl|-?rip)?|hdtv|dvd(?:-?rip)?|[xh]\.?26[45]|hevc|aac|ac3|vostfr|multi|ita|eng)(?=$|[\s._-])/i;
 const LEADING_GROUP = /^\s*[[【]([^\]】]+)[\]】]\s*/;
 /**
  * "-NAME" at the end (glued, or " -NAME"); " - Name" is a title's separator ("- Pilot [720p]").
  * Brackets after it are trackers ("-2HD [eztv]-[rarbg.com]").
  */
 const TRAILING_GROUP = /(?:(?<=\S)-\s?|\s-)([\p{L}\p{N}][\p{L}\p{N}_&@]*)(?:[\s-]*\[[^\]]*\])*\s*$/u;
+const SPACED_GROUP = /[\s._]-[\s._]([\p{L}\p{N}][\p{L}\p{N}_&@]*)(?:\s+v\d)?\s*$/u;
 /** Reposters' and indexers' suffixes after the real group ("-NTb-Rakuv", "-EVO-sample", "-xHD-1"). */
 const REPOST_SUFFIX =
   /(?:-(?:xpost|postbot|rakuv\w*|rp|asrequested|alternativetorequested|repackpost|buymore|sample|obfuscat\w*|scrambled|chamele0n|4p|4planet|altezachen|whiterev|nzbgeek|gerov|z0ids3n|pre|\d)|\.(?:proof|sample)|[\s._](?:english|eng)|-)$/i;
@@ -414,12 +434,13 @@ const TRACKERS = /^(?:eztv|ettv|rarbg|rartv|rarbg\.com|eztv\.re|tgx|1337x|public
 const LAST_WORD = /(?<=[\s._])([\p{L}\p{N}][\p{L}\p{N}_]*)\s*$/u;
 /** The word before it must be a tag for the last one to be a group. */
 const TAG_BEFORE =
-  /(?:^|[\s._-])(?:\d{3,4}[pi]|[xh]\.?26[45]|hevc|avc|xvid|divx|aac[\d.]*|e?ac-?3|dts(?:-?hd)?|ma|flac|truehd|\d|dxva|hq|eng|blu-?ray|b[dr]-?rip|web-?(?:dl|rip)?|hdtv|dvd-?rip|remux|10-?bit)$/i;
+  /(?:^|[\s._-])(?:\d{3,4}[pi]|\d+(?:\.\d+)?[gm]b|[xh]\.?26[45]|hevc|avc|xvid|divx|aac[\d.]*|e?ac-?3|dts(?:-?hd)?|ma|flac|truehd|\d|dxva|hq|eng|blu-?ray|b[dr]-?rip|web-?(?:dl|rip)?|hdtv|dvd-?rip|remux|10-?bit)$/i;
 /** Words that close names but are never groups: languages, subtitle notes, streaming services. */
 const NOT_LAST_WORDS =
   /^(?:hindi|tamil|telugu|ita|ger|german|spanish|italian|russian|rus|jap|japanese|kor|korean|latino|castellano|portuguese|por|nordic|swedish|dutch|polish|pl|hun|cze|ukr|dubbed|subbed|hc|esubs?|msubs?|unrated|extended|uncut|imax|remastered|limited|hq|hd|sd|ws|fs|nf|amzn|dsnp|hmax|atvp|mux|rip|dl|p2p|\p{N}+)$/iu;
 /** Words that end a title with a dash but are tags, not groups. */
-const NOT_GROUPS = /^(?:dl|rip|hd|ma|x|audio|sub|subs|vf\d?|vff|vfq|multi|\d+p?|[hx]26[45])$/i;
+const NOT_GROUPS =
+  /^(?:dl|rip|rar|hd|ma|x|audio|sub|subs|vf\d?|vff|vfq|multi|\d+[pi]?|[hx]26[45]|e\d{1,4})$/i;
 
 const isGroup = (name: string | undefined): name is string =>
   name !== undefined &&
@@ -440,6 +461,15 @@ function trailingGroup(text: string, titleEnd: number): string | null {
   if (known?.[1] && end + known.index >= titleEnd) return known[1];
   const dashed = TRAILING_GROUP.exec(tail);
   if (dashed && dashed.index >= titleEnd && isGroup(dashed[1])) return dashed[1];
+  // A spaced dash names the group only right after a tag ("x264 - 999MB - YIFY", "[…]_-_THORA").
+  const spaced = SPACED_GROUP.exec(tail);
+  if (
+    spaced?.[1] &&
+    spaced.index > titleEnd &&
+    isGroup(spaced[1]) &&
+    (TAG_BEFORE.test(tail.slice(0, spaced.index)) || /[\])]$/.test(tail.slice(0, spaced.index)))
+  )
+    return spaced[1];
   const bracket = TRAILING_BRACKET_GROUP.exec(tail);
   if (
     bracket &&
@@ -465,7 +495,7 @@ function trailingGroup(text: string, titleEnd: number): string | null {
 
 function expandEpisodes(firstEpisode: number, rest: string): number[] {
   const episodes = [firstEpisode];
-  for (const part of rest.matchAll(/(-)?[\s._-]*e?(\d{1,5})/gi)) {
+  for (const part of rest.matchAll(/(-|to)?[\s._-]*e?(\d{1,5})/gi)) {
     const n = Number(part[2]);
     const last = episodes[episodes.length - 1] ?? n;
     if (part[1] && n > last && n - last < 200) {
@@ -568,6 +598,10 @@ export function parseRelease(raw: string): ParsedRelease {
   // The whole name in brackets ("[ Name S02E10 1080p … ]") is the name.
   const wrapped = /^\s*\[([^[\]]+)\]\s*$/.exec(text);
   if (wrapped?.[1]) text = wrapped[1].trim();
+  // "[PRiVATE]", "[REQ]", "[NO.RAR]", "[720pMkv.Com]": an indexer's or a site's tag, not the group.
+  const tagged =
+    /^\s*\[(?:private|req|request|no\.?rar|[^\]\s]*\.(?:com|net|org|to|tv|cc|info))\][\s._-]*/i.exec(text);
+  if (tagged) text = text.slice(tagged[0].length);
   const leading = LEADING_GROUP.exec(text);
   const animeStyle = leading !== null && !TAGS_INSIDE.test(leading[1] ?? '');
   if (leading && animeStyle) {
@@ -689,7 +723,11 @@ export function parseRelease(raw: string): ParsedRelease {
       ends.push(cap.index);
     } else if (episodeWord && seasons.length <= 1) {
       const from = Number(episodeWord[1]);
-      episodes = episodeWord[2] ? range(from, Number(episodeWord[2])) : [from];
+      // "Episode 21 - 94 Meetings": a spaced dash before the episode's title is no run of episodes.
+      const titled =
+        / - \d/.test(episodeWord[0]) &&
+        /^\s+\p{L}/u.test(text.slice(episodeWord.index + episodeWord[0].length));
+      episodes = episodeWord[2] && !titled ? range(from, Number(episodeWord[2])) : [from];
       fullSeason = false;
       if (seasons.length === 0) ends.push(episodeWord.index);
     } else if (seasons.length <= 1 && /of|part/i.test(text)) {
@@ -725,7 +763,7 @@ export function parseRelease(raw: string): ParsedRelease {
     )
       seasons = [1];
   }
-  const complete = gated(/complete|int[eé]grale|coffret/i, text, () => find(COMPLETE, text), null);
+  const complete = gated(/complete|int[eé]grale|coffret|box-?set/i, text, () => find(COMPLETE, text), null);
   if (complete) {
     fullSeason = episodes.length === 0;
     // "Name - The Complete Season 3": "The" goes with "Complete".
@@ -767,7 +805,7 @@ export function parseRelease(raw: string): ParsedRelease {
       ? (animeStyle ? LEADING_ANIME_NUMBER : LEADING_NUMBER).exec(text)
       : null;
   if (leadingNumber) {
-    const from = Number(leadingNumber[1]);
+    const from = Number(leadingNumber[1] ?? leadingNumber[3]);
     episodes = leadingNumber[2] ? range(from, Number(leadingNumber[2])) : [from];
     titleStart = leadingNumber[0].length;
   }
@@ -778,7 +816,13 @@ export function parseRelease(raw: string): ParsedRelease {
       : animeStyle
         ? (BRACKET_NUMBER.exec(text) ?? ANIME_NUMBER.exec(text) ?? ANIME_WORDS_NUMBER.exec(text))
         : null;
-    if (absolute && (animeStyle || absolute.index > 0)) {
+    // A single digit before the film's year is a sequel's: "300 - 2 (2006)" is a title; anime
+    // episodes are padded ("Name - 09 (2021)").
+    const filmNumber =
+      absolute !== null &&
+      (absolute[1] ?? '').length === 1 &&
+      YEAR_AFTER.test(text.slice(absolute.index + absolute[0].length));
+    if (absolute && !filmNumber && (animeStyle || absolute.index > 0)) {
       const from = Number(absolute[1]);
       absoluteEpisodes = absolute[2] ? range(from, Number(absolute[2])) : [from];
       ends.push(absolute.index);
@@ -882,7 +926,8 @@ export function parseRelease(raw: string): ParsedRelease {
       later &&
       after.length > 0 &&
       ends.filter((index) => index < later.index).length === 1 &&
-      WORD.test(text.slice(strongEnd))
+      WORD.test(text.slice(strongEnd)) &&
+      !SURE_TAG.test(text.slice(strongEnd))
     )
       strongEnd = Math.min(...after);
   }
@@ -901,13 +946,31 @@ export function parseRelease(raw: string): ParsedRelease {
   const repack = gated(/repack|rerip/i, text, () => find(REPACK, text), null);
   for (const hit of [proper, repack]) if (hit) weak.push(hit.index);
 
+  // Nothing else numbers it and no year says film: a bare number closing the name, at its end or
+  // before its tags, is the episode ("Show Name 04 vostfr [1080p]", "The Simpsons 112.avi").
+  if (
+    seasons.length + episodes.length + absoluteEpisodes.length === 0 &&
+    airDate === null &&
+    !HAS_YEAR.test(text)
+  ) {
+    const tagsAt = Math.min(strongEnd, ...weak);
+    for (const match of text.matchAll(BARE_NUMBER)) {
+      const rest = text.slice(match.index + match[0].length, Math.max(tagsAt, match.index + match[0].length));
+      if (match.index > tagsAt || !/^[\s._]*(?:[[(].*)?$/.test(rest)) continue;
+      absoluteEpisodes = [Number(match[1])];
+      strongEnd = Math.min(strongEnd, match.index);
+      break;
+    }
+  }
+
   // The year: the last one before the first other tag, unless it opens the title ("1917", "2012").
   let year: number | null = null;
   let yearIndex = -1;
   for (const match of text.matchAll(YEAR)) {
     // Right after the first tag, before the others, it is still the film's ("Name.3D.2013.BluRay").
     const next =
-      match.index > strongEnd && /^\w+[\s._)\]]*[\s._([]$/.test(text.slice(strongEnd, match.index));
+      match.index > strongEnd &&
+      /^\w+(?:[\s._]\w+)?[\s._)\]]*[\s._([]$/.test(text.slice(strongEnd, match.index));
     const bracketed = /[([]/.test(text[match.index - 1] ?? '');
     if (
       match.index > strongEnd &&
@@ -951,6 +1014,8 @@ export function parseRelease(raw: string): ParsedRelease {
   if (title.includes('(')) title = title.replace(ALTERNATIVE_NAME, '') || title;
   // Nor a closing bracket: a tracker's or a tag ("Name [CR-Bt]").
   if (title.endsWith(']')) title = title.replace(/(?<=\S)\s*\[[^[\]]*\]$/, '') || title;
+  // Nor a bracket the tags cut open ("Name [Ultimate Collector's Edition].1942").
+  if (title.includes('[')) title = title.replace(/(?<=\S)\s*\[[^\]]*$/, '') || title;
 
   const languages = new Set<string>();
   if (frenchTags.some((t) => FRENCH_AUDIO.has(t))) languages.add('fr');
