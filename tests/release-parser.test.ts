@@ -587,6 +587,19 @@ const CASES: [string, Partial<ParsedRelease>][] = [
     { title: 'Some Show', edition: "Collector's Edition" },
   ],
   ["Somefilm [Ultimate Collector's Edition].1942.BRRip.XviD-GRP", { title: 'Somefilm', year: 1942 }],
+  // Anime: absolute numbers before the season's, "01+02", "Name-09", "Episode 14 Name".
+  [
+    'Some Show - 012-013 - s02e03e04 - Title',
+    { title: 'Some Show', episodes: [3, 4], absoluteEpisodes: [12, 13] },
+  ],
+  ['Some.Show.313-315.s16e03-05', { title: 'Some Show', absoluteEpisodes: [313, 314, 315] }],
+  ['12.Monkeys.S01E01.1080p.WEB-DL-GRP', { title: '12 Monkeys', absoluteEpisodes: [] }],
+  ['[Grp] Some Anime - 01+02 [720p]', { title: 'Some Anime', absoluteEpisodes: [1, 2] }],
+  ['[Grp].Some.Anime-09.x265.10bit.1080p', { title: 'Some Anime', absoluteEpisodes: [9] }],
+  ['Episode 14 Some Anime Name (saison 2) VOSTFR', { title: 'Some Anime Name', episodes: [14] }],
+  // A tracker signing its own encode with a dash is the group; in brackets it is not.
+  ['Some.Film.2014.1080p.WEB-DL.DD5.1.H264-RARBG', { group: 'RARBG' }],
+  ['Some.Show.S01E01.720p.HDTV.x264-GRP[rarbg]', { group: 'GRP' }],
 ];
 
 /** Every field a case does not give must still be well-formed: the parse is a valid contract object. */

@@ -332,11 +332,13 @@ const PART = new RegExp(
 const YEAR_AFTER = new RegExp(String.raw`${SEP}(?:19|20)\d{2}(?=$|${SEP})`);
 /** Anime: "[Group] Name - 1071 [1080p]" or a batch "Name - 01-12". */
 const ABSOLUTE =
-  /[\s_.]-[\s_.](?!(?:19|20)\d\d\b)(\d{1,4})(?:v\d)?(?:\s?[-~]\s?(\d{1,4})(?:v\d)?)?(?=$|[\s_.[(])/;
+  /[\s_.]-[\s_.](?!(?:19|20)\d\d\b)(\d{1,4})(?:v\d)?(?:\s?[-~+]\s?(\d{1,4})(?:v\d)?)?(?=$|[\s_.[(])/;
 const LEADING_SHORT_DATE = /^(\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])[\s._]+(?=\S)/;
 const LEADING_NUMBER = /^(?:(\d{2,3})(?:-(\d{2,3}))?(?:\.\s+|\s+-\s+|-(?=\p{L}))|(\d)\s+-\s+)/u;
 const LEADING_ANIME_NUMBER = /^(\d{2,3})(?:-(\d{2,3}))?(?:\.\s+|\s+-\s+|-(?=\p{L})|\s+(?=\p{L}))/u;
 const BARE_NUMBER = /(?<=\p{L}[\s._]+)(\d{2,4})(?=$|[\s._([])/gu;
+const ABSOLUTE_BEFORE =
+  /[\s._]+-[\s._]+(?!(?:19|20)\d\d)(\d{2,4})(?:-(\d{2,4}))?[\s._]+-[\s._]+$|[\s._]+(\d{2,4})-(\d{2,4})[\s._]+$/;
 /** Right after a season's numbering: a number, or a run of them, as long as the episodes' run. */
 const ABSOLUTE_AFTER =
   /^[\s._-]*\(?(?!(?:19|20)\d\d(?!\d))(\d{2,4})(?:-\d{2,4})*?(?:-(\d{2,4}))?\)?(?=$|[\s._[(-])/;
@@ -347,7 +349,7 @@ const ANIME_NUMBER =
 const BRACKET_NUMBER =
   /[[【]第?(?!(?:19|20)\d\d[\]】])(\d{1,4})(?:[-~](\d{1,4}))?(?:[话話集完]|\s?(?:end|fin))?[\]】]/i;
 /** "[Group] Name 01 Role Play", "[Group] Name #957 (…)": a bare number after the name's words. */
-const ANIME_WORDS_NUMBER = /(?<=\p{L}[\s_.]+)#?(?!(?:19|20)\d\d\b)(\d{2,4})(?:v\d)?(?=[\s_.])/u;
+const ANIME_WORDS_NUMBER = /(?<=\p{L}[\s_.]+|\p{L}-)#?(?!(?:19|20)\d\d\b)(\d{2,4})(?:v\d)?(?=[\s_.[])/u;
 /** "Name.102.720p": season 1, episode 2, as the *arr apps read a bare 3-4 digit number before tags. */
 const PACKED_EPISODE = new RegExp(String.raw`(?<=${SEP})([1-9]\d?)(\d{2})(?=${SEP})`, 'g');
 
@@ -410,7 +412,7 @@ const TRAILING_GROUP = /(?:(?<=\S)-\s?|\s-)([\p{L}\p{N}][\p{L}\p{N}_&@]*)(?:[\s-
 const SPACED_GROUP = /[\s._]-[\s._]([\p{L}\p{N}][\p{L}\p{N}_&@]*)(?:\s+v\d)?\s*$/u;
 /** Reposters' and indexers' suffixes after the real group ("-NTb-Rakuv", "-EVO-sample", "-xHD-1"). */
 const REPOST_SUFFIX =
-  /(?:-(?:xpost|postbot|rakuv\w*|rp|asrequested|alternativetorequested|repackpost|buymore|sample|obfuscat\w*|scrambled|chamele0n|4p|4planet|altezachen|whiterev|nzbgeek|gerov|z0ids3n|pre|\d)|\.(?:proof|sample)|[\s._](?:english|eng)|-)$/i;
+  /(?:-(?:xpost|postbot|rakuv\w*|rp|asrequested|alternativetorequested|repackpost|buymore|sample|obfuscat\w*|scrambled|chamele0n|4p|4planet|altezachen|whiterev|nzbgeek|gerov|z0ids3n|pre|\d)|\.(?:proof|sample|rar)|[\s._](?:english|eng)|-)$/i;
 /** "[Group]" closing a name after its tags ("… x265 Kappa) [QxR]", "… [1080p] [YIFY]"). */
 const TRAILING_BRACKET_GROUP = /\[([\p{L}\p{N}][\p{L}\p{N}_.&-]*)\]\s*$/u;
 /** "(1080p BluRay x265 Tigole)": the last word of a closing parenthesis of tags. */
@@ -460,7 +462,9 @@ function trailingGroup(text: string, titleEnd: number): string | null {
   const known = KNOWN_GROUPS.exec(tail.slice(end));
   if (known?.[1] && end + known.index >= titleEnd) return known[1];
   const dashed = TRAILING_GROUP.exec(tail);
-  if (dashed && dashed.index >= titleEnd && isGroup(dashed[1])) return dashed[1];
+  // A tracker that signs its own encodes with a dash is their group ("x264-RARBG"); in brackets it is a tag.
+  if (dashed?.[1] && dashed.index >= titleEnd && (isGroup(dashed[1]) || TRACKERS.test(dashed[1])))
+    return dashed[1];
   // A spaced dash names the group only right after a tag ("x264 - 999MB - YIFY", "[…]_-_THORA").
   const spaced = SPACED_GROUP.exec(tail);
   if (
@@ -660,10 +664,17 @@ export function parseRelease(raw: string): ParsedRelease {
   if (marker) {
     // Anime names give the absolute number after the season's ("S10E14 214", "S01E01-02 (001-002)").
     const after = ABSOLUTE_AFTER.exec(text.slice(marker.index + marker[0].length));
-    if (after) {
-      const from = Number(after[1]);
-      const to = Number(after[2] ?? from);
-      if (to - from === episodes.length - 1) absoluteEpisodes = range(from, to);
+    // Or before it, as a run or set off by dashes ("Name - 012-013 - s02e03e04"); a number opening
+    // the name is the name's ("12.Monkeys.S01E01", "24.S05E07").
+    const before = after ? null : ABSOLUTE_BEFORE.exec(text.slice(0, marker.index));
+    const found = after ?? before;
+    if (found) {
+      const from = Number(found[1] ?? found[3]);
+      const to = Number(found[2] ?? found[4] ?? from);
+      if (to - from === episodes.length - 1) {
+        absoluteEpisodes = range(from, to);
+        if (before) ends.push(before.index);
+      }
     }
   } else {
     let seasonRange =
@@ -729,7 +740,9 @@ export function parseRelease(raw: string): ParsedRelease {
         /^\s+\p{L}/u.test(text.slice(episodeWord.index + episodeWord[0].length));
       episodes = episodeWord[2] && !titled ? range(from, Number(episodeWord[2])) : [from];
       fullSeason = false;
-      if (seasons.length === 0) ends.push(episodeWord.index);
+      // "Episode 14 Name…": the name follows.
+      if (episodeWord.index === 0) titleStart = episodeWord[0].length;
+      else if (seasons.length === 0) ends.push(episodeWord.index);
     } else if (seasons.length <= 1 && /of|part/i.test(text)) {
       // "5of9", "14.of.21", "Part.Two" after the year: a mini-series' episodes. A part before the
       // year is the film's ("Deathly.Hallows.Part.2.2011").
