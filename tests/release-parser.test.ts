@@ -600,6 +600,15 @@ const CASES: [string, Partial<ParsedRelease>][] = [
   // A tracker signing its own encode with a dash is the group; in brackets it is not.
   ['Some.Film.2014.1080p.WEB-DL.DD5.1.H264-RARBG', { group: 'RARBG' }],
   ['Some.Show.S01E01.720p.HDTV.x264-GRP[rarbg]', { group: 'GRP' }],
+  // A name's own decimal is no audio layout; a run closing a name; an anime's type in parentheses.
+  [
+    '[Grp]_Some_City_8.0_-_02_[0E5C4A40].mkv',
+    { title: 'Some City 8 0', absoluteEpisodes: [2], audioChannels: null },
+  ],
+  ['Some.Film.2010.1080p.BluRay.DTS.5.1.x264-GRP', { audioChannels: '5.1' }],
+  ['Some.Film.2010.1080p.WEB-DL.AAC1.0.x264-GRP', { audioChannels: '1.0' }],
+  ['Some Show No. 6 104-105', { title: 'Some Show No 6', absoluteEpisodes: [104, 105] }],
+  ['[Grp] Some Anime (TV) - 02 [720p]', { title: 'Some Anime', absoluteEpisodes: [2] }],
 ];
 
 /** Every field a case does not give must still be well-formed: the parse is a valid contract object. */

@@ -190,8 +190,12 @@ const MISC = tag(
   String.raw`3d|h-?sbs|h-?ou|convert|limited|internal|read-?nfo|nfo-?fix|stv|doku|xxx|nordic|extras(?:[\s._-]only)?|dubbed|hybrid|open[\s._-]?matte`,
 );
 const MISC_GATE = /3d|sbs|ou|convert|limited|internal|nfo|stv|doku|xxx|nordic|extras|dubbed|hybrid|matte/i;
+/**
+ * Audio channels: glued to a codec any layout ("AAC1.0", "DD5.1"); alone only the usual ones, since
+ * a name's own numbers look alike ("Tokyo Magnitude 8.0", "Evangelion 1.0").
+ */
 const CHANNELS =
-  /(?<=^|[\s._\-[(]|dd|ddp|aac|dts|flac|opus|truehd|ac3|atmos)([1-9])[\s._]([0-2])(?=$|[\s._\-\])])/gi;
+  /(?:(?<=(?:dd|ddp|aac|dts|flac|opus|truehd|ac3|atmos)[\s._]?)([1-9])[\s._]([0-2])|(?<=^|[\s._\-[(])([2567])[\s._]([01]))(?=$|[\s._\-\])])/gi;
 
 const FRENCH_TAGS: [RegExp, FrenchTag][] = [
   [tag('truefrench'), 'TRUEFRENCH'],
@@ -336,7 +340,7 @@ const ABSOLUTE =
 const LEADING_SHORT_DATE = /^(\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])[\s._]+(?=\S)/;
 const LEADING_NUMBER = /^(?:(\d{2,3})(?:-(\d{2,3}))?(?:\.\s+|\s+-\s+|-(?=\p{L}))|(\d)\s+-\s+)/u;
 const LEADING_ANIME_NUMBER = /^(\d{2,3})(?:-(\d{2,3}))?(?:\.\s+|\s+-\s+|-(?=\p{L})|\s+(?=\p{L}))/u;
-const BARE_NUMBER = /(?<=\p{L}[\s._]+)(\d{2,4})(?=$|[\s._([])/gu;
+const BARE_NUMBER = /(?<=[\p{L}\p{N}][\s._]+)(?<!\d\.)(\d{2,4})(?:-(\d{2,4}))?(?=$|[\s._([])/gu;
 const ABSOLUTE_BEFORE =
   /[\s._]+-[\s._]+(?!(?:19|20)\d\d)(\d{2,4})(?:-(\d{2,4}))?[\s._]+-[\s._]+$|[\s._]+(\d{2,4})-(\d{2,4})[\s._]+$/;
 /** Right after a season's numbering: a number, or a run of them, as long as the episodes' run. */
@@ -970,7 +974,7 @@ export function parseRelease(raw: string): ParsedRelease {
     for (const match of text.matchAll(BARE_NUMBER)) {
       const rest = text.slice(match.index + match[0].length, Math.max(tagsAt, match.index + match[0].length));
       if (match.index > tagsAt || !/^[\s._]*(?:[[(].*)?$/.test(rest)) continue;
-      absoluteEpisodes = [Number(match[1])];
+      absoluteEpisodes = range(Number(match[1]), Number(match[2] ?? match[1]));
       strongEnd = Math.min(strongEnd, match.index);
       break;
     }
@@ -1025,6 +1029,8 @@ export function parseRelease(raw: string): ParsedRelease {
   // A closing parenthesis of words is another name or a credit ("Le Prestige (The Prestige)",
   // "La petite bande (Michel Deville"), not the title; a country or a year stays ("The Office (US)").
   if (title.includes('(')) title = title.replace(ALTERNATIVE_NAME, '') || title;
+  // Nor an anime's type ("Name (TV)", "Name (OVA)").
+  if (title.endsWith(')')) title = title.replace(/(?<=\S)\s*\((?:tv|ova|ona|oad)\)$/i, '') || title;
   // Nor a closing bracket: a tracker's or a tag ("Name [CR-Bt]").
   if (title.endsWith(']')) title = title.replace(/(?<=\S)\s*\[[^[\]]*\]$/, '') || title;
   // Nor a bracket the tags cut open ("Name [Ultimate Collector's Edition].1942").
@@ -1053,7 +1059,7 @@ export function parseRelease(raw: string): ParsedRelease {
     bitDepth: bitDepthHit ? (/hi10/i.test(bitDepthHit[0]) ? 10 : Number(bitDepthHit[1])) : null,
     audioCodec,
     atmos: atmosHit !== null,
-    audioChannels: channels ? `${channels[1]}.${channels[2]}` : null,
+    audioChannels: channels ? `${channels[1] ?? channels[3]}.${channels[2] ?? channels[4]}` : null,
     languages: [...languages],
     subtitles,
     frenchTags: [...new Set(frenchTags)],
