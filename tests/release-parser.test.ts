@@ -579,7 +579,7 @@ const CASES: [string, Partial<ParsedRelease>][] = [
   ['Some.Film.SWEDiSH.720p.HDTV.x264-GRP', { title: 'Some Film', languages: ['sv'] }],
   ['Some.Show.BOXSET.NORDiC.1080p.WEB-DL-GRP', { title: 'Some Show', fullSeason: true }],
   ['Some.Show.BR.Rip.720p', { source: 'BluRay' }],
-  ['The.Some.Patient.BluRay.1996.German.DTS', { title: 'The Some Patient', year: 1996 }],
+  ['The.English.Someone.BluRay.1996.German.DTS', { title: 'The English Someone', year: 1996 }],
   ['Some.Film.Extras.Only.2022.1080p.Blu-Ray-GRP', { title: 'Some Film', year: 2022 }],
   ['Some_Cartoon_The_Collection_12DVD-DUTCH-GRP', { title: 'Some Cartoon The Collection', source: 'DVD' }],
   [
@@ -609,6 +609,18 @@ const CASES: [string, Partial<ParsedRelease>][] = [
   ['Some.Film.2010.1080p.WEB-DL.AAC1.0.x264-GRP', { audioChannels: '1.0' }],
   ['Some Show No. 6 104-105', { title: 'Some Show No 6', absoluteEpisodes: [104, 105] }],
   ['[Grp] Some Anime (TV) - 02 [720p]', { title: 'Some Anime', absoluteEpisodes: [2] }],
+  // Two scripts joined by "_" or "·", a season's announcement (★…★) before the name.
+  [
+    '【字幕组】[某某某某！_Some Anime Title][05][1080P]',
+    { title: 'Some Anime Title', absoluteEpisodes: [5] },
+  ],
+  ['[字幕组]某某某·Some-Anime Title[11][1080p]', { title: 'Some-Anime Title', absoluteEpisodes: [11] }],
+  ['【字幕组】★01月新番[Some Anime Title][01][1080P]', { title: 'Some Anime Title', absoluteEpisodes: [1] }],
+  // A year range starting with "*", a disc of a season, the earlier of two season markers.
+  ['Some Film *1984-2021* [720p] [BDRip]', { title: 'Some Film', year: 1984 }],
+  ['Some.Show.S07D1.NTSC.DVDR-GRP', { title: 'Some Show', seasons: [7] }],
+  ['Some Show S02 Season 2 720p WebRip-GRP', { title: 'Some Show', seasons: [2] }],
+  ['Some Show Season S01-S07 COMPLETE 720p WEB-DL', { title: 'Some Show', seasons: [1, 2, 3, 4, 5, 6, 7] }],
 ];
 
 /** Every field a case does not give must still be well-formed: the parse is a valid contract object. */

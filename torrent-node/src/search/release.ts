@@ -320,7 +320,11 @@ const CAP = new RegExp(
 );
 /** "S02 03.mkv", "S01.07.mp4": in one file's name, a season then its episode as a bare number. */
 const SEASON_NUMBER = /^(?:s\d{1,2})?\)?[\s._]+(\d{1,3})(?=$|[\s._])/i;
-const SXX = new RegExp(String.raw`(?<=^|${SEP})s(\d{1,2}|\s\d{2}|(?:19|20)\d{2})(?=$|${SEP})`, 'i');
+// "S07D1": a season's first disc.
+const SXX = new RegExp(
+  String.raw`(?<=^|${SEP})s(\d{1,2}|\s\d{2}|(?:19|20)\d{2})(?:d\d{1,2})?(?=$|${SEP})`,
+  'i',
+);
 const EPISODE_WORD = new RegExp(
   // "Episodes 1-10", "Ep(01-10)", "Eps.05-08", "epi.02", "Episodio 13", "Ep02v2", "Ep #36", "Capitulo 25",
   // "odc. 10" (Polish), "Серии: 1-5", "Эпизод 09", "Серия №180".
@@ -355,7 +359,7 @@ const BRACKET_NUMBER =
 /** "[Group] Name 01 Role Play", "[Group] Name #957 (…)": a bare number after the name's words. */
 const ANIME_WORDS_NUMBER = /(?<=\p{L}[\s_.]+|\p{L}-)#?(?!(?:19|20)\d\d\b)(\d{2,4})(?:v\d)?(?=[\s_.[])/u;
 /** "Name.102.720p": season 1, episode 2, as the *arr apps read a bare 3-4 digit number before tags. */
-const PACKED_EPISODE = new RegExp(String.raw`(?<=${SEP})([1-9]\d?)(\d{2})(?=${SEP})`, 'g');
+const PACKED_EPISODE = new RegExp(String.raw`(?<=${SEP})(?!(?:19|20)\d\d)([1-9]\d?)(\d{2})(?=${SEP})`, 'g');
 
 /** Tags that are never a word of a name ("The.English.Patient.BluRay.1996"). */
 const SURE_TAG = /^(?:blu-?ray|b[dr]rip|hdtv|dvd-?rip|web-?(?:dl|rip)|remux|hevc|xvid|extras)(?=$|[\s._-])/i;
@@ -530,10 +534,11 @@ const FOREIGN_LETTER = /[^\P{L}\p{Script=Latin}]/u;
  * longest part. A title in Latin letters alone is left as it is ("Face/Off").
  */
 function latinTitle(text: string): string {
-  if (!FOREIGN_LETTER.test(text) || !/[[【/]/.test(text)) return text;
-  const segments = (text.replace(/★[^★]*★?/g, ' ').match(/[^[\]【】]+/g) ?? []).map((segment) =>
+  if (!FOREIGN_LETTER.test(text) || !/[[【/_·|]/.test(text)) return text;
+  // "★10月新番★" announces the season's new shows; the parts join with "/", "_", "·" or "|".
+  const segments = (text.replace(/★[^★[【]*★?/g, ' ').match(/[^[\]【】]+/g) ?? []).map((segment) =>
     segment
-      .split('/')
+      .split(/[/·|]|_(?=[\s\p{Script=Latin}])|(?<=[^\P{L}\p{Script=Latin}][！!]?)_/u)
       .map((part) => part.trim())
       .filter((part) => part.length > 0 && !/^[\s._-]+$/.test(part)),
   );
@@ -710,6 +715,9 @@ export function parseRelease(raw: string): ParsedRelease {
       episodes = episode && !episode[2] ? [Number(episode[1])] : [];
       fullSeason = episodes.length === 0;
       ends.push(seasonRange.index);
+      // "Name S02 Season 2", "Name Season S01-S07": the earlier marker ends the name.
+      for (const other of [SXX.exec(text), /[\s._](?:season|saison)[\s._]+(?=s\d)/i.exec(text)])
+        if (other && other.index < seasonRange.index) ends.push(other.index);
     } else if (single) {
       seasons = [Number(single[1])];
       // "Name S2 - 07", "[Name S2][07]": the anime way of numbering an episode, which the
@@ -983,6 +991,7 @@ export function parseRelease(raw: string): ParsedRelease {
   // The year: the last one before the first other tag, unless it opens the title ("1917", "2012").
   let year: number | null = null;
   let yearIndex = -1;
+  let yearAt = -1;
   for (const match of text.matchAll(YEAR)) {
     // Right after the first tag, before the others, it is still the film's ("Name.3D.2013.BluRay").
     const next =
@@ -997,14 +1006,18 @@ export function parseRelease(raw: string): ParsedRelease {
     if (match.index === 0) continue;
     year = Number(match[1]);
     yearIndex = match.index > strongEnd ? -1 : match.index;
+    yearAt = match.index;
     // One in parentheses is the film's, whatever numbers follow ("Name-(1999)-x02-…-1996").
-    if (match.index > strongEnd || bracketed) break;
+    // The first of a range of years ("*1984-2021*", "(1978-2022)").
+    if (match.index > strongEnd || bracketed || /^-(?:19|20)\d\d/.test(text.slice(match.index + 4))) break;
   }
   if (year === null && openingYear !== null) year = openingYear;
   // A year in brackets or parentheses still starts at its bracket.
-  if (yearIndex > 0 && /[([]/.test(text[yearIndex - 1] ?? '')) yearIndex -= 1;
+  if (yearIndex > 0 && /[([*]/.test(text[yearIndex - 1] ?? '')) yearIndex -= 1;
   // Likewise before a series' numbering when no year comes first ("The.Good.German.S01E01").
-  const anchor = yearIndex >= 0 ? yearIndex : seasons.length > 0 ? strongEnd : -1;
+  // Words before a year after the first tag are the name's too ("The.English.Patient.BluRay.1996").
+  const anchor =
+    yearIndex >= 0 ? yearIndex : year !== null && yearAt > 0 ? yearAt : seasons.length > 0 ? strongEnd : -1;
   const weakEnd = Math.min(text.length, ...weak.filter((index) => index > anchor));
   const tagsStart = Math.min(strongEnd, weakEnd);
   const titleEnd = Math.min(tagsStart, editionEnd, yearIndex >= 0 ? yearIndex : tagsStart);
