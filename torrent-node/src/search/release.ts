@@ -617,8 +617,10 @@ export function parseRelease(raw: string): ParsedRelease {
   if (tagged) text = text.slice(tagged[0].length);
   const leading = LEADING_GROUP.exec(text);
   const animeStyle = leading !== null && !TAGS_INSIDE.test(leading[1] ?? '');
+  let leadingName: string | null = null;
   if (leading && animeStyle) {
     group = leading[1]?.trim() ?? null;
+    leadingName = group;
     text = text.slice(leading[0].length);
   }
   // A second short tag before the name ("[Group]_[F-B]_Name", "[site][509103] Name") is no part of it.
@@ -1048,6 +1050,12 @@ export function parseRelease(raw: string): ParsedRelease {
   if (title.endsWith(']')) title = title.replace(/(?<=\S)\s*\[[^[\]]*\]$/, '') || title;
   // Nor a bracket the tags cut open ("Name [Ultimate Collector's Edition].1942").
   if (title.includes('[')) title = title.replace(/(?<=\S)\s*\[[^\]]*$/, '') || title;
+  // Nothing left of a name but the first bracket's: that bracket was the name, not a group's
+  // ("[Name].148.[Xvid]", "[Name HD][07][720p]").
+  if (leadingName !== null && /^(?:\[?\d*\]?|-)?$/.test(title)) {
+    title = cleanTitle(leadingName);
+    group = null;
+  }
 
   const languages = new Set<string>();
   if (frenchTags.some((t) => FRENCH_AUDIO.has(t))) languages.add('fr');
