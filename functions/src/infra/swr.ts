@@ -117,6 +117,14 @@ export function createSwr(options: SwrOptions) {
         // The answer goes out as soon as it is here; storing it and unlocking happen after.
         const settle = (write: () => Promise<void>) =>
           options.defer(write().finally(() => cache.delete(`${key}:lock`)));
+        // The holder before may have stored the answer and unlocked between this waiter's last
+        // look and its taking the lock: look again before asking upstream a second time.
+        const stored = decode(await cache.get(key));
+        if (stored?.kind === 'body' || stored?.kind === 'failure') {
+          settle(async () => undefined);
+          if (stored.kind === 'failure') throw stored.failure;
+          return stored.body;
+        }
         try {
           const body = JSON.stringify(await load());
           remember(key, body, Date.now() + policy.freshSeconds * 1000);
