@@ -623,6 +623,11 @@ const CASES: [string, Partial<ParsedRelease>][] = [
   ['Some Show Season S01-S07 COMPLETE 720p WEB-DL', { title: 'Some Show', seasons: [1, 2, 3, 4, 5, 6, 7] }],
   // The first bracket was the name when nothing else is left of one.
   ['[Some Anime].148.[Xvid.mp3].[FE68D5F1].avi', { title: 'Some Anime', group: null }],
+  // A padded season and episode closing a file's name; an unpadded pair is a run; spaces after a dash.
+  ['Какой-то сериал 03-20.mkv', { seasons: [3], episodes: [20] }],
+  ['some_show_03_19.avi', { title: 'some show', seasons: [3], episodes: [19] }],
+  ['Some Anime Range 1-10 [ABCDEF12]', { absoluteEpisodes: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] }],
+  ['Some Anime S3 -  15 VOSTFR [720p]', { seasons: [3], episodes: [15], absoluteEpisodes: [15] }],
 ];
 
 /** Every field a case does not give must still be well-formed: the parse is a valid contract object. */

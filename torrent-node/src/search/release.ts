@@ -340,11 +340,12 @@ const PART = new RegExp(
 const YEAR_AFTER = new RegExp(String.raw`${SEP}(?:19|20)\d{2}(?=$|${SEP})`);
 /** Anime: "[Group] Name - 1071 [1080p]" or a batch "Name - 01-12". */
 const ABSOLUTE =
-  /[\s_.]-[\s_.](?!(?:19|20)\d\d\b)(\d{1,4})(?:v\d)?(?:\s?[-~+]\s?(\d{1,4})(?:v\d)?)?(?=$|[\s_.[(])/;
+  /[\s_.]-[\s_.]+(?!(?:19|20)\d\d\b)(\d{1,4})(?:v\d)?(?:\s?[-~+]\s?(\d{1,4})(?:v\d)?)?(?=$|[\s_.[(])/;
 const LEADING_SHORT_DATE = /^(\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])[\s._]+(?=\S)/;
 const LEADING_NUMBER = /^(?:(\d{2,3})(?:-(\d{2,3}))?(?:\.\s+|\s+-\s+|-(?=\p{L}))|(\d)\s+-\s+)/u;
 const LEADING_ANIME_NUMBER = /^(\d{2,3})(?:-(\d{2,3}))?(?:\.\s+|\s+-\s+|-(?=\p{L})|\s+(?=\p{L}))/u;
-const BARE_NUMBER = /(?<=[\p{L}\p{N}][\s._]+)(?<!\d\.)(\d{2,4})(?:-(\d{2,4}))?(?=$|[\s._([])/gu;
+const BARE_NUMBER =
+  /(?<=[\p{L}\p{N}][\s._]+)(?<!\d\.)(\d{2,4}|\d(?=-\d))(?:([-_])(\d{2,4}))?(?=$|[\s._([])/gu;
 const ABSOLUTE_BEFORE =
   /[\s._]+-[\s._]+(?!(?:19|20)\d\d)(\d{2,4})(?:-(\d{2,4}))?[\s._]+-[\s._]+$|[\s._]+(\d{2,4})-(\d{2,4})[\s._]+$/;
 /** Right after a season's numbering: a number, or a run of them, as long as the episodes' run. */
@@ -984,7 +985,13 @@ export function parseRelease(raw: string): ParsedRelease {
     for (const match of text.matchAll(BARE_NUMBER)) {
       const rest = text.slice(match.index + match[0].length, Math.max(tagsAt, match.index + match[0].length));
       if (match.index > tagsAt || !/^[\s._]*(?:[[(].*)?$/.test(rest)) continue;
-      absoluteEpisodes = range(Number(match[1]), Number(match[2] ?? match[1]));
+      const [, first = '', joiner, second] = match;
+      // "03-20.mkv", "office_03_19": a padded season and its episode, in one file's name or joined
+      // by "_"; otherwise a run of episodes ("1-13", "01-12").
+      if (second && /^0\d$/.test(first) && second.length === 2 && (joiner === '_' || file)) {
+        seasons = [Number(first)];
+        episodes = [Number(second)];
+      } else absoluteEpisodes = range(Number(first), Number(second ?? first));
       strongEnd = Math.min(strongEnd, match.index);
       break;
     }
