@@ -628,6 +628,10 @@ const CASES: [string, Partial<ParsedRelease>][] = [
   ['some_show_03_19.avi', { title: 'some show', seasons: [3], episodes: [19] }],
   ['Some Anime Range 1-10 [ABCDEF12]', { absoluteEpisodes: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] }],
   ['Some Anime S3 -  15 VOSTFR [720p]', { seasons: [3], episodes: [15], absoluteEpisodes: [15] }],
+  // A number opening the name is the name's when no name follows it; "S03 - EP14" is absolute too.
+  ['[Grp] 86 - 01 [1080p][D40A9E55].mkv', { title: '86', absoluteEpisodes: [1], episodes: [] }],
+  ['7 - 12 Angry Someone.avi', { title: '12 Angry Someone', episodes: [7] }],
+  ['Some Anime S03 - EP14 VOSTFR [1080p]', { seasons: [3], episodes: [14], absoluteEpisodes: [14] }],
 ];
 
 /** Every field a case does not give must still be well-formed: the parse is a valid contract object. */

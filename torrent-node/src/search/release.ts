@@ -342,8 +342,9 @@ const YEAR_AFTER = new RegExp(String.raw`${SEP}(?:19|20)\d{2}(?=$|${SEP})`);
 const ABSOLUTE =
   /[\s_.]-[\s_.]+(?!(?:19|20)\d\d\b)(\d{1,4})(?:v\d)?(?:\s?[-~+]\s?(\d{1,4})(?:v\d)?)?(?=$|[\s_.[(])/;
 const LEADING_SHORT_DATE = /^(\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])[\s._]+(?=\S)/;
-const LEADING_NUMBER = /^(?:(\d{2,3})(?:-(\d{2,3}))?(?:\.\s+|\s+-\s+|-(?=\p{L}))|(\d)\s+-\s+)/u;
-const LEADING_ANIME_NUMBER = /^(\d{2,3})(?:-(\d{2,3}))?(?:\.\s+|\s+-\s+|-(?=\p{L})|\s+(?=\p{L}))/u;
+// A name follows the number ("86 - 01" is the show 86's first episode).
+const LEADING_NUMBER = /^(?:(\d{2,3})(?:-(\d{2,3}))?(?:\.\s+|\s+-\s+|-)|(\d)\s+-\s+)(?=\p{L}|\d+\s+\p{L})/u;
+const LEADING_ANIME_NUMBER = /^(\d{2,3})(?:-(\d{2,3}))?(?:\.\s+|\s+-\s+|-|\s+)(?=\p{L}|\d+\s+\p{L})/u;
 const BARE_NUMBER =
   /(?<=[\p{L}\p{N}][\s._]+)(?<!\d\.)(\d{2,4}|\d(?=-\d))(?:([-_])(\d{2,4}))?(?=$|[\s._([])/gu;
 const ABSOLUTE_BEFORE =
@@ -755,6 +756,9 @@ export function parseRelease(raw: string): ParsedRelease {
         /^\s+\p{L}/u.test(text.slice(episodeWord.index + episodeWord[0].length));
       episodes = episodeWord[2] && !titled ? range(from, Number(episodeWord[2])) : [from];
       fullSeason = false;
+      // "Name S03 - EP14": the anime way again, an absolute number too.
+      if (single && /^s\d+[\s._]*-[\s._]*$/i.test(text.slice(single.index, episodeWord.index)))
+        absoluteEpisodes = episodes;
       // "Episode 14 Name…": the name follows.
       if (episodeWord.index === 0) titleStart = episodeWord[0].length;
       else if (seasons.length === 0) ends.push(episodeWord.index);
@@ -1059,7 +1063,7 @@ export function parseRelease(raw: string): ParsedRelease {
   if (title.includes('[')) title = title.replace(/(?<=\S)\s*\[[^\]]*$/, '') || title;
   // Nothing left of a name but the first bracket's: that bracket was the name, not a group's
   // ("[Name].148.[Xvid]", "[Name HD][07][720p]").
-  if (leadingName !== null && /^(?:\[?\d*\]?|-)?$/.test(title)) {
+  if (leadingName !== null && /^(?:\[\d*\]|-)?$/.test(title)) {
     title = cleanTitle(leadingName);
     group = null;
   }
