@@ -632,6 +632,10 @@ const CASES: [string, Partial<ParsedRelease>][] = [
   ['[Grp] 86 - 01 [1080p][D40A9E55].mkv', { title: '86', absoluteEpisodes: [1], episodes: [] }],
   ['7 - 12 Angry Someone.avi', { title: '12 Angry Someone', episodes: [7] }],
   ['Some Anime S03 - EP14 VOSTFR [1080p]', { seasons: [3], episodes: [14], absoluteEpisodes: [14] }],
+  // Groups: an anime film's right after its year, one after "x264_", never a season's numbering.
+  ['Some Anime Film 2017 [Kappa] [Blu-ray][MKV][h264][1080p][FLAC 5.1]', { group: 'Kappa', year: 2017 }],
+  ['Some.Film.2013.ITA.ENG.AC3.BDRip.1080p.x264_ZGroup.mkv', { group: 'ZGroup' }],
+  ['Some Show (2014) - S02E03', { group: null, seasons: [2], episodes: [3] }],
 ];
 
 /** Every field a case does not give must still be well-formed: the parse is a valid contract object. */

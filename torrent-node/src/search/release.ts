@@ -452,7 +452,7 @@ const NOT_LAST_WORDS =
   /^(?:hindi|tamil|telugu|ita|ger|german|spanish|italian|russian|rus|jap|japanese|kor|korean|latino|castellano|portuguese|por|nordic|swedish|dutch|polish|pl|hun|cze|ukr|dubbed|subbed|hc|esubs?|msubs?|unrated|extended|uncut|imax|remastered|limited|hq|hd|sd|ws|fs|nf|amzn|dsnp|hmax|atvp|mux|rip|dl|p2p|\p{N}+)$/iu;
 /** Words that end a title with a dash but are tags, not groups. */
 const NOT_GROUPS =
-  /^(?:dl|rip|rar|hd|ma|x|audio|sub|subs|vf\d?|vff|vfq|multi|\d+[pi]?|[hx]26[45]|e\d{1,4})$/i;
+  /^(?:dl|rip|rar|hd|ma|x|audio|sub|subs|vf\d?|vff|vfq|multi|\d+[pi]?|[hx]26[45]|e\d{1,4}|s\d{1,4}e\d{1,4})$/i;
 
 const isGroup = (name: string | undefined): name is string =>
   name !== undefined &&
@@ -495,6 +495,9 @@ function trailingGroup(text: string, titleEnd: number): string | null {
     return bracket[1];
   const paren = PAREN_GROUP.exec(tail);
   if (paren && paren.index >= titleEnd && isGroup(paren[1])) return paren[1];
+  // "x264_Group": an underscore after the last tag.
+  const underscored = /(?<=[\s._-](?:[xh]26[45]|hevc|avc|xvid|aac|ac3|dts))_([\p{L}\p{N}]+)\s*$/iu.exec(tail);
+  if (underscored?.[1] && underscored.index > titleEnd && isGroup(underscored[1])) return underscored[1];
   const last = tail.includes('.') ? LAST_WORD.exec(tail) : null;
   if (
     last?.[1] &&
@@ -1038,6 +1041,11 @@ export function parseRelease(raw: string): ParsedRelease {
   // The group: a trailing "-NAME", only when tags came before it (a bare "Spider-Man" has none).
   if (group === null && titleEnd < text.length) {
     group = trailingGroup(text, titleEnd);
+  }
+  // "Name 2017 [Group] [Blu-ray][1080p]…": the anime films' group, right after the year.
+  if (group === null && yearAt > 0) {
+    const afterYear = /^\)?\s*\[([^\]\s]+)\]\s*\[/.exec(text.slice(yearAt + 4));
+    if (afterYear?.[1] && isGroup(afterYear[1]) && !TAGS_INSIDE.test(afterYear[1])) group = afterYear[1];
   }
 
   let title = cleanTitle(latinTitle(text.slice(titleStart, titleEnd)));
