@@ -499,6 +499,20 @@ describe('downloads, library, status and help', () => {
     const forAdmin = textOf(await reply(admin.chat, say(admin.chat, '/help')));
     expect(forAdmin).toContain('/status — l’état des services, des moteurs et les alertes');
   });
+
+  it('handles an update once, even when it comes again after it was answered', async () => {
+    const update = say(alice.chat, '/help');
+    await reply(alice.chat, update);
+    const mark = fake.calls.length;
+    const again = await post(update);
+    expect(again.status).toBe(200);
+    // The poller's and Telegram's retries are answered at once; the command does not run again.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const sent = fake.calls.slice(mark).filter((c) => SENDS.has(c.method) && c.params.chat_id === alice.chat);
+    expect(sent).toEqual([]);
+    // A new update of the same chat still gets its answer.
+    expect(textOf(await reply(alice.chat, say(alice.chat, '/help')))).toContain('/search');
+  });
 });
 
 describe('English, a supergroup and the search prompt', () => {

@@ -43,6 +43,8 @@ const inFlight = new Map<number, Deps>();
 let built: { key: string; run: (c: HonoContext<AppEnv>) => Promise<Response> } | undefined;
 
 const WINDOW_SECONDS = 60;
+/** Telegram gives up redelivering an update within a day. */
+const HANDLED_MEMORY_SECONDS = 24 * 3600;
 const HANDLER_TIMEOUT_MS = 20_000;
 
 const localeOf = (languageCode: string | undefined): Locale =>
@@ -304,10 +306,17 @@ export async function webhook(c: HonoContext<AppEnv>, updateId: number): Promise
   }
   // The same update delivered again while it is still being handled (a retry): done once.
   if (inFlight.has(updateId)) return c.body(null, 200);
+  // Or after: Telegram and the poller deliver again what was not acknowledged in time (a handler
+  // slower than their timeout), and a command must not run twice. Without the cache, handled anyway.
+  const seen = `tg:update:${token.split(':')[0]}:${updateId}`;
+  const first = await infra.cache.add(seen, '1', HANDLED_MEMORY_SECONDS).catch(() => true);
+  if (!first) return c.body(null, 200);
   inFlight.set(updateId, deps);
   try {
     return await built.run(c);
   } catch (error) {
+    // An error is answered so that the update comes again (an outage): it is not handled yet.
+    await infra.cache.delete(seen).catch(() => undefined);
     throw error instanceof BotError ? error.error : error;
   } finally {
     inFlight.delete(updateId);
