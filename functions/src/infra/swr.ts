@@ -120,8 +120,8 @@ export function createSwr(options: SwrOptions) {
         // The holder before may have stored the answer and unlocked between this waiter's last
         // look and its taking the lock: look again before asking upstream a second time.
         const stored = decode(await cache.get(key));
-        if (stored?.kind === 'body' || stored?.kind === 'failure') {
-          settle(async () => undefined);
+        if (stored) {
+          options.defer(cache.delete(`${key}:lock`));
           if (stored.kind === 'failure') throw stored.failure;
           return stored.body;
         }

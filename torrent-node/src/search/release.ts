@@ -657,6 +657,9 @@ export function parseRelease(raw: string): ParsedRelease {
     : null;
   if (openingDate && opening) text = text.slice(opening[0].length);
 
+  // Where the first year stands (-1: none): several rules below ask, and the text changes no more.
+  const firstYearAt = HAS_YEAR.exec(text)?.index ?? -1;
+
   // Seasons and episodes.
   let titleStart = 0;
   let seasons: number[] = [];
@@ -770,12 +773,11 @@ export function parseRelease(raw: string): ParsedRelease {
       // year is the film's ("Deathly.Hallows.Part.2.2011").
       const numbered = OF_EPISODE.exec(text.slice(ends[0] ?? 0));
       const part = numbered ? null : PART.exec(text);
-      const yearAt = HAS_YEAR.exec(text)?.index ?? -1;
       // Nor a daily show's ("2015.09.07.Part1") or an anime episode's ("- 120 - Title Part 2").
       const whole = !AIR_DATE.test(text) && !ABSOLUTE.test(text);
       const hit =
         numbered ??
-        (part && whole && part.index > yearAt && !YEAR_AFTER.test(text.slice(part.index)) ? part : null);
+        (part && whole && part.index > firstYearAt && !YEAR_AFTER.test(text.slice(part.index)) ? part : null);
       const value = hit?.[1]?.toLowerCase() ?? '';
       const n = NUMBER_WORDS.indexOf(value) + 1 || Number(value);
       if (hit && n > 0) {
@@ -794,7 +796,7 @@ export function parseRelease(raw: string): ParsedRelease {
     if (
       episodes.length > 0 &&
       seasons.length === 0 &&
-      ((HAS_YEAR.exec(text)?.index ?? numbering) < numbering || openingDate !== null || SHORT_DATE.test(text))
+      ((firstYearAt >= 0 && firstYearAt < numbering) || openingDate !== null || SHORT_DATE.test(text))
     )
       seasons = [1];
   }
@@ -836,7 +838,7 @@ export function parseRelease(raw: string): ParsedRelease {
   // "003. Name - Title", "01 - Title", "[Group] 06 Name": the episode before the name.
   // A film's name may open with a number too ("300 - Rise of an Empire 2014"): not when a year is given.
   const leadingNumber =
-    seasons.length + episodes.length === 0 && airDate === null && !HAS_YEAR.test(text)
+    seasons.length + episodes.length === 0 && airDate === null && firstYearAt < 0
       ? (animeStyle ? LEADING_ANIME_NUMBER : LEADING_NUMBER).exec(text)
       : null;
   if (leadingNumber) {
@@ -934,9 +936,8 @@ export function parseRelease(raw: string): ParsedRelease {
     // After the film's year only ("series.2009.416.hdtv"): before it, a number is the title's
     // ("The.Taking.of.Pelham.123.2009"). The last one before the tags ("the.100.109.hdtv"), or two
     // of one season in a row ("Name.103.104.720p").
-    const yearAt = HAS_YEAR.exec(text)?.index ?? -1;
     const packed = [...text.slice(0, firstTag + 1).matchAll(PACKED_EPISODE)].filter(
-      (m) => m.index > Math.max(0, yearAt) && Number(m[2]) > 0,
+      (m) => m.index > Math.max(0, firstYearAt) && Number(m[2]) > 0,
     );
     const last = packed[packed.length - 1];
     if (last) {
@@ -986,7 +987,7 @@ export function parseRelease(raw: string): ParsedRelease {
   if (
     seasons.length + episodes.length + absoluteEpisodes.length === 0 &&
     airDate === null &&
-    !HAS_YEAR.test(text)
+    firstYearAt < 0
   ) {
     const tagsAt = Math.min(strongEnd, ...weak);
     for (const match of text.matchAll(BARE_NUMBER)) {
