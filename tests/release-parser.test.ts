@@ -636,6 +636,30 @@ const CASES: [string, Partial<ParsedRelease>][] = [
   ['Some Anime Film 2017 [Kappa] [Blu-ray][MKV][h264][1080p][FLAC 5.1]', { group: 'Kappa', year: 2017 }],
   ['Some.Film.2013.ITA.ENG.AC3.BDRip.1080p.x264_ZGroup.mkv', { group: 'ZGroup' }],
   ['Some Show (2014) - S02E03', { group: null, seasons: [2], episodes: [3] }],
+  // A checksum or a fansub's group says anime: "episode 18" after a year and "148" stay absolute.
+  ['Some Anime (1968) [Grp] episode 06 [30C15D62].mp4', { seasons: [], episodes: [6] }],
+  ['[Grp] Some Anime 2199 (2012) episode 18 (720p AAC)[BA70BA9C]', { seasons: [], episodes: [18] }],
+  ['[Some Anime].148.[Xvid.mp3].[FE68D5F1].avi', { seasons: [], absoluteEpisodes: [148] }],
+  ['[Grp Fansubs] Some Anime (9).mkv', { title: 'Some Anime', absoluteEpisodes: [9] }],
+  ['Some Anime - 05 [Grp](E7724B68).mkv', { title: 'Some Anime', absoluteEpisodes: [5], group: 'Grp' }],
+  // Seasons by their ordinal word, in Chinese and Japanese, in Dutch.
+  ['Some Anime Second Season OVA - 01', { title: 'Some Anime', seasons: [2], episodes: [1] }],
+  ['某某某某 第2期 01話', { title: '某某某某', seasons: [2], episodes: [1] }],
+  ['Some Show Se.1 afl.2-3-4 [VTM]', { title: 'Some Show', seasons: [1], episodes: [2, 3, 4] }],
+  ['Some Show Se.3 afl.3 en 4', { title: 'Some Show', seasons: [3], episodes: [3, 4] }],
+  // Resolutions glued or bare before a source; a bare "web" before the year is the title's.
+  ['Some.Show.(s01e10).(720pHD)', { resolution: '720p' }],
+  ['Some Film (BDRip 1440x1080p x265 HEVC)', { resolution: '1080p', source: 'BluRay' }],
+  ['[Grp]Some_Show_05_1080.BD.FLAC-Grp2_[D7F8E39D].mkv', { resolution: '1080p', source: 'BluRay' }],
+  ['Some.File.1080.web-random', { resolution: '1080p', source: 'WEB-DL' }],
+  ['Some Show HD720 09', { title: 'Some Show', resolution: '720p', absoluteEpisodes: [9] }],
+  ['Deep.Web.2015.BluRay.1080i.DTS-HD.MA.2.0.AVC.REMUX-GRP', { title: 'Deep Web', source: 'Remux' }],
+  ['Some.Show.S01.DVD2.NLsubs-GRP', { source: 'DVD' }],
+  // Groups signing after "by", or closing a spaced name in scene case or after the encoder; not after XviD.
+  ['Some Show S04e07-08 [H264 - Ita Aac] HDTVMux by NovaGrp', { group: 'NovaGrp' }],
+  ['Some Film 2014 WEBrip XviD AC3 MiLLENiUM', { group: 'MiLLENiUM' }],
+  ['Some Show 3x18 Un Titolo ITA HDTVMux x264 NovaGrp', { group: 'NovaGrp' }],
+  ['Some Show 2009 S01E14 English HDTV XviD LOL', { group: null }],
 ];
 
 /** Every field a case does not give must still be well-formed: the parse is a valid contract object. */

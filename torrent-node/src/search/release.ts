@@ -86,12 +86,19 @@ function all<T>(text: string, detectors: [RegExp, T][]): Hit<T>[] {
 }
 
 // A frame rate or bit depth may be glued on ("1080p24", "1080p10bit"), a source before it ("BD1080p").
-const RES_SUFFIX = String.raw`(?:\d{2}|\d{1,2}bits?)?`;
+const RES_SUFFIX = String.raw`(?:\d{2}|\d{1,2}bits?|hd)?`;
 const RESOLUTIONS: [RegExp, Resolution][] = [
   [tag(String.raw`(?:blu-?ray|bd)?2160[pi]${RES_SUFFIX}|\d{4}x2160|3840x\d{3,4}`), '2160p'],
-  [tag(String.raw`(?:blu-?ray|bd)?(?:1080|1440)[pi]${RES_SUFFIX}|\d{4}x1080|1920[x*]\d{3,4}|fhd`), '1080p'],
   [
-    tag(String.raw`(?:blu-?ray|bd)?720[pi]${RES_SUFFIX}|\d{4}x720|1280[x*]\d{3}|960p|hr[\s._]ws|hd[\s._]tv`),
+    tag(
+      String.raw`(?:blu-?ray|bd|hd)?(?:1080|1440)[pi]${RES_SUFFIX}|hd1080|\d{4}x1080p?|1920[x*]\d{3,4}|fhd`,
+    ),
+    '1080p',
+  ],
+  [
+    tag(
+      String.raw`(?:blu-?ray|bd|hd)?720[pi]${RES_SUFFIX}|hd720|\d{4}x720p?|1280[x*]\d{3}|960p|hr[\s._]ws|hd[\s._]tv`,
+    ),
     '720p',
   ],
   [tag(`576[pi]${RES_SUFFIX}`), '576p'],
@@ -104,6 +111,10 @@ const RESOLUTION_WORDS: [RegExp, Resolution][] = [
   // "[720.Hi10p]": a bare height inside brackets of tags.
   [/(?<=\[)(?:1080)(?=[\s._]\w)/i, '1080p'],
   [/(?<=\[)(?:720)(?=[\s._]\w)/i, '720p'],
+  // "Name_05_1080.BD", "Name.1080.web": a bare height right before the source.
+  [tag(String.raw`(?:2160)(?=[\s._-](?:bd|blu-?ray|b[dr]-?rip|web|hdtv))`), '2160p'],
+  [tag(String.raw`(?:1080)(?=[\s._-](?:bd|blu-?ray|b[dr]-?rip|web|hdtv))`), '1080p'],
+  [tag(String.raw`(?:720)(?=[\s._-](?:bd|blu-?ray|b[dr]-?rip|web|hdtv))`), '720p'],
 ];
 /** An SD container, as the *arr apps read a title that states no resolution. */
 const SD_FILE = /\.(?:avi|divx|xvid)$/i;
@@ -142,7 +153,7 @@ const SOURCES: [RegExp, ReleaseSource][] = [
     tag(String.raw`hdtv(?:rip|-?mux)?|pdtv|sdtv|dsr|ds-?rip|tvrip|ppv(?:-?rip)?|sat-?rip|dvb|[hs]d[\s._]tv`),
     'HDTV',
   ],
-  [tag(String.raw`dvd-?rip|\d{0,2}x?dvd(?:5|9|r)?|m?dvd-?r\d?|vhs(?:-?rip)?|hd-?dvd-?rip|ntsc|pal`), 'DVD'],
+  [tag(String.raw`dvd-?rip|\d{0,2}x?dvd(?:\d|r)?|m?dvd-?r\d?|vhs(?:-?rip)?|hd-?dvd-?rip|ntsc|pal`), 'DVD'],
 ];
 
 const BD_RIP = tag('b[dr]-?rip');
@@ -290,6 +301,11 @@ const NXNN = new RegExp(
   String.raw`(?<=^|${SEP})(\d{1,2}|(?:19|20)\d{2})x(\d{1,3})((?:[-_+](?:\d{1,4}x|x)?\d{1,3}(?![\d\p{L}])|x\d{1,3}(?!\d|p)|[\s._]*-?[\s._]*\d{1,4}x\d{1,3}(?!\d|p))*)(?=$|${SEP})`,
   'iu',
 );
+/** Dutch: "Se.3 afl.3" (seizoen, aflevering), more episodes after a dash or "en" ("afl.2-3-4", "afl.3 en 4"). */
+const DUTCH = new RegExp(
+  String.raw`(?<=^|${SEP})se\.?[\s._]?(\d{1,2})[\s._]+afl\.?[\s._]?(\d{1,3})((?:[\s._]*(?:-|en)[\s._]*\d{1,3}(?!\d))*)(?=$|${SEP})`,
+  'i',
+);
 const SEASON_RANGE = new RegExp(
   // "S01-05" and "S01 - S05", but not "S2 - 07" (season 2, episode 7 in anime names).
   String.raw`(?<=^|${SEP})s(\d{1,2})(?:-s?|[\s._]?-[\s._]?s|[\s._](?:à|a|to)[\s._]s?)(\d{1,2})(?=$|${SEP})`,
@@ -308,11 +324,22 @@ const NUMBERED_EPISODE = new RegExp(
   'i',
 );
 const SEASON_WORD_GATE = /seas|sais|seri|tem|stagion|staffel|seizoen|sez|s[äæ]s|сезон/i;
-/** The number first: "3rd Season", "5-й сезон", "3.sezon", "8.sez". */
+const ORDINALS = 'first second third fourth fifth sixth seventh eighth ninth tenth'.split(' ');
+/** The number first: "3rd Season", "Second Season", "5-й сезон", "3.sezon", "8.sez". */
 const NUMBERED_SEASON = new RegExp(
-  String.raw`(?<=^|${SEP})(\d{1,2})(?:st|nd|rd|th|-й)?[\s._]?(?:season|сезон|sezon|sez)(?=$|${SEP})`,
+  String.raw`(?<=^|${SEP})(\d{1,2}|${ORDINALS.join('|')})(?:st|nd|rd|th|-й)?[\s._]?(?:season|сезон|sezon|sez)(?=$|${SEP})`,
   'i',
 );
+/** Chinese and Japanese: "第2期", "第3季" (the second season, the third) and "01話", "第05集" (an episode). */
+const CJK_SEASON = /第(\d{1,2})[期季]/;
+const CJK_EPISODE = /^\s*第?(\d{1,4})[話话集]/;
+/** Only in a name of those scripts alone: a Latin name after it numbers its seasons its own way. */
+function cjkSeason(text: string): RegExpExecArray | null {
+  const season = /[期季]/.test(text) ? CJK_SEASON.exec(text) : null;
+  return season && !/\p{Script=Latin}{2}/u.test(text.slice(season.index)) ? season : null;
+}
+const seasonNumber = (value: string | undefined) =>
+  ORDINALS.indexOf((value ?? '').toLowerCase()) + 1 || Number(value);
 /** Spanish releases' episode: "Cap.408" is season 4, episode 8; "Cap.111_120" a run of them. */
 const CAP = new RegExp(
   String.raw`(?<=^|${SEP})cap[\s.]?(\d{1,2})(\d{2})(?:_(\d{1,2})(\d{2}))?(?=$|${SEP})`,
@@ -352,9 +379,9 @@ const ABSOLUTE_BEFORE =
 /** Right after a season's numbering: a number, or a run of them, as long as the episodes' run. */
 const ABSOLUTE_AFTER =
   /^[\s._-]*\(?(?!(?:19|20)\d\d(?!\d))(\d{2,4})(?:-\d{2,4})*?(?:-(\d{2,4}))?\)?(?=$|[\s._[(-])/;
-/** "[Group] Name 214 [720p]": after a leading group, a bare number before the tags is the episode. */
+/** "[Group] Name 214 [720p]", "[Group] Name (9)": after a leading group, a bare number before the tags is the episode. */
 const ANIME_NUMBER =
-  /(?<!\d)[\s_.](?!(?:19|20)\d\d\b)(\d{2,4})(?:v\d)?(?:-(\d{2,4})(?:v\d)?)?(?=[\s_.]*[[(]|[\s_.]*$)|[\s_]\((\d{1,4})-(\d{1,4})\)/;
+  /(?<!\d)[\s_.](?!(?:19|20)\d\d\b)(\d{2,4})(?:v\d)?(?:-(\d{2,4})(?:v\d)?)?(?=[\s_.]*[[(]|[\s_.]*$)|[\s_]\((\d{1,4})-(\d{1,4})\)|[\s_]\((?!(?:19|20)\d\d\))(\d{1,4})\)$/;
 /** Chinese fansubs: "[Name][05][1080p]", "【24】", "[12END]", "[第05话]", "[857集]", "[01-15]". */
 const BRACKET_NUMBER =
   /[[【]第?(?!(?:19|20)\d\d[\]】])(\d{1,4})(?:[-~](\d{1,4}))?(?:[话話集完]|\s?(?:end|fin))?[\]】]/i;
@@ -367,7 +394,7 @@ const PACKED_EPISODE = new RegExp(String.raw`(?<=${SEP})(?!(?:19|20)\d\d)([1-9]\
 const SURE_TAG = /^(?:blu-?ray|b[dr]rip|hdtv|dvd-?rip|web-?(?:dl|rip)|remux|hevc|xvid|extras)(?=$|[\s._-])/i;
 /** A word of letters only: a tag that may be a word of the name ("Web"), unlike "S01E01" or "720p". */
 const WORD = new RegExp(String.raw`^\p{L}+(?=$|${SEP})`, 'u');
-const CRC = /\s*\[[0-9A-F]{8}\]/gi;
+const CRC = /\s*(?:\[[0-9A-F]{8}\]|\((?=[^)]*[A-F])[0-9A-F]{8}\))/gi;
 const VERSION_SUFFIX = /\s+v\d(?=\s*(?:[([]|$))/i;
 /** A daily show's date: 2011.04.18, 2011-04-18, 2012.16.02 (day first when it cannot be a month), 30-04-2024. */
 const AIR_DATE = new RegExp(
@@ -498,9 +525,17 @@ function trailingGroup(text: string, titleEnd: number): string | null {
   // "x264_Group": an underscore after the last tag.
   const underscored = /(?<=[\s._-](?:[xh]26[45]|hevc|avc|xvid|aac|ac3|dts))_([\p{L}\p{N}]+)\s*$/iu.exec(tail);
   if (underscored?.[1] && underscored.index > titleEnd && isGroup(underscored[1])) return underscored[1];
-  const last = tail.includes('.') ? LAST_WORD.exec(tail) : null;
+  // "… HDTVMux by NovaRip": Italian releases sign after "by".
+  const signed = /[\s._]by[\s._]+([\p{L}\p{N}][\p{L}\p{N}_]*)\s*$/iu.exec(tail);
+  if (signed?.[1] && signed.index > titleEnd && isGroup(signed[1])) return signed[1];
+  // In a name of spaces, only a scene-styled word ("MiLLENiUM") or one after the encoder ("x264 NovaRip") is
+  // a group's; after "XviD" it is more often a word ("XviD LOL").
+  const last = LAST_WORD.exec(tail);
   if (
     last?.[1] &&
+    (tail.includes('.') ||
+      /\p{Lu}{2}\p{Ll}+\p{Lu}|\p{Ll}\p{Lu}{2}/u.test(last[1]) ||
+      /[\s_](?:[xh]\.?26[45]|ac3|aac)\s+$/i.test(tail.slice(0, last.index))) &&
     last.index > titleEnd &&
     isGroup(last[1]) &&
     !NOT_LAST_WORDS.test(last[1]) &&
@@ -590,6 +625,15 @@ function cleanTitle(text: string): string {
  * Blu-ray's own encode 720p for a series (Sonarr) and 1080p for a film (Radarr); any other source,
  * an XviD encode or an .avi file says SD.
  */
+/** A bare "web" before the film's year is a word of its title when a source follows ("Deep.Web.2015.BluRay"). */
+function sourceOf(text: string, yearAt: number): Hit<ReleaseSource> | null {
+  const hit = first(text, SOURCES_FAMILY);
+  if (!hit || hit.index >= yearAt || !/^web(?![\s._-]?(?:dl|rip|mux|cap|hd))/i.test(text.slice(hit.index)))
+    return hit;
+  const later = first(text.slice(yearAt), SOURCES_FAMILY);
+  return later ? { value: later.value, index: later.index + yearAt } : hit;
+}
+
 function unstatedResolution(
   source: ReleaseSource | null,
   { ripped, numbered, sd }: { ripped: boolean; numbered: boolean; sd: boolean },
@@ -603,6 +647,8 @@ function unstatedResolution(
 export function parseRelease(raw: string): ParsedRelease {
   const sdFile = SD_FILE.test(raw.trim());
   const file = VIDEO_FILE.test(raw.trim());
+  const checksum = CRC.test(raw);
+  CRC.lastIndex = 0;
   // An anime file's checksum ("[00F4CDA0]") and release version (" v2") say nothing about it.
   let text = raw
     .trim()
@@ -623,6 +669,8 @@ export function parseRelease(raw: string): ParsedRelease {
   const leading = LEADING_GROUP.exec(text);
   const animeStyle = leading !== null && !TAGS_INSIDE.test(leading[1] ?? '');
   let leadingName: string | null = null;
+  // A fansub's group first or a checksum: the numbers are an anime's, absolute, whatever year stands before.
+  const animeNumbers = animeStyle || checksum;
   if (leading && animeStyle) {
     group = leading[1]?.trim() ?? null;
     leadingName = group;
@@ -679,7 +727,13 @@ export function parseRelease(raw: string): ParsedRelease {
     episodes = expandEpisodes(Number(nxnn[2]), rest);
     ends.push(nxnn.index);
   }
-  const marker = sxxeyy ?? nxnn;
+  const dutch = sxxeyy || nxnn || !/afl/i.test(text) ? null : DUTCH.exec(text);
+  if (dutch) {
+    seasons = [Number(dutch[1])];
+    episodes = expandEpisodes(Number(dutch[2]), (dutch[3] ?? '').replace(/\s*en\s*/gi, 'e'));
+    ends.push(dutch.index);
+  }
+  const marker = sxxeyy ?? nxnn ?? dutch;
   if (marker) {
     // Anime names give the absolute number after the season's ("S10E14 214", "S01E01-02 (001-002)").
     const after = ABSOLUTE_AFTER.exec(text.slice(marker.index + marker[0].length));
@@ -698,7 +752,8 @@ export function parseRelease(raw: string): ParsedRelease {
   } else {
     let seasonRange =
       SEASON_RANGE.exec(text) ??
-      (SEASON_WORD_GATE.test(text) ? (NUMBERED_SEASON.exec(text) ?? SEASON_WORDS.exec(text)) : null);
+      (SEASON_WORD_GATE.test(text) ? (NUMBERED_SEASON.exec(text) ?? SEASON_WORDS.exec(text)) : null) ??
+      cjkSeason(text);
     // "S4-24", "Season 3 - 11": a season and its episode, the anime way, not seasons 4 to 24.
     const to = Number(seasonRange?.[2] ?? 0);
     const spanned = seasonRange?.[0] ?? '';
@@ -706,9 +761,9 @@ export function parseRelease(raw: string): ParsedRelease {
       seasonRange &&
       to > 0 &&
       !/s\s*\d+$/i.test(spanned) &&
-      (to - Number(seasonRange[1]) > 10 || (/\s-\s/.test(spanned) && !/seasons/i.test(spanned)))
+      (to - seasonNumber(seasonRange[1]) > 10 || (/\s-\s/.test(spanned) && !/seasons/i.test(spanned)))
     ) {
-      seasons = [Number(seasonRange[1])];
+      seasons = [seasonNumber(seasonRange[1])];
       episodes = [to];
       absoluteEpisodes = episodes;
       ends.push(seasonRange.index);
@@ -716,12 +771,14 @@ export function parseRelease(raw: string): ParsedRelease {
     }
     const single = seasonRange || seasons.length > 0 ? null : SXX.exec(text);
     if (seasonRange) {
-      const from = Number(seasonRange[1]);
+      const from = seasonNumber(seasonRange[1]);
       seasons = seasonRange[2] ? range(from, Number(seasonRange[2])) : [from];
       // "Season 11 01", "(Season 2) - 33": one season, then its episode.
       const after = seasonRange[2] ? null : text.slice(seasonRange.index + seasonRange[0].length);
       const episode =
-        after === null ? null : ((file ? SEASON_NUMBER.exec(after) : null) ?? ABSOLUTE.exec(after));
+        after === null
+          ? null
+          : ((file ? SEASON_NUMBER.exec(after) : null) ?? ABSOLUTE.exec(after) ?? CJK_EPISODE.exec(after));
       episodes = episode && !episode[2] ? [Number(episode[1])] : [];
       fullSeason = episodes.length === 0;
       ends.push(seasonRange.index);
@@ -796,6 +853,7 @@ export function parseRelease(raw: string): ParsedRelease {
     if (
       episodes.length > 0 &&
       seasons.length === 0 &&
+      !animeNumbers &&
       ((firstYearAt >= 0 && firstYearAt < numbering) || openingDate !== null || SHORT_DATE.test(text))
     )
       seasons = [1];
@@ -850,7 +908,7 @@ export function parseRelease(raw: string): ParsedRelease {
     const absolute = ABSOLUTE.exec(text);
     const bare = absolute
       ? null
-      : animeStyle
+      : animeNumbers
         ? (BRACKET_NUMBER.exec(text) ?? ANIME_NUMBER.exec(text) ?? ANIME_WORDS_NUMBER.exec(text))
         : null;
     // A single digit before the film's year is a sequel's: "300 - 2 (2006)" is a title; anime
@@ -859,12 +917,12 @@ export function parseRelease(raw: string): ParsedRelease {
       absolute !== null &&
       (absolute[1] ?? '').length === 1 &&
       YEAR_AFTER.test(text.slice(absolute.index + absolute[0].length));
-    if (absolute && !filmNumber && (animeStyle || absolute.index > 0)) {
+    if (absolute && !filmNumber && (animeNumbers || absolute.index > 0)) {
       const from = Number(absolute[1]);
       absoluteEpisodes = absolute[2] ? range(from, Number(absolute[2])) : [from];
       ends.push(absolute.index);
-    } else if (bare && bare.index > 0) {
-      const from = Number(bare[1] ?? bare[3]);
+    } else if (bare && (bare.index > 0 || leadingName !== null)) {
+      const from = Number(bare[1] ?? bare[3] ?? bare[5]);
       const to = bare[2] ?? bare[4];
       absoluteEpisodes = to ? range(from, Number(to)) : [from];
       ends.push(bare.index);
@@ -873,7 +931,7 @@ export function parseRelease(raw: string): ParsedRelease {
 
   const statedResolution = note(
     gated(
-      /\d{3,4}[pi]|4k|uhd|[x*]\d{3,4}|fhd|sd|360p|hr|hd|\[(?:1080|720)/i,
+      /\d{3,4}[pi]|4k|uhd|[x*]\d{3,4}|fhd|sd|360p|hr|hd|\[(?:1080|720)|(?:2160|1080|720)[\s._-]\w/i,
       text,
       () => first(text, RESOLUTIONS_FAMILY) ?? first(text, RESOLUTION_WORDS_FAMILY),
       null,
@@ -883,7 +941,7 @@ export function parseRelease(raw: string): ParsedRelease {
   const streaming = gated(STREAMING_GATE, text, () => find(STREAMING, text), null);
   if (streaming) ends.push(streaming.index);
   const commonSource =
-    first(text, SOURCES_FAMILY) ?? (streaming ? { value: 'WEB-DL' as const, index: streaming.index } : null);
+    sourceOf(text, firstYearAt) ?? (streaming ? { value: 'WEB-DL' as const, index: streaming.index } : null);
   // A theatre copy is one whatever else the name says ("BluRay.SCR"), a remux of a Blu-ray too
   // ("BluRay.REMUX"); a "remux" of a web or TV source is that source ("WEB-DL.Remux").
   const stated = note(
@@ -931,7 +989,7 @@ export function parseRelease(raw: string): ParsedRelease {
 
   // Words that are tags after the year but may be words of the title before it ("The Good German
   // 2006", "The French Movie 2013"): they end the title only when no year follows them.
-  if (seasons.length + episodes.length + absoluteEpisodes.length === 0 && ends.length > 0) {
+  if (seasons.length + episodes.length + absoluteEpisodes.length === 0 && ends.length > 0 && !animeNumbers) {
     const firstTag = Math.min(...ends);
     // After the film's year only ("series.2009.416.hdtv"): before it, a number is the title's
     // ("The.Taking.of.Pelham.123.2009"). The last one before the tags ("the.100.109.hdtv"), or two
@@ -992,7 +1050,11 @@ export function parseRelease(raw: string): ParsedRelease {
     const tagsAt = Math.min(strongEnd, ...weak);
     for (const match of text.matchAll(BARE_NUMBER)) {
       const rest = text.slice(match.index + match[0].length, Math.max(tagsAt, match.index + match[0].length));
-      if (match.index > tagsAt || !/^[\s._]*(?:[[(].*)?$/.test(rest)) continue;
+      // Or closing the name after its one quality word ("Show Name HD 09", "Show Name 720p 09").
+      const closing =
+        match.index + match[0].length === text.length &&
+        /^[\s._]*(?:[hs]d(?:720|1080)?|\d{3,4}p)[\s._]+$/i.test(text.slice(tagsAt, match.index));
+      if ((match.index > tagsAt && !closing) || !/^[\s._]*(?:[[(].*)?$/.test(rest)) continue;
       const [, first = '', joiner, second] = match;
       // "03-20.mkv", "office_03_19": a padded season and its episode, in one file's name or joined
       // by "_"; otherwise a run of episodes ("1-13", "01-12").
