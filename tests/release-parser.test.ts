@@ -660,6 +660,20 @@ const CASES: [string, Partial<ParsedRelease>][] = [
   ['Some Film 2014 WEBrip XviD AC3 MiLLENiUM', { group: 'MiLLENiUM' }],
   ['Some Show 3x18 Un Titolo ITA HDTVMux x264 NovaGrp', { group: 'NovaGrp' }],
   ['Some Show 2009 S01E14 English HDTV XviD LOL', { group: null }],
+  // A language closing the title before the year is a tag, unless named again after it or the noun of "The X German".
+  ['Der.Film.von.Irgendwem.German.2011.PAL.DVDR-GRP', { title: 'Der Film von Irgendwem', year: 2011 }],
+  ['Some Shark Film French 2015 AC3 BDRiP x264-GRP', { title: 'Some Shark Film', year: 2015 }],
+  ['Submersion.French.2011.STV.QC.FRENCH.NTSC.DVDR', { title: 'Submersion French', year: 2011 }],
+  ['The.Good.German.2006.720p.BluRay.x264-GRP', { title: 'The Good German', year: 2006 }],
+  // Unstated resolutions as the *arr apps read them: a source in brackets, a .mkv or .m2ts file.
+  ['Some Show - S01E01 - Title [HDTV]', { resolution: '720p', source: 'HDTV' }],
+  ['[Grp] Some Show! S01 [Web][MKV][h264][AAC 2.0]', { resolution: '720p', source: 'WEB-DL' }],
+  ['Some.Show.S02E15.mkv', { resolution: '720p', source: 'HDTV' }],
+  ['Some Show.S03E01.Some Title.m2ts', { resolution: '720p', source: 'BluRay' }],
+  ['Some.Show.S02E15.avi', { resolution: '480p', source: 'HDTV' }],
+  ['some.show.1x13.circles.ws.xvidvd-grp', { source: 'DVD' }],
+  ['Some.Show.S02E07.Title.4Kto1080p.DSNYP.Webrip.x265-GRP', { resolution: '1080p', source: 'WEBRip' }],
+  ['Some.Film.2005.1080p.HDDVDRip.x264', { source: 'BluRay' }],
 ];
 
 /** Every field a case does not give must still be well-formed: the parse is a valid contract object. */

@@ -91,7 +91,7 @@ const RESOLUTIONS: [RegExp, Resolution][] = [
   [tag(String.raw`(?:blu-?ray|bd)?2160[pi]${RES_SUFFIX}|\d{4}x2160|3840x\d{3,4}`), '2160p'],
   [
     tag(
-      String.raw`(?:blu-?ray|bd|hd)?(?:1080|1440)[pi]${RES_SUFFIX}|hd1080|\d{4}x1080p?|1920[x*]\d{3,4}|fhd`,
+      String.raw`(?:blu-?ray|bd|hd|4k-?to-?)?(?:1080|1440)[pi]${RES_SUFFIX}|hd1080|\d{4}x1080p?|1920[x*]\d{3,4}|fhd`,
     ),
     '1080p',
   ],
@@ -139,7 +139,7 @@ const RARE_SOURCE_GATE = /remux|scr|cam|ts|tc|telesync|telecine|pdvd|predvd/i;
 const SOURCES: [RegExp, ReleaseSource][] = [
   [
     tag(
-      String.raw`m?blu[\s._-]?ray(?:-?mux|\d{3,4}p)?|b[dr][\s._-]?rip|bd(?:\d{2}|\d{3,4}p|-?light|-?iso)?|uhd-?2?bd(?:-?rip)?|hd-?light|b[dr]-?mv|b[dr](?:rip)?-?mux|hd[\s._-]?dvd`,
+      String.raw`m?blu[\s._-]?ray(?:-?mux|\d{3,4}p)?|b[dr][\s._-]?rip|bd(?:\d{2}|\d{3,4}p|-?light|-?iso)?|uhd-?2?bd(?:-?rip)?|hd-?light|b[dr]-?mv|b[dr](?:rip)?-?mux|hd[\s._-]?dvd(?:-?rip)?`,
     ),
     'BluRay',
   ],
@@ -153,7 +153,7 @@ const SOURCES: [RegExp, ReleaseSource][] = [
     tag(String.raw`hdtv(?:rip|-?mux)?|pdtv|sdtv|dsr|ds-?rip|tvrip|ppv(?:-?rip)?|sat-?rip|dvb|[hs]d[\s._]tv`),
     'HDTV',
   ],
-  [tag(String.raw`dvd-?rip|\d{0,2}x?dvd(?:\d|r)?|m?dvd-?r\d?|vhs(?:-?rip)?|hd-?dvd-?rip|ntsc|pal`), 'DVD'],
+  [tag(String.raw`dvd-?rip|\d{0,2}x?dvd(?:\d|r)?|m?dvd-?r\d?|vhs(?:-?rip)?|ntsc|pal|xvidvd`), 'DVD'],
 ];
 
 const BD_RIP = tag('b[dr]-?rip');
@@ -620,11 +620,6 @@ function cleanTitle(text: string): string {
     .replace(/(?<=\p{L})\.$/u, '');
 }
 
-/**
- * No resolution stated: the *arr apps' conventions. A Blu-ray rip ("BDRip") is SD, a remux 1080p, a
- * Blu-ray's own encode 720p for a series (Sonarr) and 1080p for a film (Radarr); any other source,
- * an XviD encode or an .avi file says SD.
- */
 /** A bare "web" before the film's year is a word of its title when a source follows ("Deep.Web.2015.BluRay"). */
 function sourceOf(text: string, yearAt: number): Hit<ReleaseSource> | null {
   const hit = first(text, SOURCES_FAMILY);
@@ -634,14 +629,44 @@ function sourceOf(text: string, yearAt: number): Hit<ReleaseSource> | null {
   return later ? { value: later.value, index: later.index + yearAt } : hit;
 }
 
+/**
+ * No resolution stated: the *arr apps' conventions. A Blu-ray rip ("BDRip") is SD, a remux 1080p, a
+ * Blu-ray's own encode 720p for a series (Sonarr) and 1080p for a film (Radarr); a source in brackets
+ * ("[HDTV]", "[WEBDL]", an anime's "[Web]") 720p; any other source, an XviD encode or an .avi file SD;
+ * with no source at all, a series' .mkv or .m2ts file 720p (Sonarr's reading of the extension).
+ */
 function unstatedResolution(
   source: ReleaseSource | null,
-  { ripped, numbered, sd }: { ripped: boolean; numbered: boolean; sd: boolean },
+  { ripped, numbered, sd, hd }: { ripped: boolean; numbered: boolean; sd: boolean; hd: boolean },
 ): Resolution | null {
   if (ripped) return '480p';
   if (source === 'Remux') return '1080p';
   if (source === 'BluRay') return numbered ? '720p' : '1080p';
+  if (hd) return '720p';
   return source !== null || sd ? '480p' : null;
+}
+const BRACKETED_SOURCE = /\[(?:hdtv|web-?dl|web)\]|\(web[\s.]/i;
+const HD_FILE = /\.(?:mkv|mk3d|m2ts)$/i;
+
+/**
+ * A language closing a film's title right before its year is a tag ("Der.Film.deines.Lebens.German.2011"), unless the
+ * name states it again after the year ("Immersion.French.2011.…FRENCH") or it is the noun of "The <word> <language>"
+ * ("The.Good.German.2006"). Returns where the title ends then (Infinity: no such language).
+ */
+function languageBeforeYear(text: string, yearIndex: number, hits: Hit<string>[]): number {
+  if (yearIndex <= 0) return Number.POSITIVE_INFINITY;
+  const closing = hits.find(
+    (hit) => hit.index < yearIndex && /^\p{L}+[\s._]*[([]?$/u.test(text.slice(hit.index, yearIndex)),
+  );
+  if (!closing || closing.index === 0) return Number.POSITIVE_INFINITY;
+  const word = (/^\p{L}+/u.exec(text.slice(closing.index))?.[0] ?? '').toLowerCase();
+  const again = text
+    .slice(yearIndex)
+    .toLowerCase()
+    .split(/[\s._\-()[\]]+/)
+    .includes(word);
+  const noun = /^[\s._]*the[\s._]+\p{L}+[\s._]+$/iu.test(text.slice(0, closing.index));
+  return again || noun ? Number.POSITIVE_INFINITY : closing.index;
 }
 
 export function parseRelease(raw: string): ParsedRelease {
@@ -958,14 +983,21 @@ export function parseRelease(raw: string): ParsedRelease {
   const videoCodec = note(videoCodecHit);
   const ripped = stated === 'BluRay' && gated(/b[dr]-?rip/i, text, () => find(BD_RIP, text), null) !== null;
   const numbered = seasons.length + episodes.length + absoluteEpisodes.length > 0 || airDate !== null;
+  const hdFile = stated === null && numbered && HD_FILE.test(raw.trim());
   const resolution =
-    statedResolution ?? unstatedResolution(stated, { ripped, numbered, sd: videoCodec === 'XviD' || sdFile });
+    statedResolution ??
+    unstatedResolution(stated, {
+      ripped,
+      numbered,
+      sd: videoCodec === 'XviD' || sdFile,
+      hd: hdFile || ((stated === 'HDTV' || stated === 'WEB-DL') && BRACKETED_SOURCE.test(text)),
+    });
   // The *arr apps' conventions: a series' episode with no source is television; a remux below
   // 1080p is not one of their qualities, just a Blu-ray.
   const source: ReleaseSource | null =
     stated === 'Remux' && resolution !== null && resolution !== '2160p' && resolution !== '1080p'
       ? 'BluRay'
-      : (stated ?? (numbered ? 'HDTV' : null));
+      : (stated ?? (hdFile && /\.m2ts$/i.test(raw.trim()) ? 'BluRay' : numbered ? 'HDTV' : null));
   const hdrHits = gated(/hdr|dv|dovi|dolby|hlg/i, text, () => all(text, HDR), []);
   const hdr = [...new Set(hdrHits.map((h) => h.value))].filter(
     (format) => format !== 'HDR10' || !hdrHits.some((h) => h.value === 'HDR10+'),
@@ -1099,7 +1131,12 @@ export function parseRelease(raw: string): ParsedRelease {
     yearIndex >= 0 ? yearIndex : year !== null && yearAt > 0 ? yearAt : seasons.length > 0 ? strongEnd : -1;
   const weakEnd = Math.min(text.length, ...weak.filter((index) => index > anchor));
   const tagsStart = Math.min(strongEnd, weakEnd);
-  const titleEnd = Math.min(tagsStart, editionEnd, yearIndex >= 0 ? yearIndex : tagsStart);
+  const titleEnd = Math.min(
+    tagsStart,
+    editionEnd,
+    yearIndex >= 0 ? yearIndex : tagsStart,
+    languageBeforeYear(text, yearIndex, [...frenchHits, ...languageHits]),
+  );
 
   // The group: a trailing "-NAME", only when tags came before it (a bare "Spider-Man" has none).
   if (group === null && titleEnd < text.length) {
