@@ -674,6 +674,26 @@ const CASES: [string, Partial<ParsedRelease>][] = [
   ['some.show.1x13.circles.ws.xvidvd-grp', { source: 'DVD' }],
   ['Some.Show.S02E07.Title.4Kto1080p.DSNYP.Webrip.x265-GRP', { resolution: '1080p', source: 'WEBRip' }],
   ['Some.Film.2005.1080p.HDDVDRip.x264', { source: 'BluRay' }],
+  // Anime numbering: after "(Season 2) - ", before "(S01E12)", a run after the episodes', one no season reaches.
+  ['[Grp] Some Anime (Season 2) - 33 (1280x720) [42A12A76].mkv', { seasons: [2], absoluteEpisodes: [33] }],
+  ['[Grp] Some Anime - 12 (S01E12) - (WEB 1080p) [1ADD8F6D]', { seasons: [1], absoluteEpisodes: [12] }],
+  ['[Grp] Some Show (2010) - S01E01-02-03 - 001-002-003 - Title HDTV-720p', { absoluteEpisodes: [1, 2, 3] }],
+  ['Some Anime S21 999', { seasons: [21], absoluteEpisodes: [999] }],
+  ['Some Show S01 2023 1080p WEB-DL AVC AC3 2.0 -GRP', { seasons: [1], episodes: [], fullSeason: true }],
+  ['[Grp] Some Adventure Series: 30 [Web][720p]', { seasons: [], absoluteEpisodes: [30] }],
+  // Other ways of numbering: a compact date, "Cap. 101", "0307", "Name1x01", "- 6.01 -", "[5.134]", "11-02 Title".
+  ['Some Show 20201013 Ep7432 [720p WebRip (x264)]', { title: 'Some Show', airDate: '2020-10-13' }],
+  ['Some Show [HDTV 1080p][Cap. 101](site.example).mkv', { seasons: [1], episodes: [1] }],
+  ['Some.Show.0307.PDTV-GRP', { seasons: [3], episodes: [7] }],
+  ['Some.Show.Castle1x01.HDTV.XviD.avi', { title: 'Some Show Castle', seasons: [1], episodes: [1] }],
+  ['Some Show - 6.01 - Some Title.mkv', { title: 'Some Show', seasons: [6], episodes: [1] }],
+  ['Some Show [5.134] Some Title.mp4', { title: 'Some Show', seasons: [5], episodes: [134] }],
+  ['[Grp] Some Anime - 15.5 (S00E01) [1080p]', { seasons: [0], episodes: [1] }],
+  ['11-02 Some Title (HD).m4v', { title: 'Some Title (HD)', seasons: [11], episodes: [2] }],
+  ['2-06. Какой-то сериал.mkv', { seasons: [2], episodes: [6] }],
+  ['01-12 Some Title', { seasons: [], episodes: [1] }],
+  ['Some.Show.s06.01.1999.BDRip.1080p', { seasons: [6], episodes: [1] }],
+  ['Some Show S01 04 (1080p BluRay x265)', { episodes: [] }],
 ];
 
 /** Every field a case does not give must still be well-formed: the parse is a valid contract object. */

@@ -298,7 +298,7 @@ const SXXEYY = new RegExp(
 const NXNN = new RegExp(
   // More episodes: glued "-03" or "_03", chained "x03", or the marker again ("1x02 - 1x03"); a bare number
   // after a space is something else ("5x09 - 100 [720p]", "10x14 214").
-  String.raw`(?<=^|${SEP})(\d{1,2}|(?:19|20)\d{2})x(\d{1,3})((?:[-_+](?:\d{1,4}x|x)?\d{1,3}(?![\d\p{L}])|x\d{1,3}(?!\d|p)|[\s._]*-?[\s._]*\d{1,4}x\d{1,3}(?!\d|p))*)(?=$|${SEP})`,
+  String.raw`(?<=^|${SEP}|\p{Ll}(?=\d{1,2}x\d{2}(?!\d)))(\d{1,2}|(?:19|20)\d{2})x(\d{1,3})((?:[-_+](?:\d{1,4}x|x)?\d{1,3}(?![\d\p{L}])|x\d{1,3}(?!\d|p)|[\s._]*-?[\s._]*\d{1,4}x\d{1,3}(?!\d|p))*)(?=$|${SEP})`,
   'iu',
 );
 /** Dutch: "Se.3 afl.3" (seizoen, aflevering), more episodes after a dash or "en" ("afl.2-3-4", "afl.3 en 4"). */
@@ -306,6 +306,9 @@ const DUTCH = new RegExp(
   String.raw`(?<=^|${SEP})se\.?[\s._]?(\d{1,2})[\s._]+afl\.?[\s._]?(\d{1,3})((?:[\s._]*(?:-|en)[\s._]*\d{1,3}(?!\d))*)(?=$|${SEP})`,
   'i',
 );
+/** "Name - 6.01 - Title", "Name [5.134] Title": a season, a dot, its padded episode ("- 15.5" is a recap). */
+const SEASON_DOT_EPISODE =
+  /[\s_.]-[\s_.]+(\d{1,2})\.(\d{2,3})(?=[\s_.]+-[\s_.]|[\s_.]*$)|\s\[(\d{1,2})\.(\d{2,3})\](?=\s)/;
 const SEASON_RANGE = new RegExp(
   // "S01-05" and "S01 - S05", but not "S2 - 07" (season 2, episode 7 in anime names).
   String.raw`(?<=^|${SEP})s(\d{1,2})(?:-s?|[\s._]?-[\s._]?s|[\s._](?:à|a|to)[\s._]s?)(\d{1,2})(?=$|${SEP})`,
@@ -342,11 +345,15 @@ const seasonNumber = (value: string | undefined) =>
   ORDINALS.indexOf((value ?? '').toLowerCase()) + 1 || Number(value);
 /** Spanish releases' episode: "Cap.408" is season 4, episode 8; "Cap.111_120" a run of them. */
 const CAP = new RegExp(
-  String.raw`(?<=^|${SEP})cap[\s.]?(\d{1,2})(\d{2})(?:_(\d{1,2})(\d{2}))?(?=$|${SEP})`,
+  String.raw`(?<=^|${SEP})cap[\s.]{0,2}(\d{1,2})(\d{2})(?:_(\d{1,2})(\d{2}))?(?=$|${SEP})`,
   'i',
 );
 /** "S02 03.mkv", "S01.07.mp4": in one file's name, a season then its episode as a bare number. */
 const SEASON_NUMBER = /^(?:s\d{1,2})?\)?[\s._]+(\d{1,3})(?=$|[\s._])/i;
+/** "Name S21 999": a number no season's episode reaches, the anime's absolute one. */
+const LONG_NUMBER = /^s\d{1,2}[\s._]+(?!(?:19|20)\d\d(?!\d))(\d{3,4})(?=$|[\s._])/i;
+/** "Name.s06.01.1999.BDRip": a padded number dotted to the season, its episode ("S01 04" is seasons 1 to 4). */
+const PADDED_NUMBER = /^s\d{1,2}\.(\d{2})(?=$|[\s._])/i;
 // "S07D1": a season's first disc.
 const SXX = new RegExp(
   String.raw`(?<=^|${SEP})s(\d{1,2}|\s\d{2}|(?:19|20)\d{2})(?:d\d{1,2})?(?=$|${SEP})`,
@@ -371,14 +378,15 @@ const ABSOLUTE =
 const LEADING_SHORT_DATE = /^(\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])[\s._]+(?=\S)/;
 // A name follows the number ("86 - 01" is the show 86's first episode).
 const LEADING_NUMBER = /^(?:(\d{2,3})(?:-(\d{2,3}))?(?:\.\s+|\s+-\s+|-)|(\d)\s+-\s+)(?=\p{L}|\d+\s+\p{L})/u;
+const LEADING_PAIR = /^(\d{1,2})-(\d{2})(?:\.\s*|\s+)(?=\p{L})/u;
 const LEADING_ANIME_NUMBER = /^(\d{2,3})(?:-(\d{2,3}))?(?:\.\s+|\s+-\s+|-|\s+)(?=\p{L}|\d+\s+\p{L})/u;
 const BARE_NUMBER =
   /(?<=[\p{L}\p{N}][\s._]+)(?<!\d\.)(\d{2,4}|\d(?=-\d))(?:([-_])(\d{2,4}))?(?=$|[\s._([])/gu;
 const ABSOLUTE_BEFORE =
-  /[\s._]+-[\s._]+(?!(?:19|20)\d\d)(\d{2,4})(?:-(\d{2,4}))?[\s._]+-[\s._]+$|[\s._]+(\d{2,4})-(\d{2,4})[\s._]+$/;
+  /[\s._]+-[\s._]+(?!(?:19|20)\d\d)(\d{2,4})(?:-(\d{2,4}))?(?:[\s._]+-[\s._]+|\s+\()$|[\s._]+(\d{2,4})-(\d{2,4})[\s._]+$/;
 /** Right after a season's numbering: a number, or a run of them, as long as the episodes' run. */
 const ABSOLUTE_AFTER =
-  /^[\s._-]*\(?(?!(?:19|20)\d\d(?!\d))(\d{2,4})(?:-\d{2,4})*?(?:-(\d{2,4}))?\)?(?=$|[\s._[(-])/;
+  /^[\s._-]*\(?(?!(?:19|20)\d\d(?!\d))(\d{2,4})(?:(?:-\d{2,4})*-(\d{2,4}))?\)?(?=$|[\s._[(-])/;
 /** "[Group] Name 214 [720p]", "[Group] Name (9)": after a leading group, a bare number before the tags is the episode. */
 const ANIME_NUMBER =
   /(?<!\d)[\s_.](?!(?:19|20)\d\d\b)(\d{2,4})(?:v\d)?(?:-(\d{2,4})(?:v\d)?)?(?=[\s_.]*[[(]|[\s_.]*$)|[\s_]\((\d{1,4})-(\d{1,4})\)|[\s_]\((?!(?:19|20)\d\d\))(\d{1,4})\)$/;
@@ -387,8 +395,8 @@ const BRACKET_NUMBER =
   /[[【]第?(?!(?:19|20)\d\d[\]】])(\d{1,4})(?:[-~](\d{1,4}))?(?:[话話集完]|\s?(?:end|fin))?[\]】]/i;
 /** "[Group] Name 01 Role Play", "[Group] Name #957 (…)": a bare number after the name's words. */
 const ANIME_WORDS_NUMBER = /(?<=\p{L}[\s_.]+|\p{L}-)#?(?!(?:19|20)\d\d\b)(\d{2,4})(?:v\d)?(?=[\s_.[])/u;
-/** "Name.102.720p": season 1, episode 2, as the *arr apps read a bare 3-4 digit number before tags. */
-const PACKED_EPISODE = new RegExp(String.raw`(?<=${SEP})(?!(?:19|20)\d\d)([1-9]\d?)(\d{2})(?=${SEP})`, 'g');
+/** "Name.102.720p", "Name.0307.PDTV": season 1, episode 2, as the *arr apps read a bare 3-4 digit number before tags. */
+const PACKED_EPISODE = new RegExp(String.raw`(?<=${SEP})(?!(?:19|20)\d\d)(0?[1-9]\d?)(\d{2})(?=${SEP})`, 'g');
 
 /** Tags that are never a word of a name ("The.English.Patient.BluRay.1996"). */
 const SURE_TAG = /^(?:blu-?ray|b[dr]rip|hdtv|dvd-?rip|web-?(?:dl|rip)|remux|hevc|xvid|extras)(?=$|[\s._-])/i;
@@ -402,6 +410,10 @@ const AIR_DATE = new RegExp(
 );
 
 const AIR_DATES = new RegExp(AIR_DATE.source, 'g');
+/** "Name 20201013 Ep7432": a broadcast date written without separators. */
+const COMPACT_DATE = new RegExp(
+  String.raw`(?<=${SEP})((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?=$|${SEP})`,
+);
 const AIR_DATE_GATE = /\d{2}[\s._/-]\d{2}[\s._/-]\d{2}/;
 const MONTHS = 'jan feb mar apr may jun jul aug sep oct nov dec'.split(' ');
 /** "9th Dec 2019", "4th December 2020", "16-Feb-17": wrestling and talk shows name the day in words. */
@@ -758,11 +770,17 @@ export function parseRelease(raw: string): ParsedRelease {
     episodes = expandEpisodes(Number(dutch[2]), (dutch[3] ?? '').replace(/\s*en\s*/gi, 'e'));
     ends.push(dutch.index);
   }
-  const marker = sxxeyy ?? nxnn ?? dutch;
+  const dotted = sxxeyy || nxnn || dutch ? null : SEASON_DOT_EPISODE.exec(text);
+  if (dotted) {
+    seasons = [Number(dotted[1] ?? dotted[3])];
+    episodes = [Number(dotted[2] ?? dotted[4])];
+    ends.push(dotted.index);
+  }
+  const marker = sxxeyy ?? nxnn ?? dutch ?? dotted;
   if (marker) {
     // Anime names give the absolute number after the season's ("S10E14 214", "S01E01-02 (001-002)").
     const after = ABSOLUTE_AFTER.exec(text.slice(marker.index + marker[0].length));
-    // Or before it, as a run or set off by dashes ("Name - 012-013 - s02e03e04"); a number opening
+    // Or before it, as a run or set off by dashes ("Name - 012-013 - s02e03e04", "Name - 12 (S01E12)"); a number opening
     // the name is the name's ("12.Monkeys.S01E01", "24.S05E07").
     const before = after ? null : ABSOLUTE_BEFORE.exec(text.slice(0, marker.index));
     const found = after ?? before;
@@ -779,6 +797,8 @@ export function parseRelease(raw: string): ParsedRelease {
       SEASON_RANGE.exec(text) ??
       (SEASON_WORD_GATE.test(text) ? (NUMBERED_SEASON.exec(text) ?? SEASON_WORDS.exec(text)) : null) ??
       cjkSeason(text);
+    // "[Group] Adventure Series: 30": in an anime's name "Series" is a word, not a season.
+    if (animeStyle && seasonRange && /^series/i.test(seasonRange[0])) seasonRange = null;
     // "S4-24", "Season 3 - 11": a season and its episode, the anime way, not seasons 4 to 24.
     const to = Number(seasonRange?.[2] ?? 0);
     const spanned = seasonRange?.[0] ?? '';
@@ -800,11 +820,12 @@ export function parseRelease(raw: string): ParsedRelease {
       seasons = seasonRange[2] ? range(from, Number(seasonRange[2])) : [from];
       // "Season 11 01", "(Season 2) - 33": one season, then its episode.
       const after = seasonRange[2] ? null : text.slice(seasonRange.index + seasonRange[0].length);
-      const episode =
-        after === null
-          ? null
-          : ((file ? SEASON_NUMBER.exec(after) : null) ?? ABSOLUTE.exec(after) ?? CJK_EPISODE.exec(after));
+      const padded = after !== null && file ? SEASON_NUMBER.exec(after) : null;
+      const dashed = after === null || padded ? null : ABSOLUTE.exec(after);
+      const episode = padded ?? dashed ?? (after === null ? null : CJK_EPISODE.exec(after));
       episodes = episode && !episode[2] ? [Number(episode[1])] : [];
+      // "(Season 2) - 33", "2nd Season - 01": the anime way again, an absolute number too.
+      if (dashed) absoluteEpisodes = episodes;
       fullSeason = episodes.length === 0;
       ends.push(seasonRange.index);
       // "Name S02 Season 2", "Name Season S01-S07": the earlier marker ends the name.
@@ -818,7 +839,7 @@ export function parseRelease(raw: string): ParsedRelease {
       const episode =
         ABSOLUTE.exec(after) ??
         (animeStyle ? BRACKET_NUMBER.exec(after) : null) ??
-        (file ? SEASON_NUMBER.exec(after) : null);
+        (file ? SEASON_NUMBER.exec(after) : (LONG_NUMBER.exec(after) ?? PADDED_NUMBER.exec(after)));
       episodes = episode && !episode[2] ? [Number(episode[1])] : [];
       absoluteEpisodes = episodes;
       fullSeason = episodes.length === 0;
@@ -912,6 +933,11 @@ export function parseRelease(raw: string): ParsedRelease {
       airDate = dateOf(fullYear(worded[3] ?? ''), month, Number(worded[1]));
       if (airDate) ends.push(worded.index);
     }
+    const compact = airDate ? null : COMPACT_DATE.exec(text);
+    if (compact) {
+      airDate = dateOf(Number(compact[1]), Number(compact[2]), Number(compact[3]));
+      if (airDate) ends.push(compact.index);
+    }
     const short = airDate ? null : SHORT_DATE.exec(text);
     if (short) {
       airDate = dateOf(fullYear(short[1] ?? ''), Number(short[2]), Number(short[3]));
@@ -920,8 +946,16 @@ export function parseRelease(raw: string): ParsedRelease {
   }
   // "003. Name - Title", "01 - Title", "[Group] 06 Name": the episode before the name.
   // A film's name may open with a number too ("300 - Rise of an Empire 2014"): not when a year is given.
+  const unnumbered = seasons.length + episodes.length === 0 && airDate === null && firstYearAt < 0;
+  // "11-02 Title", "2-06. Title": no run of episodes counts down or pads its end alone; a season and its episode.
+  const paired = unnumbered ? LEADING_PAIR.exec(text) : null;
+  if (paired && (Number(paired[2]) < Number(paired[1]) || /^\d-0/.test(paired[0]))) {
+    seasons = [Number(paired[1])];
+    episodes = [Number(paired[2])];
+    titleStart = paired[0].length;
+  }
   const leadingNumber =
-    seasons.length + episodes.length === 0 && airDate === null && firstYearAt < 0
+    unnumbered && seasons.length === 0
       ? (animeStyle ? LEADING_ANIME_NUMBER : LEADING_NUMBER).exec(text)
       : null;
   if (leadingNumber) {
