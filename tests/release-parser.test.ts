@@ -694,6 +694,30 @@ const CASES: [string, Partial<ParsedRelease>][] = [
   ['01-12 Some Title', { seasons: [], episodes: [1] }],
   ['Some.Show.s06.01.1999.BDRip.1080p', { seasons: [6], episodes: [1] }],
   ['Some Show S01 04 (1080p BluRay x265)', { episodes: [] }],
+  ['11.14 - Some Title.mp4', { title: 'Some Title', seasons: [11], episodes: [14] }],
+  ['4-13 Some Title (HD).m4v', { seasons: [4], episodes: [13] }],
+  ['[5.01] Some Title.avi', { title: 'Some Title', seasons: [5], episodes: [1], group: null }],
+  ['Some Show - Episode 1.22 - Some Title.avi', { seasons: [1], episodes: [22] }],
+  ['Some.Show.S0615.400p.WEB-DL.Rus.Eng.avi', { title: 'Some Show', seasons: [6], episodes: [15] }],
+  ['Some Show - T02E22.mp4', { title: 'Some Show', seasons: [2], episodes: [22] }],
+  ['Some Show ESP T01XE08.mkv', { seasons: [1], episodes: [8] }],
+  [
+    'Discovery. Какой-то / Some Show [06х01-08] (2017) HDTVRip',
+    { seasons: [6], episodes: [1, 2, 3, 4, 5, 6, 7, 8] },
+  ],
+  [
+    'Some Show - 23 (BDRip 1440x1080p x265 HEVC AC3, FLACx2 2.0x3)(Dual Audio)[Grp].mkv',
+    { seasons: [], absoluteEpisodes: [23] },
+  ],
+  ['Some.Show.2005.8x11.Some.Title.720p.HDTV.x264-GRP', { seasons: [8], episodes: [11] }],
+  ['SomeShow.(08.seriya).2012.WEB-DLRip(AVC).mkv', { episodes: [8] }],
+  ['Some.Show.Series.10-11-2008.XViD', { seasons: [], airDate: '2008-11-10' }],
+  ['Some Show 445 VOSTFR par Fansub-Grp (1280*720) - version MQ', { seasons: [], absoluteEpisodes: [445] }],
+  ['Some Show 2018 EP06 720p x265 AOZ.mp4', { seasons: [], episodes: [6] }],
+  ['Some Show 2018 06 720p x265 AOZ.mp4', { seasons: [], absoluteEpisodes: [6] }],
+  ['Some.Show.2016.E04.Power.720p.WEB-DL.DD5.1.H.264-GRP', { seasons: [1], episodes: [4] }],
+  ['SomeShow-11_06.avi', { title: 'SomeShow', seasons: [11], episodes: [6] }],
+  ['Some.Show.02.10.F.avi', { title: 'Some Show', seasons: [2], episodes: [10] }],
 ];
 
 /** Every field a case does not give must still be well-formed: the parse is a valid contract object. */

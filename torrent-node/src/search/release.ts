@@ -297,8 +297,9 @@ const SXXEYY = new RegExp(
 );
 const NXNN = new RegExp(
   // More episodes: glued "-03" or "_03", chained "x03", or the marker again ("1x02 - 1x03"); a bare number
-  // after a space is something else ("5x09 - 100 [720p]", "10x14 214").
-  String.raw`(?<=^|${SEP}|\p{Ll}(?=\d{1,2}x\d{2}(?!\d)))(\d{1,2}|(?:19|20)\d{2})x(\d{1,3})((?:[-_+](?:\d{1,4}x|x)?\d{1,3}(?![\d\p{L}])|x\d{1,3}(?!\d|p)|[\s._]*-?[\s._]*\d{1,4}x\d{1,3}(?!\d|p))*)(?=$|${SEP})`,
+  // after a space is something else ("5x09 - 100 [720p]", "10x14 214"). Russian names may write a Cyrillic "х";
+  // a channel layout is none ("FLACx2 2.0x3").
+  String.raw`(?<=^|${SEP}|\p{Ll}(?=\d{1,2}x\d{2}(?!\d)))(?<!(?<!\d)\d\.)(\d{1,2}|(?:19|20)\d{2})[xх](\d{1,3})((?:[-_+](?:\d{1,4}x|x)?\d{1,3}(?![\d\p{L}])|x\d{1,3}(?!\d|p)|[\s._]*-?[\s._]*\d{1,4}x\d{1,3}(?!\d|p))*)(?=$|${SEP})`,
   'iu',
 );
 /** Dutch: "Se.3 afl.3" (seizoen, aflevering), more episodes after a dash or "en" ("afl.2-3-4", "afl.3 en 4"). */
@@ -306,9 +307,14 @@ const DUTCH = new RegExp(
   String.raw`(?<=^|${SEP})se\.?[\s._]?(\d{1,2})[\s._]+afl\.?[\s._]?(\d{1,3})((?:[\s._]*(?:-|en)[\s._]*\d{1,3}(?!\d))*)(?=$|${SEP})`,
   'i',
 );
-/** "Name - 6.01 - Title", "Name [5.134] Title": a season, a dot, its padded episode ("- 15.5" is a recap). */
+/** "Name - 6.01 - Title", "Name [5.134] Title", "[5.01] Title": a season, a dot, its padded episode ("- 15.5" is a recap). */
 const SEASON_DOT_EPISODE =
-  /[\s_.]-[\s_.]+(\d{1,2})\.(\d{2,3})(?=[\s_.]+-[\s_.]|[\s_.]*$)|\s\[(\d{1,2})\.(\d{2,3})\](?=\s)/;
+  /[\s_.]-[\s_.]+(\d{1,2})\.(\d{2,3})(?=[\s_.]+-[\s_.]|[\s_.]*$)|(?:^|\s)\[(\d{1,2})\.(\d{2,3})\](?=\s)/;
+/** "S0615" (season 6, episode 15, glued), "T02E22" and "T01XE08" (temporada, in Spanish and Portuguese). */
+const OTHER_MARKER = new RegExp(
+  String.raw`(?<=^|${SEP})(?:s(0\d)(\d{2})|t(\d{1,2})x?e(\d{1,3}))(?=$|${SEP})`,
+  'i',
+);
 const SEASON_RANGE = new RegExp(
   // "S01-05" and "S01 - S05", but not "S2 - 07" (season 2, episode 7 in anime names).
   String.raw`(?<=^|${SEP})s(\d{1,2})(?:-s?|[\s._]?-[\s._]?s|[\s._](?:à|a|to)[\s._]s?)(\d{1,2})(?=$|${SEP})`,
@@ -323,7 +329,7 @@ const SEASON_WORDS = new RegExp(
 const EPISODE_GATE = /e[\s._-]?\d|ep|pisod|cap|odc|сер|эпизод|ser|b[oö]l|blm/i;
 /** The number first: "09-я серия", "22.seria", "21.ser", "05 сер.", "69. Bölüm" (Turkish). */
 const NUMBERED_EPISODE = new RegExp(
-  String.raw`(?<=^|${SEP})(\d{1,4})(?:-я)?\.?[\s._]?(?:серия|сер|seria|serya|ser|bölüm|bolum|blm)(?=$|${SEP}|\.|\()`,
+  String.raw`(?<=^|${SEP})(\d{1,4})(?:-я)?\.?[\s._]?(?:серия|сер|seriya|seria|serya|ser|bölüm|bolum|blm)(?=$|${SEP}|\.|\()`,
   'i',
 );
 const SEASON_WORD_GATE = /seas|sais|seri|tem|stagion|staffel|seizoen|sez|s[äæ]s|сезон/i;
@@ -378,7 +384,8 @@ const ABSOLUTE =
 const LEADING_SHORT_DATE = /^(\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])[\s._]+(?=\S)/;
 // A name follows the number ("86 - 01" is the show 86's first episode).
 const LEADING_NUMBER = /^(?:(\d{2,3})(?:-(\d{2,3}))?(?:\.\s+|\s+-\s+|-)|(\d)\s+-\s+)(?=\p{L}|\d+\s+\p{L})/u;
-const LEADING_PAIR = /^(\d{1,2})-(\d{2})(?:\.\s*|\s+)(?=\p{L})/u;
+const FILE_PAIR = /(?<=\p{L}-)(\d{2})_(\d{2})(?=$|[\s._-])|(?<=\p{L}\.)(\d{2})\.(\d{2})(?=\.\p{L}{1,2}$|$)/u;
+const LEADING_PAIR = /^(\d{1,2})([-.])(\d{2})(?:\.\s*|\s+-\s+|\s+)(?=\p{L})/u;
 const LEADING_ANIME_NUMBER = /^(\d{2,3})(?:-(\d{2,3}))?(?:\.\s+|\s+-\s+|-|\s+)(?=\p{L}|\d+\s+\p{L})/u;
 const BARE_NUMBER =
   /(?<=[\p{L}\p{N}][\s._]+)(?<!\d\.)(\d{2,4}|\d(?=-\d))(?:([-_])(\d{2,4}))?(?=$|[\s._([])/gu;
@@ -704,7 +711,9 @@ export function parseRelease(raw: string): ParsedRelease {
     /^\s*\[(?:private|req|request|no\.?rar|[^\]\s]*\.(?:com|net|org|to|tv|cc|info))\][\s._-]*/i.exec(text);
   if (tagged) text = text.slice(tagged[0].length);
   const leading = LEADING_GROUP.exec(text);
-  const animeStyle = leading !== null && !TAGS_INSIDE.test(leading[1] ?? '');
+  // Tags, or numbers alone ("[5.01] Title"), are no group.
+  const animeStyle =
+    leading !== null && !TAGS_INSIDE.test(leading[1] ?? '') && !/^[\d.\s-]+$/.test(leading[1] ?? '');
   let leadingName: string | null = null;
   // A fansub's group first or a checksum: the numbers are an anime's, absolute, whatever year stands before.
   const animeNumbers = animeStyle || checksum;
@@ -770,11 +779,13 @@ export function parseRelease(raw: string): ParsedRelease {
     episodes = expandEpisodes(Number(dutch[2]), (dutch[3] ?? '').replace(/\s*en\s*/gi, 'e'));
     ends.push(dutch.index);
   }
-  const dotted = sxxeyy || nxnn || dutch ? null : SEASON_DOT_EPISODE.exec(text);
+  const dotted = sxxeyy || nxnn || dutch ? null : (SEASON_DOT_EPISODE.exec(text) ?? OTHER_MARKER.exec(text));
   if (dotted) {
     seasons = [Number(dotted[1] ?? dotted[3])];
     episodes = [Number(dotted[2] ?? dotted[4])];
-    ends.push(dotted.index);
+    // "[5.01] Title": the name follows.
+    if (dotted.index === 0) titleStart = dotted[0].length;
+    else ends.push(dotted.index);
   }
   const marker = sxxeyy ?? nxnn ?? dutch ?? dotted;
   if (marker) {
@@ -797,8 +808,14 @@ export function parseRelease(raw: string): ParsedRelease {
       SEASON_RANGE.exec(text) ??
       (SEASON_WORD_GATE.test(text) ? (NUMBERED_SEASON.exec(text) ?? SEASON_WORDS.exec(text)) : null) ??
       cjkSeason(text);
-    // "[Group] Adventure Series: 30": in an anime's name "Series" is a word, not a season.
-    if (animeStyle && seasonRange && /^series/i.test(seasonRange[0])) seasonRange = null;
+    // "[Group] Adventure Series: 30": in an anime's name "Series" is a word, not a season; nor is it before a
+    // date ("Name.Series.10-11-2008").
+    if (seasonRange && /^series/i.test(seasonRange[0])) {
+      const date = AIR_DATE_GATE.test(text) ? AIR_DATE.exec(text) : null;
+      const end = seasonRange.index + seasonRange[0].length;
+      if (animeStyle || (date && date.index < end && date.index + date[0].length > seasonRange.index))
+        seasonRange = null;
+    }
     // "S4-24", "Season 3 - 11": a season and its episode, the anime way, not seasons 4 to 24.
     const to = Number(seasonRange?.[2] ?? 0);
     const spanned = seasonRange?.[0] ?? '';
@@ -865,6 +882,14 @@ export function parseRelease(raw: string): ParsedRelease {
         /^\s+\p{L}/u.test(text.slice(episodeWord.index + episodeWord[0].length));
       episodes = episodeWord[2] && !titled ? range(from, Number(episodeWord[2])) : [from];
       fullSeason = false;
+      // "Episode 1.22": season 1, episode 22.
+      const dottedEpisode = /^\.(\d{2})(?=$|[\s._-])/.exec(
+        text.slice(episodeWord.index + episodeWord[0].length),
+      );
+      if (dottedEpisode && !episodeWord[2] && seasons.length === 0) {
+        seasons = [from];
+        episodes = [Number(dottedEpisode[1])];
+      }
       // "Name S03 - EP14": the anime way again, an absolute number too.
       if (single && /^s\d+[\s._]*-[\s._]*$/i.test(text.slice(single.index, episodeWord.index)))
         absoluteEpisodes = episodes;
@@ -896,10 +921,16 @@ export function parseRelease(raw: string): ParsedRelease {
     // comes first or a broadcast date is given ("Show.2016.E04", "Show.E56.190121"); otherwise they
     // may be an anime's absolute numbers ("Show.E1135.GERMAN").
     const numbering = Math.min(...ends);
+    // "Name 2018 EP06 720p": an "EP" spaced after the year is an anime's absolute number (Sonarr).
+    const spacedEpisode =
+      episodeWord !== null &&
+      /^ep\d/i.test(episodeWord[0]) &&
+      /\s(?:19|20)\d\d\s+$/.test(text.slice(0, episodeWord.index));
     if (
       episodes.length > 0 &&
       seasons.length === 0 &&
       !animeNumbers &&
+      !spacedEpisode &&
       ((firstYearAt >= 0 && firstYearAt < numbering) || openingDate !== null || SHORT_DATE.test(text))
     )
       seasons = [1];
@@ -947,11 +978,15 @@ export function parseRelease(raw: string): ParsedRelease {
   // "003. Name - Title", "01 - Title", "[Group] 06 Name": the episode before the name.
   // A film's name may open with a number too ("300 - Rise of an Empire 2014"): not when a year is given.
   const unnumbered = seasons.length + episodes.length === 0 && airDate === null && firstYearAt < 0;
-  // "11-02 Title", "2-06. Title": no run of episodes counts down or pads its end alone; a season and its episode.
+  // "11-02 Title", "4-13 Title", "11.14 - Title": no run of episodes counts down, starts at one digit to end at two, or
+  // has a dot; a season and its episode.
   const paired = unnumbered ? LEADING_PAIR.exec(text) : null;
-  if (paired && (Number(paired[2]) < Number(paired[1]) || /^\d-0/.test(paired[0]))) {
+  if (
+    paired &&
+    (paired[2] === '.' || (paired[1] ?? '').length === 1 || Number(paired[3]) < Number(paired[1]))
+  ) {
     seasons = [Number(paired[1])];
-    episodes = [Number(paired[2])];
+    episodes = [Number(paired[3])];
     titleStart = paired[0].length;
   }
   const leadingNumber =
@@ -1060,8 +1095,12 @@ export function parseRelease(raw: string): ParsedRelease {
     // After the film's year only ("series.2009.416.hdtv"): before it, a number is the title's
     // ("The.Taking.of.Pelham.123.2009"). The last one before the tags ("the.100.109.hdtv"), or two
     // of one season in a row ("Name.103.104.720p").
+    // Nor before "VOSTFR": French fansubs number absolutely ("Name 445 VOSTFR").
     const packed = [...text.slice(0, firstTag + 1).matchAll(PACKED_EPISODE)].filter(
-      (m) => m.index > Math.max(0, firstYearAt) && Number(m[2]) > 0,
+      (m) =>
+        m.index > Math.max(0, firstYearAt) &&
+        Number(m[2]) > 0 &&
+        !/^[\s._]+vostfr/i.test(text.slice(m.index + m[0].length)),
     );
     const last = packed[packed.length - 1];
     if (last) {
@@ -1114,7 +1153,14 @@ export function parseRelease(raw: string): ParsedRelease {
     firstYearAt < 0
   ) {
     const tagsAt = Math.min(strongEnd, ...weak);
-    for (const match of text.matchAll(BARE_NUMBER)) {
+    // "Name-04_05.avi", "Name.02.09.avi": a file's season and episode, padded, after a dash or dotted.
+    const pair = file ? FILE_PAIR.exec(text) : null;
+    if (pair) {
+      seasons = [Number(pair[1] ?? pair[3])];
+      episodes = [Number(pair[2] ?? pair[4])];
+      strongEnd = Math.min(strongEnd, pair.index);
+    }
+    for (const match of pair ? [] : text.matchAll(BARE_NUMBER)) {
       const rest = text.slice(match.index + match[0].length, Math.max(tagsAt, match.index + match[0].length));
       // Or closing the name after its one quality word ("Show Name HD 09", "Show Name 720p 09").
       const closing =
@@ -1122,15 +1168,30 @@ export function parseRelease(raw: string): ParsedRelease {
         /^[\s._]*(?:[hs]d(?:720|1080)?|\d{3,4}p)[\s._]+$/i.test(text.slice(tagsAt, match.index));
       if ((match.index > tagsAt && !closing) || !/^[\s._]*(?:[[(].*)?$/.test(rest)) continue;
       const [, first = '', joiner, second] = match;
-      // "03-20.mkv", "office_03_19": a padded season and its episode, in one file's name or joined
-      // by "_"; otherwise a run of episodes ("1-13", "01-12").
-      if (second && /^0\d$/.test(first) && second.length === 2 && (joiner === '_' || file)) {
+      // "03-20.mkv", "office_03_19", "show_11_06": a padded season and its episode, in one file's name or
+      // joined by "_"; otherwise a run of episodes ("1-13", "01-12").
+      if (
+        second &&
+        first.length === 2 &&
+        second.length === 2 &&
+        (joiner === '_' || (file && /^0/.test(first)))
+      ) {
         seasons = [Number(first)];
         episodes = [Number(second)];
       } else absoluteEpisodes = range(Number(first), Number(second ?? first));
       strongEnd = Math.min(strongEnd, match.index);
       break;
     }
+  }
+
+  // "Name 2018 06 720p": a bare number between the year and the resolution is an episode (Sonarr's absolute).
+  if (
+    seasons.length + episodes.length + absoluteEpisodes.length === 0 &&
+    airDate === null &&
+    firstYearAt > 0
+  ) {
+    const afterYear = /^(?:19|20)\d\d\s+(\d{2})\s+(?=\d{3,4}p)/.exec(text.slice(firstYearAt));
+    if (afterYear) absoluteEpisodes = [Number(afterYear[1])];
   }
 
   // The year: the last one before the first other tag, unless it opens the title ("1917", "2012").
