@@ -718,6 +718,18 @@ const CASES: [string, Partial<ParsedRelease>][] = [
   ['Some.Show.2016.E04.Power.720p.WEB-DL.DD5.1.H.264-GRP', { seasons: [1], episodes: [4] }],
   ['SomeShow-11_06.avi', { title: 'SomeShow', seasons: [11], episodes: [6] }],
   ['Some.Show.02.10.F.avi', { title: 'Some Show', seasons: [2], episodes: [10] }],
+  // Groups the *arr apps list: signing with no dash, or closing a bracket of tags; the last of two.
+  ['Some Film (2018) [BluRay] [1080p] [YIFY] [YTS.LT]', { group: 'YTS.LT' }],
+  ['Some.Film.2020.1080p.BluRay.x264-YTS.AG', { group: 'YTS.AG' }],
+  ['Some Film (2020) [2160p x265 10bit S82 Joy]', { group: 'Joy' }],
+  ['Some Show S08E09 Title.1080p.AMZN.WEB-DL.x265.10bit.EAC3.6.0-Qman[UTR]', { group: 'UTR' }],
+  ['Some Film (2017) (Showtime) (1080p.BD.DD5.1.x265-TheSickle[TAoE])', { group: 'TAoE' }],
+  // A note after the group, a subtitle file's extension and language, "HebSubs", a spaced dash after "5.1Ch".
+  ['Some.Film.2022.1080p.BluRay.x264-VARYG (Some Note, Multi-Subs)', { group: 'VARYG' }],
+  ['some.show.s01e18.hdtv.xvid-2hd.eng.srt', { title: 'some show', group: '2hd' }],
+  ['Some.Show.S05E05.HDTV.XviD-AFG.HebSubs', { group: 'AFG' }],
+  ['Some.Show.S02E02.Title.1080p.WEB-DL.x264.5.1Ch.-.Grp', { group: 'Grp' }],
+  ['Some Show S01 E01-E02 1080p AMZN WEBRip DDP5.1 x264 monkee', { group: null }],
 ];
 
 /** Every field a case does not give must still be well-formed: the parse is a valid contract object. */

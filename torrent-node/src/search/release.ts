@@ -452,7 +452,7 @@ function dateOf(year: number, month: number, day: number): string | null {
 }
 
 const VIDEO_FILE = /\.(?:mkv|mp4|avi|m4v|wmv|mov|ts|m2ts)$/i;
-const EXTENSION = /\.(?:mkv|mp4|avi|m4v|wmv|mov|ts|m2ts|iso|torrent|nzb|nfo)$/i;
+const EXTENSION = /\.(?:mkv|mk3d|mp4|avi|m4v|wmv|mov|webm|ts|m2ts|iso|torrent|nzb|nfo|srt|ass|ssa|idx|sub)$/i;
 /** "www.site.com - Name..." or "[ site.cd ] - Name...": a site's tag, always followed by a dash. */
 const SITE_PREFIX =
   /^\s*(?:\[\s*)?(?:www\.[a-z0-9-]+\.[a-z]{2,6}|[a-z0-9-]+\.(?:com|org|net|to|tv|cc|cd|io|me|ws|info|xyz|club|se))(?:\s*\])?\s*-\s*/i;
@@ -468,7 +468,7 @@ const TRAILING_GROUP = /(?:(?<=\S)-\s?|\s-)([\p{L}\p{N}][\p{L}\p{N}_&@]*)(?:[\s-
 const SPACED_GROUP = /[\s._]-[\s._]([\p{L}\p{N}][\p{L}\p{N}_&@]*)(?:\s+v\d)?\s*$/u;
 /** Reposters' and indexers' suffixes after the real group ("-NTb-Rakuv", "-EVO-sample", "-xHD-1"). */
 const REPOST_SUFFIX =
-  /(?:-(?:xpost|postbot|rakuv\w*|rp|asrequested|alternativetorequested|repackpost|buymore|sample|obfuscat\w*|scrambled|chamele0n|4p|4planet|altezachen|whiterev|nzbgeek|gerov|z0ids3n|pre|\d)|\.(?:proof|sample|rar)|[\s._](?:english|eng)|-)$/i;
+  /(?:-(?:xpost|postbot|rakuv\w*|rp|asrequested|alternativetorequested|repackpost|buymore|sample|obfuscat\w*|scrambled|chamele0n|4p|4planet|altezachen|whiterev|nzbgeek|gerov|z0ids3n|pre|\d)|\.(?:proof|sample|rar)|\.\p{L}*subs|[\s._](?:english|eng)|-)$/iu;
 /** "[Group]" closing a name after its tags ("… x265 Kappa) [QxR]", "… [1080p] [YIFY]"). */
 const TRAILING_BRACKET_GROUP = /\[([\p{L}\p{N}][\p{L}\p{N}_.&-]*)\]\s*$/u;
 /** "(1080p BluRay x265 Tigole)": the last word of a closing parenthesis of tags. */
@@ -482,7 +482,10 @@ const TAG_WORDS =
  * apps' exception list, since nothing in the name tells them from tags.
  */
 const KNOWN_GROUPS =
-  /(?<=[\s._([-])(D-Z0N3|Fight-BB|E\.N\.D|BEN[\s.]THE[\s.]MEN|Blu-bits|DX-TV|VH-PROD|TAoE|QxR|KCRT|VARYG|DarQ)(?=\)|\]|$|\s*$)/i;
+  /(?<=[\s._([-])(D-Z0N3|Fight-BB|E\.N\.D|BEN[\s.]THE[\s.]MEN|Blu-bits|DX-TV|VH-PROD|TAoE|QxR|KCRT|VARYG|DarQ|KRaLiMaRKo|Koten_Gars|BluDragon|ZØNEHD|HQMUX|YIFY|YTS(?:\.(?:MX|LT|AG|AM))?)(?=[\])]{0,2}\s*$)/i;
+/** Groups that sign by closing a bracket or parenthesis of tags ("[2160p x265 10bit S82 Joy]", "-Qman[UTR]"), as the *arr apps list them. */
+const CLOSING_GROUPS =
+  /(?<=[\s._([-])(Silence|afm72|Panda|Ghost|MONOLITH|Tigole|Joy|ImE|UTR|t3nzin|Anime Time|Project Angel|Hakata Ramen|HONE|Vyndros|SEV|Garshasp|Kappa|Natty|RCVR|SAMPA|YOGI|r00t|EDGE2020|RZeroX|FreetheFish|Anna|Bandi|Qman|theincognito|HDO|DusIctv|DHD|CtrlHD|-ZR-|ADC|XZVN|RH|Kametsu)[\])]\s*$/i;
 /** Trackers' and release sites' tags, never a group. */
 const TRACKERS = /^(?:eztv|ettv|rarbg|rartv|rarbg\.com|eztv\.re|tgx|1337x|publichd|rbg)$/i;
 /**
@@ -492,7 +495,7 @@ const TRACKERS = /^(?:eztv|ettv|rarbg|rartv|rarbg\.com|eztv\.re|tgx|1337x|public
 const LAST_WORD = /(?<=[\s._])([\p{L}\p{N}][\p{L}\p{N}_]*)\s*$/u;
 /** The word before it must be a tag for the last one to be a group. */
 const TAG_BEFORE =
-  /(?:^|[\s._-])(?:\d{3,4}[pi]|\d+(?:\.\d+)?[gm]b|[xh]\.?26[45]|hevc|avc|xvid|divx|aac[\d.]*|e?ac-?3|dts(?:-?hd)?|ma|flac|truehd|\d|dxva|hq|eng|blu-?ray|b[dr]-?rip|web-?(?:dl|rip)?|hdtv|dvd-?rip|remux|10-?bit)$/i;
+  /(?:^|[\s._-])(?:\d{3,4}[pi]|\d+(?:\.\d+)?[gm]b|\d\.\dch|[xh]\.?26[45]|hevc|avc|xvid|divx|aac[\d.]*|e?ac-?3|dts(?:-?hd)?|ma|flac|truehd|\d|dxva|hq|eng|blu-?ray|b[dr]-?rip|web-?(?:dl|rip)?|hdtv|dvd-?rip|remux|10-?bit)$/i;
 /** Words that close names but are never groups: languages, subtitle notes, streaming services. */
 const NOT_LAST_WORDS =
   /^(?:hindi|tamil|telugu|ita|ger|german|spanish|italian|russian|rus|jap|japanese|kor|korean|latino|castellano|portuguese|por|nordic|swedish|dutch|polish|pl|hun|cze|ukr|dubbed|subbed|hc|esubs?|msubs?|unrated|extended|uncut|imax|remastered|limited|hq|hd|sd|ws|fs|nf|amzn|dsnp|hmax|atvp|mux|rip|dl|p2p|\p{N}+)$/iu;
@@ -508,14 +511,15 @@ const isGroup = (name: string | undefined): name is string =>
   !/^[0-9a-f]{8}$/i.test(name);
 
 function trailingGroup(text: string, titleEnd: number): string | null {
-  let tail = text;
+  // "-VARYG (Blue Lock, Multi-Subs)": a note after the group.
+  let tail = text.replace(/(?<=-[\p{L}\p{N}]+)\s+\([^()]*,[^()]*\)$/u, '');
   for (let before = ''; before !== tail; ) {
     before = tail;
     tail = tail.replace(REPOST_SUFFIX, '');
   }
   // Only the end can hold one: the dictionary is not run over the whole name.
   const end = Math.max(0, tail.length - 24);
-  const known = KNOWN_GROUPS.exec(tail.slice(end));
+  const known = KNOWN_GROUPS.exec(tail.slice(end)) ?? CLOSING_GROUPS.exec(tail.slice(end));
   if (known?.[1] && end + known.index >= titleEnd) return known[1];
   const dashed = TRAILING_GROUP.exec(tail);
   // A tracker that signs its own encodes with a dash is their group ("x264-RARBG"); in brackets it is a tag.
@@ -547,14 +551,15 @@ function trailingGroup(text: string, titleEnd: number): string | null {
   // "… HDTVMux by NovaRip": Italian releases sign after "by".
   const signed = /[\s._]by[\s._]+([\p{L}\p{N}][\p{L}\p{N}_]*)\s*$/iu.exec(tail);
   if (signed?.[1] && signed.index > titleEnd && isGroup(signed[1])) return signed[1];
-  // In a name of spaces, only a scene-styled word ("MiLLENiUM") or one after the encoder ("x264 NovaRip") is
-  // a group's; after "XviD" it is more often a word ("XviD LOL").
+  // In a name of spaces, only a scene-styled word ("MiLLENiUM") or a capitalised one after the encoder
+  // ("x264 NovaRip", not "x264 monkee") is a group's; after "XviD" it is more often a word ("XviD LOL").
   const last = LAST_WORD.exec(tail);
   if (
     last?.[1] &&
-    (tail.includes('.') ||
+    (/[\p{L}\d]\.\p{L}/u.test(tail) ||
       /\p{Lu}{2}\p{Ll}+\p{Lu}|\p{Ll}\p{Lu}{2}/u.test(last[1]) ||
-      /[\s_](?:[xh]\.?26[45]|ac3|aac)\s+$/i.test(tail.slice(0, last.index))) &&
+      (/^\p{Lu}/u.test(last[1]) &&
+        /[\s_](?:[xh]\.?26[45]|avc|hevc|ac3|aac)\s+$/i.test(tail.slice(0, last.index)))) &&
     last.index > titleEnd &&
     isGroup(last[1]) &&
     !NOT_LAST_WORDS.test(last[1]) &&
