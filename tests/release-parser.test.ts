@@ -730,6 +730,13 @@ const CASES: [string, Partial<ParsedRelease>][] = [
   ['Some.Show.S05E05.HDTV.XviD-AFG.HebSubs', { group: 'AFG' }],
   ['Some.Show.S02E02.Title.1080p.WEB-DL.x264.5.1Ch.-.Grp', { group: 'Grp' }],
   ['Some Show S01 E01-E02 1080p AMZN WEBRip DDP5.1 x264 monkee', { group: null }],
+  // An anime file's first bracket of no tags after its name is the group ("[FINAL]" is a tag); "{Group}" closing a name.
+  ['Some_Anime_-_01_[Some_Grp][HDTV_H264_AAC][803DA487].mkv', { title: 'Some Anime', group: 'Some_Grp' }],
+  ['Some_Anime_-_37v2_[FINAL]_[XviD][6FA7D273].avi', { group: null }],
+  ['Some.Show.Season.1.-.720p.HDTV.x265.-.{Grp}', { group: 'Grp' }],
+  // A disc volume ends the name, unless a film's year follows it.
+  ['[Grp] Some Anime Vol.1&2 (BD 1080p 10bit FLAC)', { title: 'Some Anime' }],
+  ['Some.Film.Vol.1.2003.1080p.BluRay.x264-GRP', { title: 'Some Film Vol 1', year: 2003 }],
 ];
 
 /** Every field a case does not give must still be well-formed: the parse is a valid contract object. */

@@ -385,6 +385,7 @@ const LEADING_SHORT_DATE = /^(\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])[\s._]+(
 // A name follows the number ("86 - 01" is the show 86's first episode).
 const LEADING_NUMBER = /^(?:(\d{2,3})(?:-(\d{2,3}))?(?:\.\s+|\s+-\s+|-)|(\d)\s+-\s+)(?=\p{L}|\d+\s+\p{L})/u;
 const FILE_PAIR = /(?<=\p{L}-)(\d{2})_(\d{2})(?=$|[\s._-])|(?<=\p{L}\.)(\d{2})\.(\d{2})(?=\.\p{L}{1,2}$|$)/u;
+const VOLUME = new RegExp(String.raw`(?<=${SEP})vol(?:ume)?\.?\s?\d`, 'i');
 const LEADING_PAIR = /^(\d{1,2})([-.])(\d{2})(?:\.\s*|\s+-\s+|\s+)(?=\p{L})/u;
 const LEADING_ANIME_NUMBER = /^(\d{2,3})(?:-(\d{2,3}))?(?:\.\s+|\s+-\s+|-|\s+)(?=\p{L}|\d+\s+\p{L})/u;
 const BARE_NUMBER =
@@ -469,14 +470,14 @@ const SPACED_GROUP = /[\s._]-[\s._]([\p{L}\p{N}][\p{L}\p{N}_&@]*)(?:\s+v\d)?\s*$
 /** Reposters' and indexers' suffixes after the real group ("-NTb-Rakuv", "-EVO-sample", "-xHD-1"). */
 const REPOST_SUFFIX =
   /(?:-(?:xpost|postbot|rakuv\w*|rp|asrequested|alternativetorequested|repackpost|buymore|sample|obfuscat\w*|scrambled|chamele0n|4p|4planet|altezachen|whiterev|nzbgeek|gerov|z0ids3n|pre|\d)|\.(?:proof|sample|rar)|\.\p{L}*subs|[\s._](?:english|eng)|-)$/iu;
-/** "[Group]" closing a name after its tags ("… x265 Kappa) [QxR]", "… [1080p] [YIFY]"). */
-const TRAILING_BRACKET_GROUP = /\[([\p{L}\p{N}][\p{L}\p{N}_.&-]*)\]\s*$/u;
+/** "[Group]" or "{Group}" closing a name after its tags ("… x265 Kappa) [QxR]", "… [1080p] [YIFY]"). */
+const TRAILING_BRACKET_GROUP = /[[{]([\p{L}\p{N}][\p{L}\p{N}_.&-]*)[\]}]\s*$/u;
 /** "(1080p BluRay x265 Tigole)": the last word of a closing parenthesis of tags. */
 const PAREN_GROUP =
   /\((?=[^()]*(?:\d{3,4}p|[xh]\.?26[45]|hevc|blu-?ray|web))[^()]*[\s.](?:-\s)?([\p{L}\p{N}][\p{L}\p{N}_&@]*)\)\s*$/iu;
 /** Words that close names as tags, never as a group. */
 const TAG_WORDS =
-  /^(?:blu-?ray|bd\w*|web(?:-?dl|-?rip)?|hdtv|dvd\w*|remux|[xh]\.?26[45]|hevc|avc|aac[\d.]*|ac3|e?ac3|dts\S*|flac|opus|multi\w*|truefrench|french|vostfr|vff|subs?|softsubs|\d+(?:bit)?|hdr\S*|dv|sdr|mkv|mp4|avi|eng\w*|dual\w*|uhd|4k|complete|end|fin|vf\w*|atmos|x264|xvid|divx|proper|repack|internal|extras?)$/i;
+  /^(?:blu-?ray|bd\w*|web(?:-?dl|-?rip)?|hdtv|dvd\w*|remux|[xh]\.?26[45]|hevc|avc|aac[\d.]*|ac3|e?ac3|dts\S*|flac|opus|multi\w*|truefrench|french|vostfr|vff|subs?|softsubs|\d+(?:bit)?|hdr\S*|dv|sdr|mkv|mp4|avi|eng\w*|dual\w*|uhd|4k|complete|end|fin|final|vf\w*|atmos|x264|xvid|divx|proper|repack|internal|extras?)$/i;
 /**
  * Groups whose name holds a separator, or that sign without a dash: a dictionary, like the *arr
  * apps' exception list, since nothing in the name tells them from tags.
@@ -947,6 +948,9 @@ export function parseRelease(raw: string): ParsedRelease {
     const the = /[\s._-]the[\s._]+$/i.exec(text.slice(0, complete.index));
     ends.push(the ? the.index : complete.index);
   }
+  // "Name Vol.1&2 (BD 1080p)": a disc volume ends the name, unless a year follows ("Kill.Bill.Vol.1.2003").
+  const volume = /vol/i.test(text) ? VOLUME.exec(text) : null;
+  if (volume && volume.index > 0 && !(firstYearAt > volume.index)) ends.push(volume.index);
   let airDate: string | null = openingDate;
   if (seasons.length === 0 && airDate === null) {
     // The first that is a real date ("20-20.2024.11.15": not the 20th of the 20th month).
@@ -1246,6 +1250,15 @@ export function parseRelease(raw: string): ParsedRelease {
   if (group === null && yearAt > 0) {
     const afterYear = /^\)?\s*\[([^\]\s]+)\]\s*\[/.exec(text.slice(yearAt + 4));
     if (afterYear?.[1] && isGroup(afterYear[1]) && !TAGS_INSIDE.test(afterYear[1])) group = afterYear[1];
+  }
+  // "Name_-_01_[Group][HDTV_H264_AAC][803DA487]": an anime file's first bracket of no tags after the name.
+  if (group === null && checksum && !animeStyle) {
+    for (const bracket of text.slice(titleEnd).matchAll(/\[([^\][]+)\]/g)) {
+      const inside = bracket[1] ?? '';
+      if (TAGS_INSIDE.test(inside) || /\d/.test(inside) || !isGroup(inside)) continue;
+      group = inside;
+      break;
+    }
   }
 
   let title = cleanTitle(latinTitle(text.slice(titleStart, titleEnd)));
