@@ -513,7 +513,7 @@ const isGroup = (name: string | undefined): name is string =>
 
 function trailingGroup(text: string, titleEnd: number): string | null {
   // "-VARYG (Blue Lock, Multi-Subs)": a note after the group.
-  let tail = text.replace(/(?<=-[\p{L}\p{N}]+)\s+\([^()]*,[^()]*\)$/u, '');
+  let tail = /,[^()]*\)$/.test(text) ? text.replace(/(?<=-[\p{L}\p{N}]+)\s+\([^()]*,[^()]*\)$/u, '') : text;
   for (let before = ''; before !== tail; ) {
     before = tail;
     tail = tail.replace(REPOST_SUFFIX, '');
@@ -767,7 +767,7 @@ export function parseRelease(raw: string): ParsedRelease {
   let fullSeason = false;
   let absoluteEpisodes: number[] = [];
   const sxxeyy = SXXEYY.exec(text);
-  const nxnn = sxxeyy ? null : NXNN.exec(text);
+  const nxnn = sxxeyy || !/\d[xх]\d/i.test(text) ? null : NXNN.exec(text);
   if (sxxeyy) {
     seasons = [Number(sxxeyy[1])];
     episodes = expandEpisodes(Number(sxxeyy[2]), (sxxeyy[3] ?? '').replace(/s\d{1,4}/gi, ''));
@@ -785,7 +785,11 @@ export function parseRelease(raw: string): ParsedRelease {
     episodes = expandEpisodes(Number(dutch[2]), (dutch[3] ?? '').replace(/\s*en\s*/gi, 'e'));
     ends.push(dutch.index);
   }
-  const dotted = sxxeyy || nxnn || dutch ? null : (SEASON_DOT_EPISODE.exec(text) ?? OTHER_MARKER.exec(text));
+  const dotted =
+    sxxeyy || nxnn || dutch
+      ? null
+      : ((/\d\.\d/.test(text) ? SEASON_DOT_EPISODE.exec(text) : null) ??
+        (/[st]\d/i.test(text) ? OTHER_MARKER.exec(text) : null));
   if (dotted) {
     seasons = [Number(dotted[1] ?? dotted[3])];
     episodes = [Number(dotted[2] ?? dotted[4])];
@@ -973,7 +977,7 @@ export function parseRelease(raw: string): ParsedRelease {
       airDate = dateOf(fullYear(worded[3] ?? ''), month, Number(worded[1]));
       if (airDate) ends.push(worded.index);
     }
-    const compact = airDate ? null : COMPACT_DATE.exec(text);
+    const compact = airDate || !/(?:19|20)\d{6}/.test(text) ? null : COMPACT_DATE.exec(text);
     if (compact) {
       airDate = dateOf(Number(compact[1]), Number(compact[2]), Number(compact[3]));
       if (airDate) ends.push(compact.index);
