@@ -190,5 +190,25 @@ describe('names', () => {
       'Apollo.1080p.BluRay.x264-GRP': false,
       'Apollo.14.1080p.BluRay': false,
     });
+    // A film's part with no year: the parser's mini-series episode, the film's sequel when its title says so.
+    const third: SearchTarget = {
+      type: 'movie',
+      titles: ['Le Parrain 3', 'The Godfather Part III'],
+      year: 1990,
+    };
+    expect(
+      matches(
+        [
+          'The.Godfather.Part.III.1080p.BluRay.x264-GRP',
+          'The.Godfather.Part.II.1080p.BluRay',
+          'The.Godfather.S01E03.720p',
+        ],
+        third,
+      ),
+    ).toEqual({
+      'The.Godfather.Part.III.1080p.BluRay.x264-GRP': true,
+      'The.Godfather.Part.II.1080p.BluRay': false,
+      'The.Godfather.S01E03.720p': false,
+    });
   });
 });

@@ -737,6 +737,9 @@ const CASES: [string, Partial<ParsedRelease>][] = [
   // A disc volume ends the name, unless a film's year follows it.
   ['[Grp] Some Anime Vol.1&2 (BD 1080p 10bit FLAC)', { title: 'Some Anime' }],
   ['Some.Film.Vol.1.2003.1080p.BluRay.x264-GRP', { title: 'Some Film Vol 1', year: 2003 }],
+  // A part in Roman numerals, like one in digits or words; before a film's year it is the title's.
+  ['Some Film Part VI.mkv', { title: 'Some Film', episodes: [6] }],
+  ['Some.Film.Part.V.1990.1080p.BluRay', { title: 'Some Film Part V', year: 1990, episodes: [] }],
 ];
 
 /** Every field a case does not give must still be well-formed: the parse is a valid contract object. */

@@ -57,6 +57,16 @@ function verdict(): Verdict {
   };
 }
 
+const ROMAN = ['i', 'ii', 'iii', 'iv', 'v', 'vi', 'vii', 'viii', 'ix', 'x'];
+
+function filmPart(parsed: ParsedRelease, wanted: Set<string>): boolean {
+  const [episode, ...more] = parsed.episodes;
+  if (episode === undefined || more.length > 0 || !/(?<![a-z])part/i.test(parsed.raw)) return false;
+  return [`part ${episode}`, `part ${ROMAN[episode - 1] ?? episode}`].some((suffix) =>
+    wanted.has(comparable(`${parsed.title} ${suffix}`)),
+  );
+}
+
 /** Is it the release wanted at all: its title, year, season and episode against the target's. */
 function judgeIdentity(parsed: ParsedRelease, target: SearchTarget, { plus, minus, reject }: Verdict): void {
   const wanted = new Set(target.titles.map(comparable));
@@ -64,10 +74,13 @@ function judgeIdentity(parsed: ParsedRelease, target: SearchTarget, { plus, minu
   // without its year ("Apollo.13.1080p").
   const lone = parsed.seasons.length === 0 && parsed.absoluteEpisodes.length === 1;
   const names = lone ? [parsed.title, `${parsed.title} ${parsed.absoluteEpisodes[0]}`] : [parsed.title];
-  if (!names.some((name) => wanted.has(comparable(name))))
+  // A part with no year is a mini-series' episode to the parser, and a film's sequel when the film's
+  // title says so ("The.Godfather.Part.III.1080p" for "The Godfather Part III").
+  const part = target.type === 'movie' ? filmPart(parsed, wanted) : false;
+  if (!part && !names.some((name) => wanted.has(comparable(name))))
     reject('title.mismatch', { found: parsed.title, wanted: target.titles[0] ?? '' });
   if (target.type === 'movie') {
-    if (parsed.seasons.length > 0 || parsed.episodes.length > 0) reject('film.isSeries');
+    if (!part && (parsed.seasons.length > 0 || parsed.episodes.length > 0)) reject('film.isSeries');
     if (target.year !== null && parsed.year !== null && Math.abs(parsed.year - target.year) > 1) {
       reject('film.year', { found: parsed.year, wanted: target.year });
     } else if (parsed.year === null) {

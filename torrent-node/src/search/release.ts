@@ -373,8 +373,9 @@ const EPISODE_WORD = new RegExp(
 );
 const OF_EPISODE = new RegExp(String.raw`(?<=^|${SEP})(\d{1,2})[\s._]?of[\s._]?\d{1,2}(?=$|${SEP})`, 'i');
 const NUMBER_WORDS = 'one two three four five six seven eight nine ten'.split(' ');
+const ROMAN = 'i ii iii iv v vi vii viii ix x'.split(' ');
 const PART = new RegExp(
-  String.raw`(?<=^|${SEP})part[\s._]?(\d{1,2}|${NUMBER_WORDS.join('|')})(?=$|${SEP})`,
+  String.raw`(?<=^|${SEP})part[\s._]?(\d{1,2}|${NUMBER_WORDS.join('|')}|${ROMAN.join('|')})(?=$|${SEP})`,
   'i',
 );
 const YEAR_AFTER = new RegExp(String.raw`${SEP}(?:19|20)\d{2}(?=$|${SEP})`);
@@ -917,7 +918,7 @@ export function parseRelease(raw: string): ParsedRelease {
         numbered ??
         (part && whole && part.index > firstYearAt && !YEAR_AFTER.test(text.slice(part.index)) ? part : null);
       const value = hit?.[1]?.toLowerCase() ?? '';
-      const n = NUMBER_WORDS.indexOf(value) + 1 || Number(value);
+      const n = NUMBER_WORDS.indexOf(value) + 1 || ROMAN.indexOf(value) + 1 || Number(value);
       if (hit && n > 0) {
         episodes = [n];
         fullSeason = false;
