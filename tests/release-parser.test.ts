@@ -740,6 +740,7 @@ const CASES: [string, Partial<ParsedRelease>][] = [
   // A part in Roman numerals, like one in digits or words; before a film's year it is the title's.
   ['Some Film Part VI.mkv', { title: 'Some Film', episodes: [6] }],
   ['Some.Film.Part.V.1990.1080p.BluRay', { title: 'Some Film Part V', year: 1990, episodes: [] }],
+  ['Some Film (2022) 1080p HQ S-Print Dual Audio x264 AAC', { title: 'Some Film', source: 'CAM' }],
 ];
 
 /** Every field a case does not give must still be well-formed: the parse is a valid contract object. */

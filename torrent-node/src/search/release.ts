@@ -131,11 +131,12 @@ const RARE_SOURCES: [RegExp, ReleaseSource][] = [
     ),
     'SCR',
   ],
-  [tag(String.raw`(?:h[dq]|new)-?cam(?:-?rip)?|cam-?(?:rip|hd)|cam`), 'CAM'],
+  // "S Print", "HQ S-Print": Indian releases' word for a camera copy.
+  [tag(String.raw`(?:h[dq]|new)-?cam(?:-?rip)?|cam-?(?:rip|hd)|cam|s[\s-]?print`), 'CAM'],
   [tag(String.raw`hd-?ts(?:-?rip)?|telesynch?|ts(?:-?rip)?|pdvd`), 'TS'],
   [tag(String.raw`hd-?tc(?:-?rip)?|telecine|tc`), 'TC'],
 ];
-const RARE_SOURCE_GATE = /remux|scr|cam|ts|tc|telesync|telecine|pdvd|predvd/i;
+const RARE_SOURCE_GATE = /remux|scr|cam|ts|tc|telesync|telecine|pdvd|predvd|print/i;
 const SOURCES: [RegExp, ReleaseSource][] = [
   [
     tag(
