@@ -1,3 +1,4 @@
+import { createConnection, createServer, type Socket } from 'node:net';
 import {
   type IndexerReport,
   type RankedResult,
@@ -218,5 +219,53 @@ describe('tasks', () => {
     });
     expect(page.tasks.map((t) => t.id)).toEqual([failing.id]);
     expect(page.nextCursor).not.toBeNull();
+  });
+});
+
+describe('the postgres.js adapter', () => {
+  it('sends a statement again, once, when a new connection timed out (the server busy coming back)', async () => {
+    // A proxy in front of PostgreSQL that swallows its first connection, as a server too busy to
+    // answer the start-up in time; the next ones go through.
+    const target = new URL(url);
+    const held: Socket[] = [];
+    let connections = 0;
+    const proxy = createServer((client) => {
+      connections += 1;
+      if (connections === 1) {
+        held.push(client);
+        return;
+      }
+      const upstream = createConnection(Number(target.port || 5432), target.hostname);
+      client.pipe(upstream).pipe(client);
+      const close = () => {
+        client.destroy();
+        upstream.destroy();
+      };
+      client.on('error', close);
+      upstream.on('error', close);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const address = proxy.address();
+    if (address === null || typeof address === 'string') throw new Error('no proxy port');
+    const proxied = new URL(url);
+    proxied.hostname = '127.0.0.1';
+    proxied.port = String(address.port);
+    const slow = postgres(proxied.toString(), {
+      max: 1,
+      connect_timeout: 1,
+      types: WIRE_TYPES,
+      onnotice: () => {},
+    });
+    try {
+      expect(await postgresDb(slow).query<{ one: number }>('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+      expect(connections).toBe(2);
+      // Any other failure is not retried: a bad statement fails once, on the connection it had.
+      await expect(postgresDb(slow).query('SELECT nope')).rejects.toThrow(/nope/);
+      expect(connections).toBe(2);
+    } finally {
+      await slow.end({ timeout: 1 });
+      for (const socket of held) socket.destroy();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    }
   });
 });

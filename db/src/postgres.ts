@@ -10,11 +10,19 @@ const params = (values: readonly SqlParam[] | undefined) => toWireParams(values 
 
 /**
  * A pooled connection the server ended (a database restart, an administrator's pg_terminate_backend)
- * fails the next statement sent on it; postgres.js drops the connection but does not retry. The
+ * fails the next statement sent on it; postgres.js drops the connection but does not retry. Likewise
+ * a new connection that timed out while the server was busy coming back (CONNECT_TIMEOUT). The
  * statement either never ran or was rolled back with its backend, and torrent-node's writes are
  * idempotent (conditional updates, replace-style stores), so one retry on a fresh connection is safe.
  */
-const STALE_CONNECTION = new Set(['57P01', '57P02', '57P03', 'CONNECTION_CLOSED', 'CONNECTION_ENDED']);
+const STALE_CONNECTION = new Set([
+  '57P01',
+  '57P02',
+  '57P03',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECT_TIMEOUT',
+]);
 const isStale = (error: unknown) =>
   typeof error === 'object' &&
   error !== null &&
