@@ -478,7 +478,7 @@ const CASES: [string, Partial<ParsedRelease>][] = [
   // Another name or a credit in parentheses after the title is not the title; a country stays.
   ['Le Film (The Film) 2011 [DVDRIP][Vostfr]', { title: 'Le Film', year: 2011 }],
   ['Un Film (Jean Dupont, 1967) [VHSRip]', { title: 'Un Film', year: 1967 }],
-  ['Some.Show.(US).S01E03.HDTV.XviD-GRP', { title: 'Some Show (US)', seasons: [1], episodes: [3] }],
+  ['Some.Show.(US).S01E03.HDTV.XviD-GRP', { title: 'Some Show', seasons: [1], episodes: [3] }],
   // Numbering glued to the name or to an x, slashes as separators, a season with a space.
   ['Some.Long.ShowS01E06.720p.WEB-DL-GRP', { title: 'Some Long Show', seasons: [1], episodes: [6] }],
   ['Some Show - S02xE05.mp4', { seasons: [2], episodes: [5] }],

@@ -1280,10 +1280,12 @@ export function parseRelease(raw: string): ParsedRelease {
   const aka = gated(/aka/i, title, () => find(AKA, title), null);
   if (aka && aka.index > 0) title = title.slice(0, aka.index).trim();
   // A closing parenthesis of words is another name or a credit ("Le Prestige (The Prestige)",
-  // "La petite bande (Michel Deville"), not the title; a country or a year stays ("The Office (US)").
+  // "La petite bande (Michel Deville"), not the title; a year stays ("Name (2010)").
   if (title.includes('(')) title = title.replace(ALTERNATIVE_NAME, '') || title;
-  // Nor an anime's type ("Name (TV)", "Name (OVA)").
-  if (title.endsWith(')')) title = title.replace(/(?<=\S)\s*\((?:tv|ova|ona|oad)\)$/i, '') || title;
+  // Nor an anime's type ("Name (TV)", "Name (OVA)"), nor a country in parentheses ("The Office (US)": the
+  // suites name the show without it, as the matcher compares it).
+  if (title.endsWith(')'))
+    title = title.replace(/(?<=\S)\s*\((?:tv|ova|ona|oad|us|uk|au|nz|ca)\)$/i, '') || title;
   // Nor a closing bracket: a tracker's or a tag ("Name [CR-Bt]").
   if (title.endsWith(']')) title = title.replace(/(?<=\S)\s*\[[^[\]]*\]$/, '') || title;
   // Nor a bracket the tags cut open ("Name [Ultimate Collector's Edition].1942").
