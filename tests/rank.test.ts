@@ -210,5 +210,6 @@ describe('names', () => {
       'The.Godfather.Part.II.1080p.BluRay': false,
       'The.Godfather.S01E03.720p': false,
     });
+    expect(matches(['300.mkv'], { type: 'movie', titles: ['300'], year: 2006 })).toEqual({ '300.mkv': true });
   });
 });

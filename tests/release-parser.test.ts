@@ -741,6 +741,11 @@ const CASES: [string, Partial<ParsedRelease>][] = [
   ['Some Film Part VI.mkv', { title: 'Some Film', episodes: [6] }],
   ['Some.Film.Part.V.1990.1080p.BluRay', { title: 'Some Film Part V', year: 1990, episodes: [] }],
   ['Some Film (2022) 1080p HQ S-Print Dual Audio x264 AAC', { title: 'Some Film', source: 'CAM' }],
+  ['Some Show - [01.01].avi', { title: 'Some Show', seasons: [1], episodes: [1] }],
+  ['Some.Show.Part.1.and.Part.2.HDTV.720p.x264-GRP', { title: 'Some Show', episodes: [1, 2] }],
+  // A file named by its number alone: an episode's, the number still its title (a film "300.mkv").
+  ['12.avi', { title: '12', absoluteEpisodes: [12] }],
+  ['1917.mkv', { title: '1917', absoluteEpisodes: [] }],
 ];
 
 /** Every field a case does not give must still be well-formed: the parse is a valid contract object. */

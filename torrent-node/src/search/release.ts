@@ -310,7 +310,7 @@ const DUTCH = new RegExp(
 );
 /** "Name - 6.01 - Title", "Name [5.134] Title", "[5.01] Title": a season, a dot, its padded episode ("- 15.5" is a recap). */
 const SEASON_DOT_EPISODE =
-  /[\s_.]-[\s_.]+(\d{1,2})\.(\d{2,3})(?=[\s_.]+-[\s_.]|[\s_.]*$)|(?:^|\s)\[(\d{1,2})\.(\d{2,3})\](?=\s)/;
+  /[\s_.]-[\s_.]+(\d{1,2})\.(\d{2,3})(?=[\s_.]+-[\s_.]|[\s_.]*$)|(?:^|\s)\[(\d{1,2})\.(\d{2,3})\](?=\s|$)/;
 /** "S0615" (season 6, episode 15, glued), "T02E22" and "T01XE08" (temporada, in Spanish and Portuguese). */
 const OTHER_MARKER = new RegExp(
   String.raw`(?<=^|${SEP})(?:s(0\d)(\d{2})|t(\d{1,2})x?e(\d{1,3}))(?=$|${SEP})`,
@@ -919,9 +919,18 @@ export function parseRelease(raw: string): ParsedRelease {
         numbered ??
         (part && whole && part.index > firstYearAt && !YEAR_AFTER.test(text.slice(part.index)) ? part : null);
       const value = hit?.[1]?.toLowerCase() ?? '';
-      const n = NUMBER_WORDS.indexOf(value) + 1 || ROMAN.indexOf(value) + 1 || Number(value);
+      const partNumber = (word: string) =>
+        NUMBER_WORDS.indexOf(word) + 1 || ROMAN.indexOf(word) + 1 || Number(word);
+      const n = partNumber(value);
       if (hit && n > 0) {
-        episodes = [n];
+        // "Part.1.and.Part.2": both.
+        const second = numbered
+          ? null
+          : new RegExp(String.raw`^[\s._]+(?:and|&)[\s._]+${PART.source}`, 'i').exec(
+              text.slice(hit.index + hit[0].length),
+            );
+        const m = second ? partNumber(second[1]?.toLowerCase() ?? '') : 0;
+        episodes = m > n ? [n, m] : [n];
         fullSeason = false;
         if (seasons.length === 0) {
           seasons = [1];
@@ -1175,6 +1184,8 @@ export function parseRelease(raw: string): ParsedRelease {
       episodes = [Number(pair[2] ?? pair[4])];
       strongEnd = Math.min(strongEnd, pair.index);
     }
+    // "12.avi": a file named by its number alone, an episode's (the number stays its title: "300.mkv").
+    if (file && /^\d{1,3}$/.test(text)) absoluteEpisodes = [Number(text)];
     for (const match of pair ? [] : text.matchAll(BARE_NUMBER)) {
       const rest = text.slice(match.index + match[0].length, Math.max(tagsAt, match.index + match[0].length));
       // Or closing the name after its one quality word ("Show Name HD 09", "Show Name 720p 09").
