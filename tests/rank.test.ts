@@ -211,5 +211,16 @@ describe('names', () => {
       'The.Godfather.S01E03.720p': false,
     });
     expect(matches(['300.mkv'], { type: 'movie', titles: ['300'], year: 2006 })).toEqual({ '300.mkv': true });
+    // A year opening the name: the film's year to the parser, and the start of another film's title.
+    expect(
+      matches(['2009.Some.Film.DVDRip', '2047.Some.Film.DVDRip'], {
+        type: 'movie',
+        titles: ['2047 Some Film'],
+        year: 2014,
+      }),
+    ).toEqual({ '2009.Some.Film.DVDRip': false, '2047.Some.Film.DVDRip': true });
+    expect(matches(['2009.Some.Film.DVDRip'], { type: 'movie', titles: ['Some Film'], year: 2009 })).toEqual({
+      '2009.Some.Film.DVDRip': true,
+    });
   });
 });

@@ -746,6 +746,15 @@ const CASES: [string, Partial<ParsedRelease>][] = [
   // A file named by its number alone: an episode's, the number still its title (a film "300.mkv").
   ['12.avi', { title: '12', absoluteEpisodes: [12] }],
   ['1917.mkv', { title: '1917', absoluteEpisodes: [] }],
+  // A year opening a film's name of words is its year when no other follows.
+  ['2009.some.film.name.multi.dvd5.pal', { title: 'some film name', year: 2009 }],
+  ['2001.A.Some.Odyssey.1968.HDDVD.1080p', { title: '2001 A Some Odyssey', year: 1968 }],
+  ['2012.WEB-DL.1080p.AVC.mkv', { title: '2012', year: null }],
+  ['Some Early Film by Railway (1897) [DVD].mp4', { title: 'Some Early Film by Railway', year: 1897 }],
+  ['Some.Film.1897.DVDRip', { year: null }],
+  // Every episode of the season is a pack; a separator left closing the name goes.
+  ['Some Show / S2E1-16 of 16 [2022, WEB-DL] RUS', { title: 'Some Show', seasons: [2], fullSeason: true }],
+  ['Some Show S2E1-8 of 16 [2022, WEB-DL]', { fullSeason: false }],
 ];
 
 /** Every field a case does not give must still be well-formed: the parse is a valid contract object. */

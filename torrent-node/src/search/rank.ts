@@ -74,6 +74,10 @@ function judgeIdentity(parsed: ParsedRelease, target: SearchTarget, { plus, minu
   // without its year ("Apollo.13.1080p").
   const lone = parsed.seasons.length === 0 && parsed.absoluteEpisodes.length === 1;
   const names = lone ? [parsed.title, `${parsed.title} ${parsed.absoluteEpisodes[0]}`] : [parsed.title];
+  // Likewise a year opening the name, the film's year to the parser when no other follows, and the
+  // start of its title to another film ("2047.Sights.of.Death.mkv").
+  if (parsed.year !== null && parsed.raw.trimStart().startsWith(String(parsed.year)))
+    names.push(`${parsed.year} ${parsed.title}`);
   // A part with no year is a mini-series' episode to the parser, and a film's sequel when the film's
   // title says so ("The.Godfather.Part.III.1080p" for "The Godfather Part III").
   const part = target.type === 'movie' ? filmPart(parsed, wanted) : false;

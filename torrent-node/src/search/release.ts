@@ -283,7 +283,8 @@ const PROPER = tag(String.raw`proper(\d)?`);
 const REAL = new RegExp(`(?<=^|${SEP})REAL(?=$|${SEP})`, 'g');
 const REPACK = tag(String.raw`repack(\d)?|rerip`);
 const BIT_DEPTH = tag(String.raw`(8|10|12)[\s._-]?bits?|hi10p?`);
-const YEAR = new RegExp(String.raw`(?<=^|${SEP})((?:19|20)\d{2})(?=$|${SEP})`, 'g');
+/** 1900-2099, and 1880-1899 in parentheses ("Leaving Jerusalem by Railway (1897)"). */
+const YEAR = new RegExp(String.raw`(?<=^|${SEP})((?:19|20)\d{2}|(?<=\()18[89]\d(?=\)))(?=$|${SEP})`, 'g');
 const HAS_YEAR = new RegExp(YEAR.source);
 const COMPLETE = tag(String.raw`complete|integrale|intégrale|coffret|box-?set`);
 const AKA = tag('aka');
@@ -641,7 +642,7 @@ function cleanTitle(text: string): string {
     .replace(/[._]+/g, ' ')
     .replace(/\uE000/g, '.')
     .replace(/\s+-\s*$|^\s*-\s+/g, '')
-    .replace(/[\s([{-]+$/g, '')
+    .replace(/[\s([{/|-]+$/g, '')
     .replace(/\s+/g, ' ')
     .trim()
     .replace(/(?<=\p{L})\.$/u, '');
@@ -774,6 +775,9 @@ export function parseRelease(raw: string): ParsedRelease {
     seasons = [Number(sxxeyy[1])];
     episodes = expandEpisodes(Number(sxxeyy[2]), (sxxeyy[3] ?? '').replace(/s\d{1,4}/gi, ''));
     ends.push(sxxeyy.index);
+    // "S2E1-16 of 16": every episode of the season, a pack.
+    const of = /^[\s._]*of[\s._]*(\d{1,3})(?!\d)/i.exec(text.slice(sxxeyy.index + sxxeyy[0].length));
+    fullSeason = of !== null && episodes[0] === 1 && episodes.length === Number(of[1]) && episodes.length > 1;
   } else if (nxnn) {
     seasons = [Number(nxnn[1])];
     // "1x02-1x03" repeats the season after a separator; "1x02x03x04" chains episodes with x.
@@ -1244,6 +1248,16 @@ export function parseRelease(raw: string): ParsedRelease {
     if (match.index > strongEnd || bracketed || /^-(?:19|20)\d\d/.test(text.slice(match.index + 4))) break;
   }
   if (year === null && openingYear !== null) year = openingYear;
+  // "2009.shoot.fruit.chan.dvd5": a year opening a film's name of words is its year when no other year
+  // follows ("2001.A.Space.Odyssey.1968" keeps it, "2012.WEB-DL" is the title).
+  const leadingYear =
+    year === null && seasons.length + episodes.length + absoluteEpisodes.length === 0 && airDate === null
+      ? /^((?:19|20)\d{2})[\s._]+(?=\p{L}{2})/u.exec(text)
+      : null;
+  if (leadingYear && !SURE_TAG.test(text.slice(leadingYear[0].length)) && !YEAR_AFTER.test(text.slice(4))) {
+    year = Number(leadingYear[1]);
+    titleStart = leadingYear[0].length;
+  }
   // A year in brackets or parentheses still starts at its bracket.
   if (yearIndex > 0 && /[([*]/.test(text[yearIndex - 1] ?? '')) yearIndex -= 1;
   // Likewise before a series' numbering when no year comes first ("The.Good.German.S01E01").
