@@ -755,6 +755,11 @@ const CASES: [string, Partial<ParsedRelease>][] = [
   // Every episode of the season is a pack; a separator left closing the name goes.
   ['Some Show / S2E1-16 of 16 [2022, WEB-DL] RUS', { title: 'Some Show', seasons: [2], fullSeason: true }],
   ['Some Show S2E1-8 of 16 [2022, WEB-DL]', { fullSeason: false }],
+  [
+    '[Grp] Some Anime Show 214 10x14',
+    { title: 'Some Anime Show', seasons: [10], episodes: [14], absoluteEpisodes: [214] },
+  ],
+  ['[Grp] The 100 S01E01 720p', { title: 'The 100', absoluteEpisodes: [] }],
 ];
 
 /** Every field a case does not give must still be well-formed: the parse is a valid contract object. */

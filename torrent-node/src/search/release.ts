@@ -809,7 +809,14 @@ export function parseRelease(raw: string): ParsedRelease {
     const after = ABSOLUTE_AFTER.exec(text.slice(marker.index + marker[0].length));
     // Or before it, as a run or set off by dashes ("Name - 012-013 - s02e03e04", "Name - 12 (S01E12)"); a number opening
     // the name is the name's ("12.Monkeys.S01E01", "24.S05E07").
-    const before = after ? null : ABSOLUTE_BEFORE.exec(text.slice(0, marker.index));
+    // In an anime's name a bare number may stand alone before it, after a name of words ("[Group] One Name
+    // 214 10x14", not "[Group] The 100 S01E01").
+    const before = after
+      ? null
+      : (ABSOLUTE_BEFORE.exec(text.slice(0, marker.index)) ??
+        (animeStyle
+          ? /(?<=\p{L}{2,}[\s._]+\p{L}{2,})[\s._]+(\d{2,4})[\s._]+$/u.exec(text.slice(0, marker.index))
+          : null));
     const found = after ?? before;
     if (found) {
       const from = Number(found[1] ?? found[3]);
