@@ -760,6 +760,7 @@ const CASES: [string, Partial<ParsedRelease>][] = [
     { title: 'Some Anime Show', seasons: [10], episodes: [14], absoluteEpisodes: [214] },
   ],
   ['[Grp] The 100 S01E01 720p', { title: 'The 100', absoluteEpisodes: [] }],
+  ['Some.Show.7v3.PDTV-GRP', { title: 'Some Show', absoluteEpisodes: [7] }],
 ];
 
 /** Every field a case does not give must still be well-formed: the parse is a valid contract object. */

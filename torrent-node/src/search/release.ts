@@ -391,8 +391,9 @@ const FILE_PAIR = /(?<=\p{L}-)(\d{2})_(\d{2})(?=$|[\s._-])|(?<=\p{L}\.)(\d{2})\.
 const VOLUME = new RegExp(String.raw`(?<=${SEP})vol(?:ume)?\.?\s?\d`, 'i');
 const LEADING_PAIR = /^(\d{1,2})([-.])(\d{2})(?:\.\s*|\s+-\s+|\s+)(?=\p{L})/u;
 const LEADING_ANIME_NUMBER = /^(\d{2,3})(?:-(\d{2,3}))?(?:\.\s+|\s+-\s+|-|\s+)(?=\p{L}|\d+\s+\p{L})/u;
+/** A bare number, or a run; a release version may follow it ("Name.7v3.PDTV"). */
 const BARE_NUMBER =
-  /(?<=[\p{L}\p{N}][\s._]+)(?<!\d\.)(\d{2,4}|\d(?=-\d))(?:([-_])(\d{2,4}))?(?=$|[\s._([])/gu;
+  /(?<=[\p{L}\p{N}][\s._]+)(?<!\d\.)(\d{2,4}|\d(?=-\d|v\d))(?:([-_])(\d{2,4}))?(?:v\d)?(?=$|[\s._([])/gu;
 const ABSOLUTE_BEFORE =
   /[\s._]+-[\s._]+(?!(?:19|20)\d\d)(\d{2,4})(?:-(\d{2,4}))?(?:[\s._]+-[\s._]+|\s+\()$|[\s._]+(\d{2,4})-(\d{2,4})[\s._]+$/;
 /** Right after a season's numbering: a number, or a run of them, as long as the episodes' run. */
