@@ -283,8 +283,7 @@ const PROPER = tag(String.raw`proper(\d)?`);
 const REAL = new RegExp(`(?<=^|${SEP})REAL(?=$|${SEP})`, 'g');
 const REPACK = tag(String.raw`repack(\d)?|rerip`);
 const BIT_DEPTH = tag(String.raw`(8|10|12)[\s._-]?bits?|hi10p?`);
-/** 1900-2099, and 1880-1899 in parentheses ("Leaving Jerusalem by Railway (1897)"). */
-const YEAR = new RegExp(String.raw`(?<=^|${SEP})((?:19|20)\d{2}|(?<=\()18[89]\d(?=\)))(?=$|${SEP})`, 'g');
+const YEAR = new RegExp(String.raw`(?<=^|${SEP})((?:19|20)\d{2})(?=$|${SEP})`, 'g');
 const HAS_YEAR = new RegExp(YEAR.source);
 const COMPLETE = tag(String.raw`complete|integrale|intégrale|coffret|box-?set`);
 const AKA = tag('aka');
@@ -635,13 +634,15 @@ export function normalizeTitle(title: string): string {
 
 /** Turns the name part of a release into words: dots and underscores are spaces, acronyms stay. */
 function cleanTitle(text: string): string {
-  return text
-    .replace(/(?<![\p{L}\d])(?:\p{L}\.){2,}(?:\p{L}(?![\p{L}\d]))?/gu, (acronym) =>
-      // "V.H.S.2" is "V.H.S. 2": a dotted acronym keeps its dots, the last one too.
-      acronym.endsWith('.') ? `${acronym.replace(/\./g, '\uE000')} ` : acronym.replace(/\./g, '\uE000'),
-    )
-    .replace(/[._]+/g, ' ')
-    .replace(/\uE000/g, '.')
+  // "V.H.S.2" is "V.H.S. 2": a dotted acronym keeps its dots, the last one too.
+  const acronyms = /\p{L}\.\p{L}\./u.test(text);
+  const kept = acronyms
+    ? text.replace(/(?<![\p{L}\d])(?:\p{L}\.){2,}(?:\p{L}(?![\p{L}\d]))?/gu, (acronym) =>
+        acronym.endsWith('.') ? `${acronym.replace(/\./g, '\uE000')} ` : acronym.replace(/\./g, '\uE000'),
+      )
+    : text;
+  const spaced = kept.replace(/[._]+/g, ' ');
+  return (acronyms ? spaced.replace(/\uE000/g, '.') : spaced)
     .replace(/\s+-\s*$|^\s*-\s+/g, '')
     .replace(/[\s([{/|-]+$/g, '')
     .replace(/\s+/g, ' ')
@@ -1136,6 +1137,7 @@ export function parseRelease(raw: string): ParsedRelease {
       (m) =>
         m.index > Math.max(0, firstYearAt) &&
         Number(m[2]) > 0 &&
+        text[m.index - 1] !== '(' &&
         !/^[\s._]+vostfr/i.test(text.slice(m.index + m[0].length)),
     );
     const last = packed[packed.length - 1];
@@ -1256,6 +1258,13 @@ export function parseRelease(raw: string): ParsedRelease {
     if (match.index > strongEnd || bracketed || /^-(?:19|20)\d\d/.test(text.slice(match.index + 4))) break;
   }
   if (year === null && openingYear !== null) year = openingYear;
+  // 1880-1899 only in parentheses ("Leaving Jerusalem by Railway (1897)"): a bare one is more often a number.
+  const early = year === null && /\(18/.test(text) ? /(?<=\S\s*)\((18[89]\d)\)/.exec(text) : null;
+  if (early && early.index <= strongEnd) {
+    year = Number(early[1]);
+    yearIndex = early.index + 1;
+    yearAt = early.index + 1;
+  }
   // "2009.shoot.fruit.chan.dvd5": a year opening a film's name of words is its year when no other year
   // follows ("2001.A.Space.Odyssey.1968" keeps it, "2012.WEB-DL" is the title).
   const leadingYear =
