@@ -761,6 +761,11 @@ const CASES: [string, Partial<ParsedRelease>][] = [
   ],
   ['[Grp] The 100 S01E01 720p', { title: 'The 100', absoluteEpisodes: [] }],
   ['Some.Show.7v3.PDTV-GRP', { title: 'Some Show', absoluteEpisodes: [7] }],
+  // A TV standard that is a word of the name gives way to a later source, and still ends a name it closes.
+  ['Some.Show.S25E21.Pay.Pal.1080p.WEB-DL.DD5.1.H.264-GRP', { source: 'WEB-DL' }],
+  ['Some.Film.PAL.DVDR-GRP', { title: 'Some Film', source: 'DVD' }],
+  // Numbered only by a bare number found late: television, as any other episode with no source.
+  ['Some Show 04 vostfr FHD', { absoluteEpisodes: [4], resolution: '1080p', source: 'HDTV' }],
 ];
 
 /** Every field a case does not give must still be well-formed: the parse is a valid contract object. */

@@ -650,13 +650,21 @@ function cleanTitle(text: string): string {
     .replace(/(?<=\p{L})\.$/u, '');
 }
 
-/** A bare "web" before the film's year is a word of its title when a source follows ("Deep.Web.2015.BluRay"). */
+/**
+ * A source that is also a word is the title's when another source follows it: a bare "web" before
+ * the film's year ("Deep.Web.2015.BluRay"), "PAL" anywhere ("The.Simpsons.S25E21.Pay.Pal.1080p.WEB-DL").
+ */
 function sourceOf(text: string, yearAt: number): Hit<ReleaseSource> | null {
   const hit = first(text, SOURCES_FAMILY);
-  if (!hit || hit.index >= yearAt || !/^web(?![\s._-]?(?:dl|rip|mux|cap|hd))/i.test(text.slice(hit.index)))
-    return hit;
-  const later = first(text.slice(yearAt), SOURCES_FAMILY);
-  return later ? { value: later.value, index: later.index + yearAt } : hit;
+  const word = hit
+    ? /^(?:web(?![\s._-]?(?:dl|rip|mux|cap|hd))|pal|ntsc)(?![\p{L}\d])/iu.exec(text.slice(hit.index))
+    : null;
+  if (!hit || !word || (/^web/i.test(word[0]) && hit.index >= yearAt)) return hit;
+  const from = hit.index + word[0].length;
+  const later = first(text.slice(from), SOURCES_FAMILY);
+  if (!later) return hit;
+  // A TV standard is still a tag, where the name's tags begin ("Name.PAL.DVDR").
+  return { value: later.value, index: /^web/i.test(word[0]) ? later.index + from : hit.index };
 }
 
 /**
@@ -1356,7 +1364,8 @@ export function parseRelease(raw: string): ParsedRelease {
     absoluteEpisodes,
     airDate,
     resolution,
-    source,
+    // Numbered only by a bare number found late ("Name 04 vostfr FHD"): a series' episode still, television.
+    source: source ?? (seasons.length + episodes.length + absoluteEpisodes.length > 0 ? 'HDTV' : null),
     videoCodec,
     hdr,
     bitDepth: bitDepthHit ? (/hi10/i.test(bitDepthHit[0]) ? 10 : Number(bitDepthHit[1])) : null,
