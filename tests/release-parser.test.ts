@@ -766,6 +766,11 @@ const CASES: [string, Partial<ParsedRelease>][] = [
   ['Some.Film.PAL.DVDR-GRP', { title: 'Some Film', source: 'DVD' }],
   // Numbered only by a bare number found late: television, as any other episode with no source.
   ['Some Show 04 vostfr FHD', { absoluteEpisodes: [4], resolution: '1080p', source: 'HDTV' }],
+  // Credits in parentheses are no part of a name in two scripts.
+  [
+    'Какие-то животные / Some Animals (Какой-то Режиссёр / Some Director) [2018, BDRip] MVO',
+    { title: 'Some Animals', year: 2018 },
+  ],
 ];
 
 /** Every field a case does not give must still be well-formed: the parse is a valid contract object. */

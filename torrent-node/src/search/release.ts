@@ -601,8 +601,14 @@ const FOREIGN_LETTER = /[^\P{L}\p{Script=Latin}]/u;
  * Latin letters alone (all such parts of that bracket: "[Mutafukaz / MFKZ]"); with none, the
  * longest part. A title in Latin letters alone is left as it is ("Face/Off").
  */
-function latinTitle(text: string): string {
-  if (!FOREIGN_LETTER.test(text) || !/[[【/_·|]/.test(text)) return text;
+function latinTitle(raw: string): string {
+  if (!FOREIGN_LETTER.test(raw) || !/[[【/_·|]/.test(raw)) return raw;
+  // Credits in parentheses ("Name / Other (Режиссёр / Director)") are no part of the names.
+  let text = raw;
+  for (let inner = text.replace(/\([^()]*\)/g, ' '); inner !== text && /\p{L}/u.test(inner); ) {
+    text = inner;
+    inner = text.replace(/\([^()]*\)/g, ' ');
+  }
   // "★10月新番★" announces the season's new shows; the parts join with "/", "_", "·" or "|".
   const segments = (text.replace(/★[^★[【]*★?/g, ' ').match(/[^[\]【】]+/g) ?? []).map((segment) =>
     segment
