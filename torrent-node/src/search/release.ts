@@ -283,7 +283,8 @@ const PROPER = tag(String.raw`proper(\d)?`);
 const REAL = new RegExp(`(?<=^|${SEP})REAL(?=$|${SEP})`, 'g');
 const REPACK = tag(String.raw`repack(\d)?|rerip`);
 const BIT_DEPTH = tag(String.raw`(8|10|12)[\s._-]?bits?|hi10p?`);
-const YEAR = new RegExp(String.raw`(?<=^|${SEP})((?:19|20)\d{2})(?=$|${SEP})`, 'g');
+/** A year; Russian names may write "2006г." (год). */
+const YEAR = new RegExp(String.raw`(?<=^|${SEP})((?:19|20)\d{2})(?:г\.?)?(?=$|${SEP})`, 'g');
 const HAS_YEAR = new RegExp(YEAR.source);
 const COMPLETE = tag(String.raw`complete|integrale|intégrale|coffret|box-?set`);
 const AKA = tag('aka');
