@@ -771,6 +771,7 @@ const CASES: [string, Partial<ParsedRelease>][] = [
     'Какие-то животные / Some Animals (Какой-то Режиссёр / Some Director) [2018, BDRip] MVO',
     { title: 'Some Animals', year: 2018 },
   ],
+  ['3 Какая-то миссия 3 2006г. BDRip 1080p.mkv', { title: '3 Какая-то миссия 3', year: 2006 }],
 ];
 
 /** Every field a case does not give must still be well-formed: the parse is a valid contract object. */
