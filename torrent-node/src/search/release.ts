@@ -724,9 +724,9 @@ export function parseRelease(raw: string): ParsedRelease {
     .trim()
     // Full-width digits ("１５８") are digits.
     .replace(/[０-９]/g, (digit) => String.fromCharCode(digit.charCodeAt(0) - 0xfee0))
-    .replace(EXTENSION, '')
-    .replace(CRC, '')
-    .replace(VERSION_SUFFIX, '');
+    .replace(EXTENSION, '');
+  if (checksum) text = text.replace(CRC, '');
+  if (/v\d/i.test(text)) text = text.replace(VERSION_SUFFIX, '');
   text = text.replace(SITE_PREFIX, '');
   let group: string | null = null;
   // The whole name in brackets ("[ Name S02E10 1080p … ]") is the name.
@@ -1120,9 +1120,12 @@ export function parseRelease(raw: string): ParsedRelease {
       ? 'BluRay'
       : (stated ?? (hdFile && /\.m2ts$/i.test(raw.trim()) ? 'BluRay' : numbered ? 'HDTV' : null));
   const hdrHits = gated(/hdr|dv|dovi|dolby|hlg/i, text, () => all(text, HDR), []);
-  const hdr = [...new Set(hdrHits.map((h) => h.value))].filter(
-    (format) => format !== 'HDR10' || !hdrHits.some((h) => h.value === 'HDR10+'),
-  );
+  const hdr =
+    hdrHits.length === 0
+      ? []
+      : [...new Set(hdrHits.map((h) => h.value))].filter(
+          (format) => format !== 'HDR10' || !hdrHits.some((h) => h.value === 'HDR10+'),
+        );
   for (const hit of hdrHits) ends.push(hit.index);
   const audio = gated(
     /dts|dd|ac-?3|aac|flac|opus|mp3|pcm|truehd|true-hd|dolby/i,
@@ -1148,13 +1151,18 @@ export function parseRelease(raw: string): ParsedRelease {
     // ("The.Taking.of.Pelham.123.2009"). The last one before the tags ("the.100.109.hdtv"), or two
     // of one season in a row ("Name.103.104.720p").
     // Nor before "VOSTFR": French fansubs number absolutely ("Name 445 VOSTFR").
-    const packed = [...text.slice(0, firstTag + 1).matchAll(PACKED_EPISODE)].filter(
-      (m) =>
-        m.index > Math.max(0, firstYearAt) &&
+    const from = Math.max(0, firstYearAt);
+    const packed: { index: number; 0: string; 1: string; 2: string }[] = [];
+    for (const m of text.slice(from, firstTag + 1).matchAll(PACKED_EPISODE)) {
+      const index = m.index + from;
+      if (
+        index > from &&
         Number(m[2]) > 0 &&
-        text[m.index - 1] !== '(' &&
-        !/^[\s._]+vostfr/i.test(text.slice(m.index + m[0].length)),
-    );
+        text[index - 1] !== '(' &&
+        !/^[\s._]+vostfr/i.test(text.slice(index + m[0].length))
+      )
+        packed.push({ index, 0: m[0], 1: m[1] ?? '', 2: m[2] ?? '' });
+    }
     const last = packed[packed.length - 1];
     if (last) {
       const before = packed[packed.length - 2];
@@ -1185,7 +1193,8 @@ export function parseRelease(raw: string): ParsedRelease {
   }
   const weak: number[] = [];
   const frenchHits = gated(/fr|vf|vost|multi|dual/i, text, () => all(text, FRENCH_TAGS), []);
-  const frenchTags = frenchHits.sort((a, b) => a.index - b.index).map((h) => h.value);
+  const frenchTags =
+    frenchHits.length === 0 ? [] : frenchHits.sort((a, b) => a.index - b.index).map((h) => h.value);
   for (const hit of frenchHits) weak.push(hit.index);
   const languageHits = gated(LANGUAGE_GATE, text, () => all(text, LANGUAGES), []);
   // In a name with no other tag, a language's name is a word of it ("The_Italian_Job").
@@ -1253,7 +1262,8 @@ export function parseRelease(raw: string): ParsedRelease {
   let year: number | null = null;
   let yearIndex = -1;
   let yearAt = -1;
-  for (const match of text.matchAll(YEAR)) {
+  YEAR.lastIndex = 0;
+  for (let match = YEAR.exec(text); match; match = YEAR.exec(text)) {
     // Right after the first tag, before the others, it is still the film's ("Name.3D.2013.BluRay").
     const next =
       match.index > strongEnd &&
@@ -1272,6 +1282,7 @@ export function parseRelease(raw: string): ParsedRelease {
     // The first of a range of years ("*1984-2021*", "(1978-2022)").
     if (match.index > strongEnd || bracketed || /^-(?:19|20)\d\d/.test(text.slice(match.index + 4))) break;
   }
+  YEAR.lastIndex = 0;
   if (year === null && openingYear !== null) year = openingYear;
   // 1880-1899 only in parentheses ("Leaving Jerusalem by Railway (1897)"): a bare one is more often a number.
   const early = year === null && /\(18/.test(text) ? /(?<=\S\s*)\((18[89]\d)\)/.exec(text) : null;
@@ -1333,7 +1344,8 @@ export function parseRelease(raw: string): ParsedRelease {
   // An article does not end a name ("Scarface.The.Uncut.Version": the edition's).
   title = title.replace(/(?<=\S)\s+the$/i, '');
   // Three parts or more ("Title - Other Title - Director"): the first is the name.
-  if (title.split(' - ').length > 2 && year === null) title = title.split(' - ')[0] ?? title;
+  const dash = title.indexOf(' - ');
+  if (year === null && dash >= 0 && title.indexOf(' - ', dash + 3) >= 0) title = title.slice(0, dash);
   const aka = gated(/aka/i, title, () => find(AKA, title), null);
   if (aka && aka.index > 0) title = title.slice(0, aka.index).trim();
   // A closing parenthesis of words is another name or a credit ("Le Prestige (The Prestige)",
