@@ -222,5 +222,13 @@ describe('names', () => {
     expect(matches(['2009.Some.Film.DVDRip'], { type: 'movie', titles: ['Some Film'], year: 2009 })).toEqual({
       '2009.Some.Film.DVDRip': true,
     });
+    // And the year that opened the title is no year of the film's: it is not refused as another year.
+    const [yearFirst] = rank(
+      [result('2047.Some.Film.1080p.BluRay.x264-GRP', 50, 2)],
+      { type: 'movie', titles: ['2047 Some Film'], year: 2014 },
+      profile('1080p'),
+    );
+    expect(yearFirst?.rejected).toBe(false);
+    expect(yearFirst?.reasons.map((reason) => reason.code)).toContain('title.noYear');
   });
 });

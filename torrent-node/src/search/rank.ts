@@ -11,7 +11,7 @@ import {
   type SearchTarget,
   wordReason,
 } from '@sokoul/contracts';
-import { normalizeTitle, parseRelease } from './release.js';
+import { normalizeTitle, parseRelease, ROMAN } from './release.js';
 
 const englishPlural = new Intl.PluralRules('en');
 /** The API's English `text` beside each code and parameters (the web app words the codes itself). */
@@ -57,8 +57,6 @@ function verdict(): Verdict {
   };
 }
 
-const ROMAN = ['i', 'ii', 'iii', 'iv', 'v', 'vi', 'vii', 'viii', 'ix', 'x'];
-
 function filmPart(parsed: ParsedRelease, wanted: Set<string>): boolean {
   const [episode, ...more] = parsed.episodes;
   if (episode === undefined || more.length > 0 || !/(?<![a-z])part/i.test(parsed.raw)) return false;
@@ -74,20 +72,24 @@ function judgeIdentity(parsed: ParsedRelease, target: SearchTarget, { plus, minu
   // without its year ("Apollo.13.1080p").
   const lone = parsed.seasons.length === 0 && parsed.absoluteEpisodes.length === 1;
   const names = lone ? [parsed.title, `${parsed.title} ${parsed.absoluteEpisodes[0]}`] : [parsed.title];
-  // Likewise a year opening the name, the film's year to the parser when no other follows, and the
-  // start of its title to another film ("2047.Sights.of.Death.mkv").
-  if (parsed.year !== null && parsed.raw.trimStart().startsWith(String(parsed.year)))
-    names.push(`${parsed.year} ${parsed.title}`);
+  // Likewise a year opening the name: the film's year to the parser when no other follows, and the
+  // start of its title to another film ("2047.Sights.of.Death.mkv"), which then has no year.
+  const yearFirst =
+    parsed.year !== null &&
+    parsed.raw.trimStart().startsWith(String(parsed.year)) &&
+    !wanted.has(comparable(parsed.title)) &&
+    wanted.has(comparable(`${parsed.year} ${parsed.title}`));
+  const year = yearFirst ? null : parsed.year;
   // A part with no year is a mini-series' episode to the parser, and a film's sequel when the film's
   // title says so ("The.Godfather.Part.III.1080p" for "The Godfather Part III").
   const part = target.type === 'movie' ? filmPart(parsed, wanted) : false;
-  if (!part && !names.some((name) => wanted.has(comparable(name))))
+  if (!part && !yearFirst && !names.some((name) => wanted.has(comparable(name))))
     reject('title.mismatch', { found: parsed.title, wanted: target.titles[0] ?? '' });
   if (target.type === 'movie') {
     if (!part && (parsed.seasons.length > 0 || parsed.episodes.length > 0)) reject('film.isSeries');
-    if (target.year !== null && parsed.year !== null && Math.abs(parsed.year - target.year) > 1) {
-      reject('film.year', { found: parsed.year, wanted: target.year });
-    } else if (parsed.year === null) {
+    if (target.year !== null && year !== null && Math.abs(year - target.year) > 1) {
+      reject('film.year', { found: year, wanted: target.year });
+    } else if (year === null) {
       minus(5, 'title.noYear');
     }
   } else if (target.season !== undefined) {

@@ -375,11 +375,16 @@ const EPISODE_WORD = new RegExp(
 );
 const OF_EPISODE = new RegExp(String.raw`(?<=^|${SEP})(\d{1,2})[\s._]?of[\s._]?\d{1,2}(?=$|${SEP})`, 'i');
 const NUMBER_WORDS = 'one two three four five six seven eight nine ten'.split(' ');
-const ROMAN = 'i ii iii iv v vi vii viii ix x'.split(' ');
+/** Roman numerals one to ten, lower case, as parts and sequels are numbered; the matcher reads them too. */
+export const ROMAN = 'i ii iii iv v vi vii viii ix x'.split(' ');
 const PART = new RegExp(
   String.raw`(?<=^|${SEP})part[\s._]?(\d{1,2}|${NUMBER_WORDS.join('|')}|${ROMAN.join('|')})(?=$|${SEP})`,
   'i',
 );
+/** "Part.1.and.Part.2": a second part right after the first. */
+const AND_PART = new RegExp(String.raw`^[\s._]+(?:and|&)[\s._]+${PART.source}`, 'i');
+const partNumber = (word: string) =>
+  NUMBER_WORDS.indexOf(word) + 1 || ROMAN.indexOf(word) + 1 || Number(word);
 const YEAR_AFTER = new RegExp(String.raw`${SEP}(?:19|20)\d{2}(?=$|${SEP})`);
 /** Anime: "[Group] Name - 1071 [1080p]" or a batch "Name - 01-12". */
 const ABSOLUTE =
@@ -696,10 +701,10 @@ const HD_FILE = /\.(?:mkv|mk3d|m2ts)$/i;
 /**
  * A language closing a film's title right before its year is a tag ("Der.Film.deines.Lebens.German.2011"), unless the
  * name states it again after the year ("Immersion.French.2011.…FRENCH") or it is the noun of "The <word> <language>"
- * ("The.Good.German.2006"). Returns where the title ends then (Infinity: no such language).
+ * ("The.Good.German.2006"). Returns where the title ends then (Infinity: no such language); the year stands after
+ * the name's start.
  */
 function languageBeforeYear(text: string, yearIndex: number, hits: Hit<string>[]): number {
-  if (yearIndex <= 0) return Number.POSITIVE_INFINITY;
   const closing = hits.find(
     (hit) => hit.index < yearIndex && /^\p{L}+[\s._]*[([]?$/u.test(text.slice(hit.index, yearIndex)),
   );
@@ -947,16 +952,10 @@ export function parseRelease(raw: string): ParsedRelease {
         numbered ??
         (part && whole && part.index > firstYearAt && !YEAR_AFTER.test(text.slice(part.index)) ? part : null);
       const value = hit?.[1]?.toLowerCase() ?? '';
-      const partNumber = (word: string) =>
-        NUMBER_WORDS.indexOf(word) + 1 || ROMAN.indexOf(word) + 1 || Number(word);
       const n = partNumber(value);
       if (hit && n > 0) {
         // "Part.1.and.Part.2": both.
-        const second = numbered
-          ? null
-          : new RegExp(String.raw`^[\s._]+(?:and|&)[\s._]+${PART.source}`, 'i').exec(
-              text.slice(hit.index + hit[0].length),
-            );
+        const second = numbered ? null : AND_PART.exec(text.slice(hit.index + hit[0].length));
         const m = second ? partNumber(second[1]?.toLowerCase() ?? '') : 0;
         episodes = m > n ? [n, m] : [n];
         fullSeason = false;
@@ -1313,7 +1312,9 @@ export function parseRelease(raw: string): ParsedRelease {
     tagsStart,
     editionEnd,
     yearIndex >= 0 ? yearIndex : tagsStart,
-    languageBeforeYear(text, yearIndex, [...frenchHits, ...languageHits]),
+    yearIndex > 0
+      ? languageBeforeYear(text, yearIndex, [...frenchHits, ...languageHits])
+      : Number.POSITIVE_INFINITY,
   );
 
   // The group: a trailing "-NAME", only when tags came before it (a bare "Spider-Man" has none).
