@@ -559,6 +559,11 @@ export interface StateChange {
   seeding?: boolean;
   /** A failed or stalled download leaves the queue for good. */
   leaveQueue?: boolean;
+  /**
+   * Refuse this release for the title, for the error's reason, in the same statement: whoever sees
+   * the download stalled also sees the release blocked, and a crash cannot leave one without the other.
+   */
+  blockRelease?: boolean;
 }
 
 /**
@@ -571,20 +576,28 @@ export async function setEngineState(
   change: StateChange,
   from: readonly DownloadState[],
 ): Promise<boolean> {
-  const count = await db.execute(
-    `UPDATE downloads SET state = $2,
-       paused_by = CASE WHEN $3::text = 'keep' THEN paused_by ELSE $3::text END,
-       error_code = CASE WHEN $4::boolean THEN $5::text ELSE error_code END,
-       error_message = CASE WHEN $4::boolean THEN $6::text ELSE error_message END,
-       started_at = CASE WHEN $7::boolean THEN coalesce(started_at, now()) ELSE started_at END,
-       completed_at = CASE WHEN $8::boolean THEN coalesce(completed_at, now()) ELSE completed_at END,
-       seeding_since = CASE WHEN $9::boolean THEN coalesce(seeding_since, now()) ELSE seeding_since END,
-       queue_position = CASE WHEN $10::boolean THEN NULL ELSE queue_position END,
-       download_speed = CASE WHEN $2 IN ('downloading', 'metadata', 'seeding') THEN download_speed ELSE 0 END,
-       upload_speed = CASE WHEN $2 IN ('downloading', 'metadata', 'seeding') THEN upload_speed ELSE 0 END,
-       eta_seconds = CASE WHEN $2 = 'downloading' THEN eta_seconds ELSE NULL END,
-       updated_at = now()
-     WHERE id = $1 AND state = ANY($11::text[])`,
+  const changed = await db.query<{ id: string }>(
+    `WITH changed AS (
+       UPDATE downloads SET state = $2,
+         paused_by = CASE WHEN $3::text = 'keep' THEN paused_by ELSE $3::text END,
+         error_code = CASE WHEN $4::boolean THEN $5::text ELSE error_code END,
+         error_message = CASE WHEN $4::boolean THEN $6::text ELSE error_message END,
+         started_at = CASE WHEN $7::boolean THEN coalesce(started_at, now()) ELSE started_at END,
+         completed_at = CASE WHEN $8::boolean THEN coalesce(completed_at, now()) ELSE completed_at END,
+         seeding_since = CASE WHEN $9::boolean THEN coalesce(seeding_since, now()) ELSE seeding_since END,
+         queue_position = CASE WHEN $10::boolean THEN NULL ELSE queue_position END,
+         download_speed = CASE WHEN $2 IN ('downloading', 'metadata', 'seeding') THEN download_speed ELSE 0 END,
+         upload_speed = CASE WHEN $2 IN ('downloading', 'metadata', 'seeding') THEN upload_speed ELSE 0 END,
+         eta_seconds = CASE WHEN $2 = 'downloading' THEN eta_seconds ELSE NULL END,
+         updated_at = now()
+       WHERE id = $1 AND state = ANY($11::text[])
+       RETURNING id, user_id, media_id, info_hash, name
+     ), blocked AS (
+       INSERT INTO download_blocklist (user_id, media_id, info_hash, name, reason)
+       SELECT user_id, media_id, info_hash, left(name, 1000), $5::text FROM changed WHERE $12::boolean
+       ON CONFLICT (media_id, coalesce(info_hash, name)) DO NOTHING
+     )
+     SELECT id FROM changed`,
     [
       id,
       change.state,
@@ -597,9 +610,10 @@ export async function setEngineState(
       change.seeding ?? false,
       change.leaveQueue ?? false,
       `{${from.join(',')}}`,
+      (change.blockRelease ?? false) && change.error != null,
     ],
   );
-  return count > 0;
+  return changed.length > 0;
 }
 
 /** Live figures (at most once a second per download) and each file's bytes. */
@@ -669,24 +683,6 @@ export async function setFileRole(
   await db.execute(
     'UPDATE download_files SET role = $3, media_file_id = $4 WHERE download_id = $1 AND file_index = $2',
     [downloadId, index, role, mediaFileId],
-  );
-}
-
-/** Refuses a release for a title from now on (it stalled or failed). */
-export async function blockRelease(
-  db: Db,
-  entry: {
-    userId: string;
-    mediaId: string;
-    infoHash: string | null;
-    name: string;
-    reason: DownloadErrorCode;
-  },
-): Promise<void> {
-  await db.execute(
-    `INSERT INTO download_blocklist (user_id, media_id, info_hash, name, reason) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (media_id, coalesce(info_hash, name)) DO NOTHING`,
-    [entry.userId, entry.mediaId, entry.infoHash, entry.name.slice(0, 1000), entry.reason],
   );
 }
 

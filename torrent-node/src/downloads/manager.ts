@@ -12,7 +12,6 @@ import {
   type TorrentNodeConfig,
 } from '@sokoul/contracts';
 import {
-  blockRelease,
   createDownload,
   type Db,
   deleteDownloadRow,
@@ -703,18 +702,11 @@ export class DownloadManager {
     const changed = await setEngineState(
       db,
       live.id,
-      { state: 'stalled', error: { code, message }, leaveQueue: true },
+      { state: 'stalled', error: { code, message }, leaveQueue: true, blockRelease: true },
       ACTIVE,
     );
     if (!changed) return;
     log.warn('download stalled', { downloadId: live.id, code });
-    await blockRelease(db, {
-      userId: row.userId,
-      mediaId: row.mediaId,
-      infoHash: row.infoHash,
-      name: row.name,
-      reason: code,
-    });
     let next: Download | null = null;
     if (row.searchId) {
       const result = await nextBestResult(db, row.searchId, row.mediaId);
