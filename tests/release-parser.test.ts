@@ -548,6 +548,11 @@ const CASES: [string, Partial<ParsedRelease>][] = [
   ['Mission Impossible - Some Reckoning 2023 1080p WEB-DL', { title: 'Mission Impossible - Some Reckoning' }],
   ['Some.Film.Name.STV.NFOFiX.FRENCH.DVDRiP.XviD-GRP', { title: 'Some Film Name', group: 'GRP' }],
   ['Ein.Film.SWiSSGERMAN.DOKU.DVDRiP.x264-GRP', { title: 'Ein Film', languages: ['de'] }],
+  // Tags in any case, each detector skipped only when none of its words is in the name.
+  [
+    'Um.Filme.2019.PT-BR.DoVi.HDR10.Swiss-German.1080p.WEB.h265-GRP',
+    { title: 'Um Filme', year: 2019, languages: ['de', 'pt'], hdr: ['HDR10', 'DV'] },
+  ],
   ['Some Film - Version Longue - BDRip.mkv', { title: 'Some Film', edition: 'Extended' }],
   ['Somename.The.Uncut.Version.1983.DVDRip-GRP', { title: 'Somename', edition: 'Uncut' }],
   ['The_Spanish_Prisoner.mkv', { title: 'The Spanish Prisoner' }],

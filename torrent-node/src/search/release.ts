@@ -34,6 +34,21 @@ function find(pattern: RegExp, text: string): RegExpExecArray | null {
   return null;
 }
 
+/**
+ * Every match of a global pattern, as String.prototype.matchAll gives them: matchAll copies the
+ * pattern on each call, which cost more than the scan itself on a name this short.
+ */
+function execAll(pattern: RegExp, text: string): RegExpExecArray[] {
+  if (!pattern.global) throw new TypeError('execAll needs a global pattern');
+  const found: RegExpExecArray[] = [];
+  pattern.lastIndex = 0;
+  for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
+    found.push(match);
+    if (match[0] === '') pattern.lastIndex++;
+  }
+  return found;
+}
+
 interface Hit<T> {
   value: T;
   index: number;
@@ -54,33 +69,130 @@ function gated<T>(gate: RegExp, text: string, run: () => T, none: T): T {
 interface Family<T> {
   pattern: RegExp;
   values: T[];
+  /** The capture group that wraps each detector: read by number, named groups cost an object per match. */
+  slots: number[];
 }
 
 function family<T>(detectors: [RegExp, T][]): Family<T> {
   const values = detectors.map(([, value]) => value);
   const sources = detectors.map(([pattern]) => pattern.source);
+  const slots: number[] = [];
+  let slot = 1;
+  for (const source of sources) {
+    slots.push(slot);
+    // The detector's own groups come after its wrapping one.
+    slot += new RegExp(`${source}|`).exec('')?.length ?? 1;
+  }
   // Tags share their bounds: tested once per place, not once per detector (a third of the time).
   if (sources.every((s) => s.startsWith(TAG_START) && s.endsWith(TAG_END))) {
-    const inner = sources.map((s, i) => `(?<d${i}>${s.slice(TAG_START.length, -TAG_END.length)})`);
-    return { pattern: new RegExp(`${TAG_START}${inner.join('|')}${TAG_END}`, 'gi'), values };
+    const inner = sources.map((s) => `(${s.slice(TAG_START.length, -TAG_END.length)})`);
+    return { pattern: new RegExp(`${TAG_START}${inner.join('|')}${TAG_END}`, 'gi'), values, slots };
   }
-  return { pattern: new RegExp(sources.map((s, i) => `(?<d${i}>${s})`).join('|'), 'gi'), values };
+  return { pattern: new RegExp(sources.map((s) => `(${s})`).join('|'), 'gi'), values, slots };
 }
 
-function first<T>(text: string, { pattern, values }: Family<T>): Hit<T> | null {
+function first<T>(text: string, { pattern, values, slots }: Family<T>): Hit<T> | null {
   const match = find(pattern, text);
-  if (!match?.groups) return null;
+  if (!match) return null;
   for (let i = 0; i < values.length; i++) {
-    if (match.groups[`d${i}`] !== undefined) return { value: values[i] as T, index: match.index };
+    if (match[slots[i] ?? 0] !== undefined) return { value: values[i] as T, index: match.index };
   }
   return null;
 }
 
-function all<T>(text: string, detectors: [RegExp, T][]): Hit<T>[] {
+/**
+ * The letters every match of a tag begins with, one string per alternative ("dts-?hd|dts-?ma" gives
+ * "dts", "dts"), or null when an alternative may begin otherwise ("(?:swiss-?)?german", "l?pcm").
+ * Read from the pattern rather than listed by hand, so that a new alternative cannot outrun its gate.
+ */
+function literalStarts(pattern: RegExp): string[] | null {
+  const { source } = pattern;
+  if (!source.startsWith(TAG_START) || !source.endsWith(TAG_END)) return null;
+  const inner = source.slice(TAG_START.length, -TAG_END.length);
+  const starts: string[] = [];
+  let depth = 0;
+  let inClass = false;
+  let start = '';
+  let open = true;
+  for (let i = 0; i < inner.length; i++) {
+    const c = inner[i] ?? '';
+    if (c === '\\') i++;
+    else if (inClass) inClass = c !== ']';
+    else if (c === '[') inClass = true;
+    else if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === '|' && depth === 0) {
+      if (start === '') return null;
+      starts.push(start);
+      start = '';
+      open = true;
+      continue;
+    }
+    // A letter counts while it is mandatory: not in a group or class, not made optional.
+    if (open && !inClass && depth === 0 && /[a-z0-9]/.test(c) && !/[?*{]/.test(inner[i + 1] ?? ''))
+      start += c;
+    else open = false;
+    if (inner[i + 1] === '+') open = false;
+  }
+  if (start === '') return null;
+  starts.push(start);
+  return starts;
+}
+
+interface Detector<T> {
+  pattern: RegExp;
+  value: T;
+}
+
+/**
+ * Detectors run each on its own (every one's first match counts, unlike a family's), but only those
+ * whose letters begin a word of the text: a tag starts after a separator, so its literal start does
+ * too. One scan for all the starts (longest first, so that at one place the longest one is seen, and
+ * with it every detector whose start it begins with) decides which detectors run at all.
+ */
+interface Detectors<T> {
+  list: Detector<T>[];
+  starts: RegExp | null;
+  /** For each start the scan may see, the detectors it lets run. */
+  runs: Map<string, number[]>;
+  /** Detectors with no literal start: they always run. */
+  always: number[];
+}
+
+function detectors<T>(list: [RegExp, T][]): Detectors<T> {
+  const always: number[] = [];
+  const startsOf = list.map(([pattern], at) => {
+    const starts = literalStarts(pattern);
+    if (!starts) always.push(at);
+    return starts ?? [];
+  });
+  const literals = [...new Set(startsOf.flat())].sort((x, y) => y.length - x.length);
+  const runs = new Map(
+    literals.map((literal) => [
+      literal,
+      startsOf.flatMap((starts, at) => (starts.some((start) => literal.startsWith(start)) ? [at] : [])),
+    ]),
+  );
+  return {
+    list: list.map(([pattern, value]) => ({ pattern, value })),
+    starts: literals.length > 0 ? new RegExp(`(?<=^|${SEP})(?:${literals.join('|')})`, 'gi') : null,
+    runs,
+    always,
+  };
+}
+
+/** Every detector's first match; those whose letters begin no word of the text are not run. */
+function all<T>(text: string, { list, starts, runs, always }: Detectors<T>): Hit<T>[] {
+  const run = new Set(always);
+  if (starts)
+    for (const [literal] of execAll(starts, text))
+      for (const at of runs.get(literal.toLowerCase()) ?? []) run.add(at);
   const hits: Hit<T>[] = [];
-  for (const [pattern, value] of detectors) {
-    const match = find(pattern, text);
-    if (match) hits.push({ value, index: match.index });
+  for (let at = 0; at < list.length; at++) {
+    const detector = list[at];
+    if (!detector || !run.has(at)) continue;
+    const match = find(detector.pattern, text);
+    if (match) hits.push({ value: detector.value, index: match.index });
   }
   return hits;
 }
@@ -172,12 +284,12 @@ const CODECS: [RegExp, VideoCodec][] = [
   [tag('mpeg-?2'), 'MPEG-2'],
 ];
 
-const HDR: [RegExp, HdrFormat][] = [
+const HDR = detectors<HdrFormat>([
   [tag(String.raw`hdr10(?:\+|plus|p)`), 'HDR10+'],
   [tag('hdr10|hdr'), 'HDR10'],
   [tag(String.raw`dv|dovi|dolby[\s._-]?vision`), 'DV'],
   [tag('hlg'), 'HLG'],
-];
+]);
 
 /** The audio codec tag, optionally glued to its channels (DDP5.1, AAC2.0). */
 const AUDIO: [RegExp, AudioCodec][] = [
@@ -209,7 +321,7 @@ const MISC_GATE = /3d|sbs|ou|convert|limited|internal|nfo|stv|doku|xxx|nordic|ex
 const CHANNELS =
   /(?:(?<=(?:dd|ddp|aac|dts|flac|opus|truehd|ac3|atmos)[\s._]?)([1-9])[\s._]([0-2])|(?<=^|[\s._\-[(])([2567])[\s._]([01]))(?=$|[\s._\-\])])/gi;
 
-const FRENCH_TAGS: [RegExp, FrenchTag][] = [
+const FRENCH_TAGS = detectors<FrenchTag>([
   [tag('truefrench'), 'TRUEFRENCH'],
   [tag('subfrench|subfr|vostfr-?sub'), 'SUBFRENCH'],
   [tag('vostfr|vost'), 'VOSTFR'],
@@ -219,13 +331,13 @@ const FRENCH_TAGS: [RegExp, FrenchTag][] = [
   [tag('vfi'), 'VFI'],
   [tag('vf2'), 'VF2'],
   [tag('multi(?:-?vf\\d?|-?lang|-?audio)?|dual(?:-?audio)?'), 'MULTI'],
-];
+]);
 /** Tags that mean French audio. */
 const FRENCH_AUDIO = new Set<FrenchTag>(['TRUEFRENCH', 'FRENCH', 'VFF', 'VFQ', 'VFI', 'VF2']);
 
-const LANGUAGES: [RegExp, string][] = [
+const LANGUAGES = detectors<string>([
   [tag('english|eng'), 'en'],
-  [tag('(?:swiss-?)?german|ger|deutsch'), 'de'],
+  [tag('swiss-?german|german|ger|deutsch'), 'de'],
   [tag('spanish|esp|castellano|latino'), 'es'],
   [tag('italian|ita'), 'it'],
   [tag('japanese|jap|jpn'), 'ja'],
@@ -247,10 +359,8 @@ const LANGUAGES: [RegExp, string][] = [
   [tag('hebrew'), 'he'],
   [tag('greek'), 'el'],
   [tag('vf'), 'fr'],
-];
+]);
 
-const LANGUAGE_GATE =
-  /eng|ger|deu|spa|esp|cast|lat|ita|jap|jpn|kor|rus|portu|pt|vf|swe|dan|norw|finn|dutch|flem|pol|hung|czech|turk|hindi|chin|manda|canto|arab|hebr|greek/i;
 const EDITION_GATE = /ext|dir|dc|unrat|theat|remast|imax|criter|uncut|final|ultim|spec|anniv|longue|collect/i;
 const EDITIONS: [RegExp, string][] = [
   [tag(String.raw`extended(?:[\s._-]?(?:cut|edition|version))?`), 'Extended'],
@@ -581,7 +691,7 @@ function trailingGroup(text: string, titleEnd: number): string | null {
 
 function expandEpisodes(firstEpisode: number, rest: string): number[] {
   const episodes = [firstEpisode];
-  for (const part of rest.matchAll(/(-|to)?[\s._-]*e?(\d{1,5})/gi)) {
+  for (const part of execAll(/(-|to)?[\s._-]*e?(\d{1,5})/gi, rest)) {
     const n = Number(part[2]);
     const last = episodes[episodes.length - 1] ?? n;
     if (part[1] && n > last && n - last < 200) {
@@ -631,10 +741,12 @@ function latinTitle(raw: string): string {
 }
 
 export function normalizeTitle(title: string): string {
+  // Most names are ASCII: decomposing them finds no accent to strip, and costs a tenth of a parse.
+  const plain = /[\u0080-\uffff]/.test(title)
+    ? title.normalize('NFD').replace(/[\u0300-\u036f]/g, '')
+    : title;
   return (
-    title
-      .normalize('NFD')
-      .replace(/[\u0300-\u036f]/g, '')
+    plain
       .toLowerCase()
       .replace(/&/g, ' and ')
       .replace(/['’]/g, '')
@@ -653,11 +765,10 @@ function cleanTitle(text: string): string {
         acronym.endsWith('.') ? `${acronym.replace(/\./g, '\uE000')} ` : acronym.replace(/\./g, '\uE000'),
       )
     : text;
-  const spaced = kept.replace(/[._]+/g, ' ');
+  const spaced = kept.replace(/[\s._]+/g, ' ');
   return (acronyms ? spaced.replace(/\uE000/g, '.') : spaced)
     .replace(/\s+-\s*$|^\s*-\s+/g, '')
     .replace(/[\s([{/|-]+$/g, '')
-    .replace(/\s+/g, ' ')
     .trim()
     .replace(/(?<=\p{L})\.$/u, '');
 }
@@ -720,16 +831,18 @@ function languageBeforeYear(text: string, yearIndex: number, hits: Hit<string>[]
 }
 
 export function parseRelease(raw: string): ParsedRelease {
-  const sdFile = SD_FILE.test(raw.trim());
-  const file = VIDEO_FILE.test(raw.trim());
+  const trimmed = raw.trim();
+  const sdFile = SD_FILE.test(trimmed);
+  const file = VIDEO_FILE.test(trimmed);
   const checksum = CRC.test(raw);
   CRC.lastIndex = 0;
+  // Full-width digits ("１５８") are digits.
+  let text = (
+    /[０-９]/.test(trimmed)
+      ? trimmed.replace(/[０-９]/g, (digit) => String.fromCharCode(digit.charCodeAt(0) - 0xfee0))
+      : trimmed
+  ).replace(EXTENSION, '');
   // An anime file's checksum ("[00F4CDA0]") and release version (" v2") say nothing about it.
-  let text = raw
-    .trim()
-    // Full-width digits ("１５８") are digits.
-    .replace(/[０-９]/g, (digit) => String.fromCharCode(digit.charCodeAt(0) - 0xfee0))
-    .replace(EXTENSION, '');
   if (checksum) text = text.replace(CRC, '');
   if (/v\d/i.test(text)) text = text.replace(VERSION_SUFFIX, '');
   text = text.replace(SITE_PREFIX, '');
@@ -1118,7 +1231,7 @@ export function parseRelease(raw: string): ParsedRelease {
     stated === 'Remux' && resolution !== null && resolution !== '2160p' && resolution !== '1080p'
       ? 'BluRay'
       : (stated ?? (hdFile && /\.m2ts$/i.test(raw.trim()) ? 'BluRay' : numbered ? 'HDTV' : null));
-  const hdrHits = gated(/hdr|dv|dovi|dolby|hlg/i, text, () => all(text, HDR), []);
+  const hdrHits = all(text, HDR);
   const hdr =
     hdrHits.length === 0
       ? []
@@ -1152,7 +1265,7 @@ export function parseRelease(raw: string): ParsedRelease {
     // Nor before "VOSTFR": French fansubs number absolutely ("Name 445 VOSTFR").
     const from = Math.max(0, firstYearAt);
     const packed: { index: number; 0: string; 1: string; 2: string }[] = [];
-    for (const m of text.slice(from, firstTag + 1).matchAll(PACKED_EPISODE)) {
+    for (const m of execAll(PACKED_EPISODE, text.slice(from, firstTag + 1))) {
       const index = m.index + from;
       if (
         index > from &&
@@ -1191,11 +1304,11 @@ export function parseRelease(raw: string): ParsedRelease {
       strongEnd = Math.min(...after);
   }
   const weak: number[] = [];
-  const frenchHits = gated(/fr|vf|vost|multi|dual/i, text, () => all(text, FRENCH_TAGS), []);
+  const frenchHits = all(text, FRENCH_TAGS);
   const frenchTags =
     frenchHits.length === 0 ? [] : frenchHits.sort((a, b) => a.index - b.index).map((h) => h.value);
   for (const hit of frenchHits) weak.push(hit.index);
-  const languageHits = gated(LANGUAGE_GATE, text, () => all(text, LANGUAGES), []);
+  const languageHits = all(text, LANGUAGES);
   // In a name with no other tag, a language's name is a word of it ("The_Italian_Job").
   if (ends.length + frenchHits.length > 0) for (const hit of languageHits) weak.push(hit.index);
   const editionHit = gated(EDITION_GATE, text, () => first(text, EDITIONS_FAMILY), null);
@@ -1223,7 +1336,7 @@ export function parseRelease(raw: string): ParsedRelease {
     }
     // "12.avi": a file named by its number alone, an episode's (the number stays its title: "300.mkv").
     if (file && /^\d{1,3}$/.test(text)) absoluteEpisodes = [Number(text)];
-    for (const match of pair ? [] : text.matchAll(BARE_NUMBER)) {
+    for (const match of pair ? [] : execAll(BARE_NUMBER, text)) {
       const rest = text.slice(match.index + match[0].length, Math.max(tagsAt, match.index + match[0].length));
       // Or closing the name after its one quality word ("Show Name HD 09", "Show Name 720p 09").
       const closing =
@@ -1328,7 +1441,7 @@ export function parseRelease(raw: string): ParsedRelease {
   }
   // "Name_-_01_[Group][HDTV_H264_AAC][803DA487]": an anime file's first bracket of no tags after the name.
   if (group === null && checksum && !animeStyle) {
-    for (const bracket of text.slice(titleEnd).matchAll(/\[([^\][]+)\]/g)) {
+    for (const bracket of execAll(/\[([^\][]+)\]/g, text.slice(titleEnd))) {
       const inside = bracket[1] ?? '';
       if (TAGS_INSIDE.test(inside) || /\d/.test(inside) || !isGroup(inside)) continue;
       group = inside;
