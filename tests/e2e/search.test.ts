@@ -1,6 +1,6 @@
-import type { Browser, Request } from 'playwright-core';
+import type { Browser, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { memberSession, PASSWORD, stack } from '../helpers/api.js';
+import { api, memberSession, PASSWORD, stack } from '../helpers/api.js';
 import { launchBrowser, screenshot, signIn } from '../helpers/browser.js';
 import type { IndexerBehaviour } from '../helpers/fake-indexer.js';
 
@@ -16,6 +16,14 @@ afterAll(async () => {
   await browser?.close();
 });
 
+/** Clicks only once the socket is live: these tests read what its events bring, not a catch-up read. */
+async function openFilm(page: Page): Promise<void> {
+  await page.goto(`${stack().url}/movie/603`);
+  await expect
+    .poll(() => page.locator('[data-testid="connection-indicator"]').getAttribute('data-state'))
+    .toBe('live');
+}
+
 describe('releases in the browser', () => {
   it('finds, filters and explains releases for a film', { timeout: 60_000 }, async () => {
     const user = await memberSession('releases-ui');
@@ -24,7 +32,7 @@ describe('releases in the browser', () => {
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
     await signIn(page, stack().url, user.user.email, PASSWORD);
-    await page.goto(`${stack().url}/movie/603`);
+    await openFilm(page);
     await page.click('[data-testid="find-releases"]');
     const rows = page.locator('[data-testid="release"]');
     await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(2);
@@ -55,6 +63,53 @@ describe('releases in the browser', () => {
     await page.close();
   });
 
+  it('a search that ends before the socket first joins still shows its releases', {
+    timeout: 60_000,
+  }, async () => {
+    // Before the failing indexer's test: the search it leaves for this film within the repeat
+    // window found nothing, and this search would reuse it.
+    const user = await memberSession('releases-early');
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'fr-FR' });
+    page.setDefaultTimeout(15_000);
+    // The socket joins late: its hello waits, and the events sent before it are lost, as for a
+    // socket still connecting when they happened.
+    let joined = false;
+    let release: (() => void) | undefined;
+    await page.routeWebSocket(/\/ws$/, (ws) => {
+      const server = ws.connectToServer();
+      const held: (string | Buffer)[] = [];
+      release = () => {
+        joined = true;
+        for (const message of held.splice(0)) ws.send(message);
+      };
+      ws.onMessage((message) => server.send(message));
+      server.onMessage((message) => {
+        if (joined) ws.send(message);
+        else if (!String(message).includes('"type":"event"')) held.push(message);
+      });
+      ws.onClose(() => server.close());
+      server.onClose(() => ws.close());
+    });
+    await signIn(page, stack().url, user.user.email, PASSWORD);
+    await page.goto(`${stack().url}/movie/603`);
+    await page.click('[data-testid="find-releases"]');
+    const status = page.locator('[data-testid="release-status"]');
+    await expect.poll(() => status.textContent()).toMatch(/^Recherche/);
+    // The task ends on the server with nobody hearing it.
+    await expect
+      .poll(async () => {
+        const listed = await api<{ tasks: { type: string; status: string }[] }>('GET', '/tasks', {
+          token: user.accessToken,
+        });
+        return listed.body.tasks.find((task) => task.type === 'search')?.status;
+      })
+      .toBe('done');
+    expect(await page.locator('[data-testid="release"]').count()).toBe(0);
+    release?.();
+    await expect.poll(() => page.locator('[data-testid="release"]').count()).toBe(2);
+    expect(await status.textContent()).toMatch(/^2 releases retenues sur 4/);
+    await page.close();
+  });
   it('shows a failing indexer, searches again now past the repeat window, and never polls the task', {
     timeout: 60_000,
   }, async () => {
@@ -72,7 +127,7 @@ describe('releases in the browser', () => {
       if (path === '/search' && request.method() === 'POST') searches.push(request);
     });
     await signIn(page, stack().url, user.user.email, PASSWORD);
-    await page.goto(`${stack().url}/movie/603`);
+    await openFilm(page);
     const status = page.locator('[data-testid="release-status"]');
     const jackettReport = page.locator('[data-testid="indexer-report"][data-indexer="Jackett"]');
 

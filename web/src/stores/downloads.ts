@@ -64,9 +64,9 @@ async function load(all: boolean, userId?: string): Promise<void> {
 let resyncing: Promise<void> | null = null;
 let resyncUser: string | undefined;
 
-function resync(): Promise<void> {
+function resync(first: boolean): Promise<void> {
   resyncing ??= (async () => {
-    const reads: Promise<unknown>[] = [...scopes].map((all) => load(all, resyncUser));
+    const reads: Promise<unknown>[] = first ? [] : [...scopes].map((all) => load(all, resyncUser));
     for (const id of followed.keys()) reads.push(downloadsApi.get(id).then(upsert));
     await Promise.allSettled(reads);
     bump();
@@ -164,7 +164,7 @@ live.subscribe((event) => {
       break;
   }
 });
-live.onResync(() => void resync());
+live.onResync((first) => void resync(first));
 
 const rank = (d: Download) => {
   const at = UNFINISHED_ORDER.indexOf(d.state);

@@ -14,7 +14,7 @@ export type LiveState = 'connecting' | 'live' | 'offline';
 
 const [state, setState] = createSignal<LiveState>('offline');
 const listeners = new Set<(event: SokoulEvent) => void>();
-const resyncListeners = new Set<() => void>();
+const resyncListeners = new Set<(first: boolean) => void>();
 
 let socket: WebSocket | null = null;
 let wanted = false;
@@ -44,8 +44,8 @@ function armWatchdog(): void {
   watchdog = setTimeout(() => socket?.close(4000, 'silent'), heartbeatMs * 2);
 }
 
-function resynced(): void {
-  for (const listener of resyncListeners) listener();
+function resynced(first: boolean): void {
+  for (const listener of resyncListeners) listener(first);
 }
 
 function cleanup(): void {
@@ -81,13 +81,15 @@ async function open(): Promise<void> {
       if (resuming) ws.send(JSON.stringify({ type: 'resume', since: lastSeq }));
       else lastSeq = message.seq;
       // What changed while the socket was down may be past what the server replays: read it again.
-      if (reconnect) resynced();
+      // Events before a session's first hello are never sent: what the page already follows (a
+      // search started while the socket was still connecting) may have ended meanwhile.
+      resynced(!reconnect);
     } else if (message.type === 'event') {
       if (message.seq <= lastSeq) return;
       lastSeq = message.seq;
       for (const listener of listeners) listener(message.event);
     } else if (message.type === 'resync') {
-      resynced();
+      resynced(false);
     }
   };
   ws.onopen = () => {
@@ -134,8 +136,11 @@ export const live = {
     listeners.add(listener);
     return () => listeners.delete(listener);
   },
-  /** Called after a reconnect, and when the server could not replay every missed event. */
-  onResync(listener: () => void): () => void {
+  /**
+   * Called after a reconnect, and when the server could not replay every missed event; with `first`
+   * on a session's first hello, when only what is followed (not whole lists) needs reading again.
+   */
+  onResync(listener: (first: boolean) => void): () => void {
     resyncListeners.add(listener);
     return () => resyncListeners.delete(listener);
   },

@@ -7,7 +7,8 @@ import { live } from './live.js';
 /**
  * The user's tasks as the live socket reports them (`task.updated`), for the tasks page and
  * whatever follows one task (the releases panel). Nothing polls: after a reconnect, or when the
- * server could not replay what was missed, the list and the followed tasks are read again.
+ * server could not replay what was missed, the list and the followed tasks are read again; once the
+ * socket first joins, the followed tasks (one may have ended before it could hear).
  */
 const [byId, setById] = createStore<Record<string, Task>>({});
 const [listed, setListed] = createSignal(false);
@@ -36,10 +37,10 @@ async function load(): Promise<void> {
 let resyncing: Promise<void> | null = null;
 
 /** A reconnect and the server's own resync often come together: they share one read. */
-function resync(): Promise<void> {
+function resync(first: boolean): Promise<void> {
   resyncing ??= (async () => {
     const reads: Promise<unknown>[] = [...followed.keys()].map((id) => tasksApi.get(id).then(upsert));
-    if (listed()) reads.push(load());
+    if (listed() && !first) reads.push(load());
     // A failed read leaves the last known state; the next reconnect tries again.
     await Promise.allSettled(reads);
   })().finally(() => {
@@ -51,7 +52,7 @@ function resync(): Promise<void> {
 live.subscribe((event) => {
   if (event.type === 'task.updated') upsert(event.data.task);
 });
-live.onResync(() => void resync());
+live.onResync((first) => void resync(first));
 
 export const tasks = {
   /** Newest first. */
