@@ -66,12 +66,16 @@ const report = (status: IndexerReport['status'], results = 0): IndexerReport => 
   error: status === 'ok' ? null : 'why',
 });
 
-async function completed(userId: string, mediaId: string, key: SearchKey, results: RankedResult[]) {
+async function completed(
+  userId: string,
+  mediaId: string,
+  key: SearchKey,
+  results: RankedResult[],
+  reports = [report('ok', results.length)],
+) {
   const id = crypto.randomUUID();
   await createSearch(db, { id, userId, mediaId, key, profile: 'p' });
-  expect(
-    await completeSearch(db, id, { results, reports: [report('ok', results.length)], retentionMinutes: 60 }),
-  ).toBe(true);
+  expect(await completeSearch(db, id, { results, reports, retentionMinutes: 60 })).toBe(true);
   return id;
 }
 
@@ -127,6 +131,15 @@ describe('searches', () => {
     expect(await reuseRecentSearch(db, third, { ...options, windowMinutes: 0 })).toBeUndefined();
     await sql`UPDATE searches SET completed_at = now() - interval '31 minutes' WHERE id = ${source}`;
     expect(await reuseRecentSearch(db, third, options)).toBeUndefined();
+    // Nor one that an indexer failed or timed out: the repeat asks it again.
+    for (const status of ['failed', 'timeout'] as const) {
+      const partial = await completed(alice, film, key, [result('P', 1)], [report('ok', 1), report(status)]);
+      expect(await reuseRecentSearch(db, third, options)).toBeUndefined();
+      await sql`DELETE FROM searches WHERE id = ${partial}`;
+    }
+    const skipped = await completed(alice, film, key, [result('K', 1)], [report('ok', 1), report('skipped')]);
+    expect((await reuseRecentSearch(db, third, options))?.sourceId).toBe(skipped);
+    await sql`DELETE FROM searches WHERE id = ${skipped}`;
     // Completing the search for real replaces what it held.
     await completeSearch(db, third, {
       results: [result('N', 2)],

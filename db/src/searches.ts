@@ -106,7 +106,9 @@ export interface SearchFill {
 /**
  * Answers a search from an identical one (same title and key, profile included) that asked the
  * indexers within the last `windowMinutes`: its results are copied and its reports kept, and the
- * search is marked cached. Undefined when there is none (or it vanished meanwhile).
+ * search is marked cached. Undefined when there is none (or it vanished meanwhile). A search that an
+ * indexer failed or timed out is no source: repeating it asks that indexer again rather than show
+ * its failure for the whole window.
  */
 export async function reuseRecentSearch(
   db: Db,
@@ -118,6 +120,7 @@ export async function reuseRecentSearch(
     `SELECT id FROM searches
      WHERE media_id = $1 AND query_key = $2 AND id <> $3 AND NOT cached AND completed_at IS NOT NULL
        AND completed_at > now() - make_interval(mins => $4::int) AND expires_at > now()
+       AND NOT jsonb_path_exists(coalesce(reports, '[]'::jsonb), '$[*] ? (@.status == "failed" || @.status == "timeout")')
      ORDER BY completed_at DESC LIMIT 1`,
     [options.mediaId, options.key, searchId, options.windowMinutes],
   );
