@@ -544,6 +544,7 @@ const CASES: [string, Partial<ParsedRelease>][] = [
   ['Some_Film-(1999)-x02-Interview-1996.mp4', { title: 'Some Film', year: 1999 }],
   ['(1995) Some Film', { title: 'Some Film', year: 1995 }],
   ['(tracker.example) Some.Film.2008.720p.X264-GRP', { title: 'Some Film', year: 2008, group: 'GRP' }],
+  ['[.www.example.com.].-.Some.Show.S01E02.1080p.WEB.x264-GRP', { title: 'Some Show', group: 'GRP' }],
   ['Un Film - Another Name - Some Director Multi 1080p BluRay x264', { title: 'Un Film' }],
   ['Mission Impossible - Some Reckoning 2023 1080p WEB-DL', { title: 'Mission Impossible - Some Reckoning' }],
   ['Some.Film.Name.STV.NFOFiX.FRENCH.DVDRiP.XviD-GRP', { title: 'Some Film Name', group: 'GRP' }],
@@ -554,6 +555,16 @@ const CASES: [string, Partial<ParsedRelease>][] = [
     { title: 'Um Filme', year: 2019, languages: ['de', 'pt'], hdr: ['HDR10', 'DV'] },
   ],
   ['Some Film - Version Longue - BDRip.mkv', { title: 'Some Film', edition: 'Extended' }],
+  ['Some Show HD 11', { title: 'Some Show', absoluteEpisodes: [11] }],
+  // A name does not end on "and": the edition word after it is the name's.
+  [
+    'Some.Show.Louder.Faster.and.Uncut.1999.1080p.BluRay.x264-GRP',
+    { title: 'Some Show Louder Faster and Uncut', year: 1999, edition: null },
+  ],
+  [
+    'Some.Show.Louder.Faster.Uncut.1999.1080p.BluRay.x264-GRP',
+    { title: 'Some Show Louder Faster', edition: 'Uncut' },
+  ],
   ['Somename.The.Uncut.Version.1983.DVDRip-GRP', { title: 'Somename', edition: 'Uncut' }],
   ['The_Spanish_Prisoner.mkv', { title: 'The Spanish Prisoner' }],
   ['[Grp] Some Film 2.22 v2 (1080p BD HEVC) [ABCDEF12].mkv', { title: 'Some Film 2 22' }],

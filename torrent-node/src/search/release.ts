@@ -573,9 +573,9 @@ function dateOf(year: number, month: number, day: number): string | null {
 
 const VIDEO_FILE = /\.(?:mkv|mp4|avi|m4v|wmv|mov|ts|m2ts)$/i;
 const EXTENSION = /\.(?:mkv|mk3d|mp4|avi|m4v|wmv|mov|webm|ts|m2ts|iso|torrent|nzb|nfo|srt|ass|ssa|idx|sub)$/i;
-/** "www.site.com - Name..." or "[ site.cd ] - Name...": a site's tag, always followed by a dash. */
+/** "www.site.com - Name...", "[ site.cd ] - Name...", "[.www.site.com.].-.Name": a site's tag, always followed by a dash. */
 const SITE_PREFIX =
-  /^\s*(?:\[\s*)?(?:www\.[a-z0-9-]+\.[a-z]{2,6}|[a-z0-9-]+\.(?:com|org|net|to|tv|cc|cd|io|me|ws|info|xyz|club|se))(?:\s*\])?\s*-\s*/i;
+  /^\s*(?:\[[\s.]*)?(?:www\.[a-z0-9-]+\.[a-z]{2,6}|[a-z0-9-]+\.(?:com|org|net|to|tv|cc|cd|io|me|ws|info|xyz|club|se))(?:[\s.]*\])?[\s.]*-[\s.]*/i;
 /** Tags inside a bracket: it holds no group's name. */
 const TAGS_INSIDE =
   /(?:^|[\s._-])(?:\d{3,4}p|blu-?ray|bd|b[dr]-?rip|web(?:-?dl|-?rip)?|hdtv|dvd(?:-?rip)?|[xh]\.?26[45]|hevc|aac|ac3|vostfr|multi|ita|eng)(?=$|[\s._-])/i;
@@ -1314,7 +1314,7 @@ export function parseRelease(raw: string): ParsedRelease {
   const editionHit = gated(EDITION_GATE, text, () => first(text, EDITIONS_FAMILY), null);
   // An edition ends the title, but the year may still follow it ("Name.Directors.Cut.2019").
   const editionEnd = editionHit?.index ?? text.length;
-  const edition = editionHit?.value ?? null;
+  let edition = editionHit?.value ?? null;
   const proper = gated(/proper|REAL/i, text, () => find(PROPER, text) ?? find(REAL, text), null);
   const repack = gated(/repack|rerip/i, text, () => find(REPACK, text), null);
   for (const hit of [proper, repack]) if (hit) weak.push(hit.index);
@@ -1355,7 +1355,9 @@ export function parseRelease(raw: string): ParsedRelease {
         seasons = [Number(first)];
         episodes = [Number(second)];
       } else absoluteEpisodes = range(Number(first), Number(second ?? first));
-      strongEnd = Math.min(strongEnd, match.index);
+      // A quality word right before the number is no word of the name ("Show Name HD 09").
+      const quality = /[\s._](?:[hs]d|fhd)[\s._]+$/i.exec(text.slice(0, match.index));
+      strongEnd = Math.min(strongEnd, quality ? quality.index : match.index);
       break;
     }
   }
@@ -1421,7 +1423,7 @@ export function parseRelease(raw: string): ParsedRelease {
     yearIndex >= 0 ? yearIndex : year !== null && yearAt > 0 ? yearAt : seasons.length > 0 ? strongEnd : -1;
   const weakEnd = Math.min(text.length, ...weak.filter((index) => index > anchor));
   const tagsStart = Math.min(strongEnd, weakEnd);
-  const titleEnd = Math.min(
+  let titleEnd = Math.min(
     tagsStart,
     editionEnd,
     yearIndex >= 0 ? yearIndex : tagsStart,
@@ -1429,6 +1431,17 @@ export function parseRelease(raw: string): ParsedRelease {
       ? languageBeforeYear(text, yearIndex, [...frenchHits, ...languageHits])
       : Number.POSITIVE_INFINITY,
   );
+  // A name does not end on "and" or "of": the tag word after it is the name's, up to the film's year
+  // ("South.Park.Bigger.Longer.and.Uncut.1999").
+  if (
+    yearIndex > titleEnd &&
+    /[\s._](?:and|of|&)[\s._]+$/i.test(text.slice(titleStart, titleEnd)) &&
+    WORD.test(text.slice(titleEnd)) &&
+    !SURE_TAG.test(text.slice(titleEnd))
+  ) {
+    if (titleEnd === editionEnd) edition = null;
+    titleEnd = yearIndex;
+  }
 
   // The group: a trailing "-NAME", only when tags came before it (a bare "Spider-Man" has none).
   if (group === null && titleEnd < text.length) {
