@@ -15,10 +15,34 @@ import type {
  */
 
 const SEP = String.raw`[\s._\-\[\]\(\)\{\}+,*/]`;
-const TAG_START = `(?<=^|${SEP})(?:`;
+/**
+ * A tag's start takes the separator before it into the match instead of looking behind for it: a
+ * pattern that opens with a look-behind is tried at every place of the name, one that opens with a
+ * character class only where that character is, three to four times faster. `find` gives the match
+ * back as the tag alone. A tag never begins with a separator itself. Other patterns look behind
+ * only after their first letter ("s(?<=(?:^|SEP)s)"), for the same reason.
+ */
+const TAG_START = `(?:^|${SEP})(?:`;
 const TAG_END = `)(?=$|${SEP})`;
+const SEPARATED = new RegExp(`^${SEP}`);
+/** The patterns whose matches begin with the separator before the tag. */
+const LEADING_SEPARATOR = new WeakSet<RegExp>();
+function tagPattern(source: string): RegExp {
+  const pattern = new RegExp(source, 'gi');
+  LEADING_SEPARATOR.add(pattern);
+  return pattern;
+}
 /** A tag bounded by separators or the ends of the title. */
-const tag = (pattern: string) => new RegExp(`${TAG_START}${pattern}${TAG_END}`, 'gi');
+const tag = (pattern: string) => tagPattern(`${TAG_START}${pattern}${TAG_END}`);
+
+/** The tag without the separator its pattern took before it (at 0 there may be none). */
+function withoutSeparator(match: RegExpExecArray): RegExpExecArray {
+  if (SEPARATED.test(match[0])) {
+    match.index += 1;
+    match[0] = match[0].slice(1);
+  }
+  return match;
+}
 
 /**
  * The first match after the start: a title never begins with a tag, so a match at 0 is part of
@@ -26,7 +50,9 @@ const tag = (pattern: string) => new RegExp(`${TAG_START}${pattern}${TAG_END}`, 
  */
 function find(pattern: RegExp, text: string): RegExpExecArray | null {
   pattern.lastIndex = 0;
-  for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
+  const separated = LEADING_SEPARATOR.has(pattern);
+  for (let found = pattern.exec(text); found; found = pattern.exec(text)) {
+    const match = separated ? withoutSeparator(found) : found;
     if (match.index > 0) return match;
     // Another tag may start inside the skipped one: go on from the next character.
     pattern.lastIndex = match.index + 1;
@@ -86,9 +112,13 @@ function family<T>(detectors: [RegExp, T][]): Family<T> {
   // Tags share their bounds: tested once per place, not once per detector (a third of the time).
   if (sources.every((s) => s.startsWith(TAG_START) && s.endsWith(TAG_END))) {
     const inner = sources.map((s) => `(${s.slice(TAG_START.length, -TAG_END.length)})`);
-    return { pattern: new RegExp(`${TAG_START}${inner.join('|')}${TAG_END}`, 'gi'), values, slots };
+    return { pattern: tagPattern(`${TAG_START}${inner.join('|')}${TAG_END}`), values, slots };
   }
-  return { pattern: new RegExp(sources.map((s) => `(${s})`).join('|'), 'gi'), values, slots };
+  // Mixed with other patterns, a tag looks behind for its separator: the match is the tag alone.
+  const alone = sources.map((s) =>
+    s.startsWith(TAG_START) ? `(?<=^|${SEP})${s.slice(TAG_START.length - '(?:'.length)}` : s,
+  );
+  return { pattern: new RegExp(alone.map((s) => `(${s})`).join('|'), 'gi'), values, slots };
 }
 
 function first<T>(text: string, { pattern, values, slots }: Family<T>): Hit<T> | null {
@@ -175,7 +205,7 @@ function detectors<T>(list: [RegExp, T][]): Detectors<T> {
   );
   return {
     list: list.map(([pattern, value]) => ({ pattern, value })),
-    starts: literals.length > 0 ? new RegExp(`(?<=^|${SEP})(?:${literals.join('|')})`, 'gi') : null,
+    starts: literals.length > 0 ? new RegExp(`(?:^|${SEP})(?:${literals.join('|')})`, 'gi') : null,
     runs,
     always,
   };
@@ -185,8 +215,8 @@ function detectors<T>(list: [RegExp, T][]): Detectors<T> {
 function all<T>(text: string, { list, starts, runs, always }: Detectors<T>): Hit<T>[] {
   const run = new Set(always);
   if (starts)
-    for (const [literal] of execAll(starts, text))
-      for (const at of runs.get(literal.toLowerCase()) ?? []) run.add(at);
+    for (const match of execAll(starts, text))
+      for (const at of runs.get(withoutSeparator(match)[0].toLowerCase()) ?? []) run.add(at);
   const hits: Hit<T>[] = [];
   for (let at = 0; at < list.length; at++) {
     const detector = list[at];
@@ -319,7 +349,7 @@ const MISC_GATE = /3d|sbs|ou|convert|limited|internal|nfo|stv|doku|xxx|nordic|ex
  * a name's own numbers look alike ("Tokyo Magnitude 8.0", "Evangelion 1.0").
  */
 const CHANNELS =
-  /(?:(?<=(?:dd|ddp|aac|dts|flac|opus|truehd|ac3|atmos)[\s._]?)([1-9])[\s._]([0-2])|(?<=^|[\s._\-[(])([2567])[\s._]([01]))(?=$|[\s._\-\])])/gi;
+  /(?:([1-9])(?<=(?:dd|ddp|aac|dts|flac|opus|truehd|ac3|atmos)[\s._]?[1-9])[\s._]([0-2])|([2567])(?<=(?:^|[\s._\-[(])[2567])[\s._]([01]))(?=$|[\s._\-\])])/gi;
 
 const FRENCH_TAGS = detectors<FrenchTag>([
   [tag('truefrench'), 'TRUEFRENCH'],
@@ -394,7 +424,7 @@ const REAL = new RegExp(`(?<=^|${SEP})REAL(?=$|${SEP})`, 'g');
 const REPACK = tag(String.raw`repack(\d)?|rerip`);
 const BIT_DEPTH = tag(String.raw`(8|10|12)[\s._-]?bits?|hi10p?`);
 /** A year; Russian names may write "2006г." (год). */
-const YEAR = new RegExp(String.raw`(?<=^|${SEP})((?:19|20)\d{2})(?:г\.?)?(?=$|${SEP})`, 'g');
+const YEAR = new RegExp(String.raw`((?:19|20)(?<=(?:^|${SEP})(?:19|20))\d{2})(?:г\.?)?(?=$|${SEP})`, 'g');
 const HAS_YEAR = new RegExp(YEAR.source);
 const COMPLETE = tag(String.raw`complete|integrale|intégrale|coffret|box-?set`);
 const AKA = tag('aka');
@@ -404,7 +434,7 @@ const SXXEYY = new RegExp(
   // More episodes: "E02", "-E02", " - E02" or a glued "-02"; a bare number after it is something
   // else ("S01E01.2008", "S02E21 - 94 Meetings").
   // Repeated markers too ("S03E01.S03E02", "S07E22 - S07E23"); seasons up to 4 digits ("S2016E231").
-  String.raw`(?<=^|${SEP}|\p{Ll})s(\d{1,4})(?:[\s._-]?x?e|ep|x(?=\d))(\d{1,5})((?:[\s._]?(?:[-+&]|and)?[\s._]?(?:s\d{1,4}[\s._-]?)?e\d{1,5}(?!\d|p)|(?:[-+&]|to)\d{1,4}(?![\d\p{L}]))*)`,
+  String.raw`s(?<=(?:^|${SEP}|\p{Ll})s)(\d{1,4})(?:[\s._-]?x?e|ep|x(?=\d))(\d{1,5})((?:[\s._]?(?:[-+&]|and)?[\s._]?(?:s\d{1,4}[\s._-]?)?e\d{1,5}(?!\d|p)|(?:[-+&]|to)\d{1,4}(?![\d\p{L}]))*)`,
   'iu',
 );
 const NXNN = new RegExp(
@@ -429,7 +459,7 @@ const OTHER_MARKER = new RegExp(
 );
 const SEASON_RANGE = new RegExp(
   // "S01-05" and "S01 - S05", but not "S2 - 07" (season 2, episode 7 in anime names).
-  String.raw`(?<=^|${SEP})s(\d{1,2})(?:-s?|[\s._]?-[\s._]?s|[\s._](?:à|a|to)[\s._]s?)(\d{1,2})(?=$|${SEP})`,
+  String.raw`s(?<=(?:^|${SEP})s)(\d{1,2})(?:-s?|[\s._]?-[\s._]?s|[\s._](?:à|a|to)[\s._]s?)(\d{1,2})(?=$|${SEP})`,
   'i',
 );
 const SEASON_WORDS = new RegExp(
@@ -474,7 +504,7 @@ const LONG_NUMBER = /^s\d{1,2}[\s._]+(?!(?:19|20)\d\d(?!\d))(\d{3,4})(?=$|[\s._]
 const PADDED_NUMBER = /^s\d{1,2}\.(\d{2})(?=$|[\s._])/i;
 // "S07D1": a season's first disc.
 const SXX = new RegExp(
-  String.raw`(?<=^|${SEP})s(\d{1,2}|\s\d{2}|(?:19|20)\d{2})(?:d\d{1,2})?(?=$|${SEP})`,
+  String.raw`s(?<=(?:^|${SEP})s)(\d{1,2}|\s\d{2}|(?:19|20)\d{2})(?:d\d{1,2})?(?=$|${SEP})`,
   'i',
 );
 const EPISODE_WORD = new RegExp(
