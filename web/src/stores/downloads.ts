@@ -64,11 +64,12 @@ async function load(all: boolean, userId?: string): Promise<void> {
 let resyncing: Promise<void> | null = null;
 let resyncUser: string | undefined;
 
-function resync(first: boolean): Promise<void> {
+const readFollowed = () => [...followed.keys()].map((id) => downloadsApi.get(id).then(upsert));
+
+function resync(): Promise<void> {
   resyncing ??= (async () => {
-    const reads: Promise<unknown>[] = first ? [] : [...scopes].map((all) => load(all, resyncUser));
-    for (const id of followed.keys()) reads.push(downloadsApi.get(id).then(upsert));
-    await Promise.allSettled(reads);
+    const reads: Promise<unknown>[] = [...scopes].map((all) => load(all, resyncUser));
+    await Promise.allSettled([...reads, ...readFollowed()]);
     bump();
   })().finally(() => {
     resyncing = null;
@@ -164,7 +165,9 @@ live.subscribe((event) => {
       break;
   }
 });
-live.onResync((first) => void resync(first));
+live.onResync(() => void resync());
+// Followed before the socket first joined (a download started from a page just opened).
+live.onJoin(() => void Promise.allSettled(readFollowed()).then(bump));
 
 const rank = (d: Download) => {
   const at = UNFINISHED_ORDER.indexOf(d.state);

@@ -14,7 +14,8 @@ export type LiveState = 'connecting' | 'live' | 'offline';
 
 const [state, setState] = createSignal<LiveState>('offline');
 const listeners = new Set<(event: SokoulEvent) => void>();
-const resyncListeners = new Set<(first: boolean) => void>();
+const resyncListeners = new Set<() => void>();
+const joinListeners = new Set<() => void>();
 
 let socket: WebSocket | null = null;
 let wanted = false;
@@ -44,8 +45,8 @@ function armWatchdog(): void {
   watchdog = setTimeout(() => socket?.close(4000, 'silent'), heartbeatMs * 2);
 }
 
-function resynced(first: boolean): void {
-  for (const listener of resyncListeners) listener(first);
+function resynced(): void {
+  for (const listener of resyncListeners) listener();
 }
 
 function cleanup(): void {
@@ -81,15 +82,14 @@ async function open(): Promise<void> {
       if (resuming) ws.send(JSON.stringify({ type: 'resume', since: lastSeq }));
       else lastSeq = message.seq;
       // What changed while the socket was down may be past what the server replays: read it again.
-      // Events before a session's first hello are never sent: what the page already follows (a
-      // search started while the socket was still connecting) may have ended meanwhile.
-      resynced(!reconnect);
+      if (reconnect) resynced();
+      else for (const listener of joinListeners) listener();
     } else if (message.type === 'event') {
       if (message.seq <= lastSeq) return;
       lastSeq = message.seq;
       for (const listener of listeners) listener(message.event);
     } else if (message.type === 'resync') {
-      resynced(false);
+      resynced();
     }
   };
   ws.onopen = () => {
@@ -137,10 +137,15 @@ export const live = {
     return () => listeners.delete(listener);
   },
   /**
-   * Called after a reconnect, and when the server could not replay every missed event; with `first`
-   * on a session's first hello, when only what is followed (not whole lists) needs reading again.
+   * Called on a session's first hello: events before it are never sent, so what a page followed
+   * while the socket was still connecting (a search it started) may have changed unseen.
    */
-  onResync(listener: (first: boolean) => void): () => void {
+  onJoin(listener: () => void): () => void {
+    joinListeners.add(listener);
+    return () => joinListeners.delete(listener);
+  },
+  /** Called after a reconnect, and when the server could not replay every missed event. */
+  onResync(listener: () => void): () => void {
     resyncListeners.add(listener);
     return () => resyncListeners.delete(listener);
   },

@@ -7,7 +7,7 @@ import { live } from './live.js';
 /**
  * The user's tasks as the live socket reports them (`task.updated`), for the tasks page and
  * whatever follows one task (the releases panel). Nothing polls: after a reconnect, or when the
- * server could not replay what was missed, the list and the followed tasks are read again; once the
+ * server could not replay what was missed, the list and the followed tasks are read again; when the
  * socket first joins, the followed tasks (one may have ended before it could hear).
  */
 const [byId, setById] = createStore<Record<string, Task>>({});
@@ -36,11 +36,13 @@ async function load(): Promise<void> {
 
 let resyncing: Promise<void> | null = null;
 
+const readFollowed = () => [...followed.keys()].map((id) => tasksApi.get(id).then(upsert));
+
 /** A reconnect and the server's own resync often come together: they share one read. */
-function resync(first: boolean): Promise<void> {
+function resync(): Promise<void> {
   resyncing ??= (async () => {
-    const reads: Promise<unknown>[] = [...followed.keys()].map((id) => tasksApi.get(id).then(upsert));
-    if (listed() && !first) reads.push(load());
+    const reads: Promise<unknown>[] = readFollowed();
+    if (listed()) reads.push(load());
     // A failed read leaves the last known state; the next reconnect tries again.
     await Promise.allSettled(reads);
   })().finally(() => {
@@ -52,7 +54,9 @@ function resync(first: boolean): Promise<void> {
 live.subscribe((event) => {
   if (event.type === 'task.updated') upsert(event.data.task);
 });
-live.onResync((first) => void resync(first));
+live.onResync(() => void resync());
+// A failed read leaves the last known state, as in a resync.
+live.onJoin(() => void Promise.allSettled(readFollowed()));
 
 export const tasks = {
   /** Newest first. */
