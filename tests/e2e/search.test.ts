@@ -1,7 +1,7 @@
 import type { Browser, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { api, memberSession, PASSWORD, stack } from '../helpers/api.js';
-import { launchBrowser, screenshot, signIn } from '../helpers/browser.js';
+import { isLiveEvent, launchBrowser, relayLiveSocket, screenshot, signIn } from '../helpers/browser.js';
 import type { IndexerBehaviour } from '../helpers/fake-indexer.js';
 
 /**
@@ -74,21 +74,10 @@ describe('releases in the browser', () => {
     // The socket joins late: its hello waits, and the events sent before it are lost, as for a
     // socket still connecting when they happened.
     let joined = false;
-    let release: (() => void) | undefined;
-    await page.routeWebSocket(/\/ws$/, (ws) => {
-      const server = ws.connectToServer();
-      const held: (string | Buffer)[] = [];
-      release = () => {
-        joined = true;
-        for (const message of held.splice(0)) ws.send(message);
-      };
-      ws.onMessage((message) => server.send(message));
-      server.onMessage((message) => {
-        if (joined) ws.send(message);
-        else if (!String(message).includes('"type":"event"')) held.push(message);
-      });
-      ws.onClose(() => server.close());
-      server.onClose(() => ws.close());
+    const held: (() => void)[] = [];
+    await relayLiveSocket(page, (message, toPage) => {
+      if (joined) toPage(message);
+      else if (!isLiveEvent(message)) held.push(() => toPage(message));
     });
     await signIn(page, stack().url, user.user.email, PASSWORD);
     await page.goto(`${stack().url}/movie/603`);
@@ -105,7 +94,8 @@ describe('releases in the browser', () => {
       })
       .toBe('done');
     expect(await page.locator('[data-testid="release"]').count()).toBe(0);
-    release?.();
+    joined = true;
+    for (const send of held.splice(0)) send();
     await expect.poll(() => page.locator('[data-testid="release"]').count()).toBe(2);
     expect(await status.textContent()).toMatch(/^2 releases retenues sur 4/);
     await page.close();

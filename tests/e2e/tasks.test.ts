@@ -1,7 +1,7 @@
-import type { Browser, Page, WebSocketRoute } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminSession, api, PASSWORD, promotedSession, stack } from '../helpers/api.js';
-import { launchBrowser, screenshot, signIn } from '../helpers/browser.js';
+import { isLiveEvent, launchBrowser, relayLiveSocket, screenshot, signIn } from '../helpers/browser.js';
 
 /** The tasks page: results in words, and rows kept up to date by the live socket and its resyncs. */
 let browser: Browser;
@@ -88,17 +88,8 @@ describe('tasks in the browser', () => {
     page.setDefaultTimeout(10_000);
     // The socket goes through the test: it can hold back events and drop the connection.
     let holdEvents = false;
-    let pageSide: WebSocketRoute | undefined;
-    await page.routeWebSocket(/\/ws$/, (ws) => {
-      const server = ws.connectToServer();
-      pageSide = ws;
-      ws.onMessage((message) => server.send(message));
-      server.onMessage((message) => {
-        if (holdEvents && String(message).includes('"type":"event"')) return;
-        ws.send(message);
-      });
-      ws.onClose(() => server.close());
-      server.onClose(() => ws.close());
+    const socket = await relayLiveSocket(page, (message, toPage) => {
+      if (!(holdEvents && isLiveEvent(message))) toPage(message);
     });
     const listReads: string[] = [];
     page.on('request', (request) => {
@@ -120,7 +111,7 @@ describe('tasks in the browser', () => {
     expect(await rowStatus()).toBe('pending');
 
     // Events stay held after the reconnect too: only reading the API again can bring the row up to date.
-    await pageSide?.close();
+    await socket.pageSide()?.close();
     await expect.poll(() => indicator.getAttribute('data-state'), { timeout: 15_000 }).toBe('live');
     await expect.poll(rowStatus, { timeout: 10_000 }).toBe('done');
     expect(listReads.length).toBeGreaterThan(1);

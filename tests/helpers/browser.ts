@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page, type WebSocketRoute } from 'playwright-core';
 import { afterEach } from 'vitest';
 import { ROOT } from './stack.js';
 
@@ -104,3 +104,40 @@ export async function signIn(page: Page, base: string, email: string, password: 
 
 export const screenshot = (page: Page, name: string) =>
   page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+
+/** A message of the live socket, as the relay sees it. */
+export type SocketMessage = string | Buffer;
+export const isLiveEvent = (message: SocketMessage) => String(message).includes('"type":"event"');
+
+/**
+ * Routes the page's live socket through the test: `fromServer` decides what of each server message
+ * reaches the page, and when (call `toPage` now, later or never). Returns the page side of the
+ * latest connection, to drop it.
+ */
+export async function relayLiveSocket(
+  page: Page,
+  fromServer: (message: SocketMessage, toPage: (message: SocketMessage) => void) => void,
+): Promise<{ pageSide: () => WebSocketRoute | undefined }> {
+  let latest: WebSocketRoute | undefined;
+  await page.routeWebSocket(/\/ws$/, (ws) => {
+    const server = ws.connectToServer();
+    latest = ws;
+    // A message held past its connection (the page navigated meanwhile) goes nowhere.
+    let open = true;
+    ws.onMessage((message) => server.send(message));
+    server.onMessage((message) =>
+      fromServer(message, (out) => {
+        if (open) ws.send(out);
+      }),
+    );
+    ws.onClose(() => {
+      open = false;
+      server.close();
+    });
+    server.onClose(() => {
+      open = false;
+      ws.close();
+    });
+  });
+  return { pageSide: () => latest };
+}
